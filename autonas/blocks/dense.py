@@ -1,0 +1,55 @@
+"""`DenseBlock`: a stack of fully connected layers."""
+
+import keras
+
+from autonas.blocks.base import Block, boolean, choice
+
+
+class DenseBlock(Block):
+    """Fully connected layers with optional batch normalization and dropout.
+
+    Args:
+        num_layers: number of Dense layers; searched over {1, 2, 3} when None.
+        num_units: units per layer; searched over {32, 64, 128, 256, 512, 1024}.
+        use_batchnorm: batch normalization after each layer; searched when None.
+        dropout: dropout rate after each layer; searched over {0, 0.25, 0.5}.
+        name: block name (hyperparameters are named ``"<name>/<argument>"``).
+
+    Example:
+        >>> inp = autonas.StructuredDataInput()                 # doctest: +SKIP
+        >>> out = autonas.ClassificationHead()(DenseBlock(num_layers=2)(inp))  # doctest: +SKIP
+    """
+
+    def __init__(self, num_layers=None, num_units=None, use_batchnorm=None, dropout=None, name=None):
+        super().__init__(name=name)
+        self.num_layers = num_layers
+        self.num_units = num_units
+        self.use_batchnorm = use_batchnorm
+        self.dropout = dropout
+
+    def build(self, hp, inputs):
+        num_layers = self.param(hp, "num_layers", self.num_layers, choice([1, 2, 3], default=2))
+        num_units = self.param(hp, "num_units", self.num_units, choice([32, 64, 128, 256, 512, 1024], default=128))
+        use_bn = self.param(hp, "use_batchnorm", self.use_batchnorm, boolean(False))
+        dropout = self.param(hp, "dropout", self.dropout, choice([0.0, 0.25, 0.5], default=0.0))
+        x = inputs
+        if len(x.shape) > 2:
+            x = keras.layers.Flatten()(x)
+        for _ in range(num_layers):
+            x = keras.layers.Dense(num_units, use_bias=not use_bn)(x)
+            if use_bn:
+                x = keras.layers.BatchNormalization()(x)
+            x = keras.layers.ReLU()(x)
+            if dropout > 0:
+                x = keras.layers.Dropout(dropout)(x)
+        return x
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            num_layers=self.num_layers,
+            num_units=self.num_units,
+            use_batchnorm=self.use_batchnorm,
+            dropout=self.dropout,
+        )
+        return config

@@ -1,0 +1,120 @@
+"""`Oracle`: the autonas base class of every search strategy.
+
+Pure Python on top of `keras_tuner.Oracle`: it knows nothing of Keras, so the
+same oracle drives a real search, a distributed search and a benchmark-table
+search. On top of KerasTuner it adds:
+
+- warm start: `initial_hps`, configurations proposed before anything else (the
+  space's defaults when none are given), so the first trials are cheap and proven;
+- a feasibility `constraint` (a plain callable set by the tuner, for example a
+  parameter-count limit): infeasible proposals are skipped, recorded in
+  `skipped`, never run and never counted as trials or failures;
+- clean exhaustion: when a strategy can propose nothing new, the search stops.
+
+Subclasses implement `propose(trial_id)` instead of `populate_space`.
+"""
+
+import logging
+
+import keras_tuner
+from keras_tuner.engine import trial as trial_module
+
+logger = logging.getLogger("autonas")
+
+RUNNING = trial_module.TrialStatus.RUNNING
+STOPPED = trial_module.TrialStatus.STOPPED
+
+
+class Oracle(keras_tuner.Oracle):
+    """Base class of autonas search strategies.
+
+    Args:
+        objective: a metric name such as ``"val_accuracy"`` or a
+            `keras_tuner.Objective`.
+        max_trials: number of trials to run.
+        seed: random seed; the same seed gives the same proposals.
+        hyperparameters: an optional `keras_tuner.HyperParameters` to start from.
+        initial_hps: list of (partial) value dicts tried first, completed with
+            defaults; ``None`` means "the defaults first".
+        max_infeasible: proposals in a row that may fail the constraint before
+            the strategy is considered exhausted.
+        max_consecutive_failed_trials: failures in a row that end the search.
+        **kwargs: passed to `keras_tuner.Oracle`.
+
+    Example:
+        >>> class First(Oracle):
+        ...     def propose(self, trial_id):
+        ...         return {"status": "RUNNING", "values": self._random_values()}
+    """
+
+    def __init__(self, objective=None, max_trials=10, seed=None, hyperparameters=None,
+                 initial_hps=None, max_infeasible=200, max_consecutive_failed_trials=3, **kwargs):
+        if max_trials is not None and (not isinstance(max_trials, int) or isinstance(max_trials, bool)
+                                       or max_trials <= 0):
+            raise ValueError(f"`max_trials` must be a positive integer; received {max_trials!r}.")
+        super().__init__(objective=objective, max_trials=max_trials, seed=seed,
+                         hyperparameters=hyperparameters,
+                         max_consecutive_failed_trials=max_consecutive_failed_trials, **kwargs)
+        self.initial_hps = [{}] if initial_hps is None else [dict(v) for v in initial_hps]
+        self.max_infeasible = max_infeasible
+        self.constraint = None
+        self.skipped = []
+
+    # -- the hook strategies implement -------------------------------------
+    def propose(self, trial_id):
+        """Return ``{"status": "RUNNING", "values": {...}}`` or ``{"status": "STOPPED"}``."""
+        raise NotImplementedError
+
+    # -- KerasTuner hook ----------------------------------------------------
+    def populate_space(self, trial_id):
+        for _ in range(self.max_infeasible):
+            values = self._next_initial_values()
+            response = {"status": RUNNING, "values": values} if values is not None else self.propose(trial_id)
+            if response.get("status") != RUNNING:
+                return response
+            values = response.get("values")
+            if values is None:
+                return {"status": STOPPED, "values": None}
+            if self.constraint is None:
+                return response
+            ok, reason = self.constraint(dict(values))
+            if ok:
+                return response
+            self._tried_so_far.add(self._compute_values_hash(values))
+            self.skipped.append({"values": dict(values), "reason": reason})
+            logger.info("Skipped a candidate: %s", reason)
+        logger.warning("No feasible candidate in %d proposals; stopping the search.", self.max_infeasible)
+        return {"status": STOPPED, "values": None}
+
+    def _next_initial_values(self):
+        for partial in self.initial_hps:
+            values = self.complete_values(partial)
+            if not self._duplicate(values):
+                return values
+        return None
+
+    def complete_values(self, partial):
+        """Fill a partial value dict with defaults; keep only active values.
+
+        Args:
+            partial: mapping of hyperparameter names to values.
+
+        Returns:
+            A full dict of the active hyperparameter values.
+        """
+        hps = keras_tuner.HyperParameters()
+        for hp in self.hyperparameters.space:
+            hps.merge([hp])
+            if hps.is_active(hp):
+                hps.values[hp.name] = partial.get(hp.name, hp.default)
+        return dict(hps.values)
+
+    # -- state --------------------------------------------------------------
+    def get_state(self):
+        state = super().get_state()
+        state["skipped"] = self.skipped
+        return state
+
+    def set_state(self, state):
+        super().set_state(state)
+        self.skipped = state.get("skipped", [])
