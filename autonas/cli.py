@@ -41,9 +41,10 @@ def _demo(args):
     x, y = x[order], y[order]
     x_train, y_train, x_test, y_test = x[:1400], y[:1400], x[1400:], y[1400:]
     print(f"autonas {autonas.__version__} demo: ImageClassifier on scikit-learn digits "
-          f"({len(x_train)} train / {len(x_test)} test images of 8x8), {args.max_trials} trials")
+          f"({len(x_train)} train / {len(x_test)} test images of 8x8), up to {args.max_trials} trials "
+          f"in {args.max_time}")
     out = os.path.abspath(args.out)
-    clf = autonas.ImageClassifier(max_trials=args.max_trials, seed=0, directory=out,
+    clf = autonas.ImageClassifier(max_trials=args.max_trials, max_time=args.max_time, seed=0, directory=out,
                                   project_name="digits", overwrite=True)
     clf.fit(x_train, y_train, epochs=args.epochs)
     board = clf.leaderboard()
@@ -81,7 +82,8 @@ def build_parser():
     parser = argparse.ArgumentParser(prog="autonas", description="Keras-style AutoML and architecture search.")
     sub = parser.add_subparsers(dest="command", required=True)
     demo = sub.add_parser("demo", help="search, refit, export and reload an image classifier on digits")
-    demo.add_argument("--max-trials", type=int, default=3, help="number of trials (default 3)")
+    demo.add_argument("--max-trials", type=int, default=5, help="number of trials (default 5)")
+    demo.add_argument("--max-time", default="90s", help="search time budget (default 90s)")
     demo.add_argument("--epochs", type=int, default=None, help="epochs per trial (default: early stopping)")
     demo.add_argument("--out", default="demo_out", help="output folder (default ./demo_out)")
     demo.set_defaults(func=_demo)
