@@ -48,7 +48,7 @@ class Oracle(keras_tuner.Oracle):
     """
 
     def __init__(self, objective=None, max_trials=10, seed=None, hyperparameters=None,
-                 initial_hps=None, max_infeasible=200, max_consecutive_failed_trials=3, **kwargs):
+                 initial_hps=None, max_infeasible=50, max_consecutive_failed_trials=3, **kwargs):
         if max_trials is not None and (not isinstance(max_trials, int) or isinstance(max_trials, bool)
                                        or max_trials <= 0):
             raise ValueError(f"`max_trials` must be a positive integer; received {max_trials!r}.")
