@@ -18,7 +18,10 @@ import keras_tuner
 import numpy as np
 from keras_tuner.engine import trial as trial_module
 
+from autonas import _compat
 from autonas.utils.io import atomic_write_json, read_json
+
+_compat.install()
 
 logger = logging.getLogger("autonas")
 
@@ -31,6 +34,10 @@ TRIAL_INFO = "autonas_trial.json"
 
 class TrialFailed(keras_tuner.errors.FailedTrialError):
     """A trial that must be recorded FAILED (NaN loss, nothing trained, ...)."""
+
+
+class SearchFailed(RuntimeError):
+    """Too many trials failed in a row: the search stops with their messages."""
 
 
 class Tuner(keras_tuner.Tuner):
@@ -119,7 +126,20 @@ class Tuner(keras_tuner.Tuner):
             self.on_trial_begin(trial)
             self._try_run_and_update_trial(trial, **fit_kwargs)
             self.on_trial_end(trial)
+            self._check_failures()
         self.on_search_end()
+
+    def _check_failures(self):
+        limit = getattr(self.oracle, "failure_limit", None)
+        if not limit:
+            return
+        failed = self.oracle.consecutive_failures()
+        if len(failed) >= limit:
+            lines = [f"  trial {t.trial_id}: {_last_line(t.message)}" for t in failed[-limit:]]
+            raise SearchFailed(
+                f"The search stopped: {len(failed)} trials failed in a row "
+                f"(max_consecutive_failed_trials={limit}). Last failures:\n" + "\n".join(lines)
+            )
 
     def _time_for_another_trial(self):
         if self.deadline is None:
@@ -225,7 +245,7 @@ class Tuner(keras_tuner.Tuner):
             failures = [t for t in self.oracle.trials.values() if t.message]
             detail = ""
             if failures:
-                detail = " Last failure: " + failures[-1].message.strip().splitlines()[-1]
+                detail = " Last failure: " + _last_line(failures[-1].message)
             if getattr(self.oracle, "skipped", None):
                 detail += f" {len(self.oracle.skipped)} candidate(s) were skipped as too large (max_model_size)."
             raise RuntimeError(f"The search completed no trial, so there is no model to refit.{detail}")
@@ -313,6 +333,11 @@ class _Deadline(keras.callbacks.Callback):
         if time.time() >= self.deadline:
             self.fired = True
             self.model.stop_training = True
+
+
+def _last_line(message):
+    lines = [line for line in (message or "").strip().splitlines() if line.strip()]
+    return lines[-1].strip() if lines else "no message"
 
 
 def _trial_index(trial_id):

@@ -52,9 +52,17 @@ class Oracle(keras_tuner.Oracle):
         if max_trials is not None and (not isinstance(max_trials, int) or isinstance(max_trials, bool)
                                        or max_trials <= 0):
             raise ValueError(f"`max_trials` must be a positive integer; received {max_trials!r}.")
+        if max_consecutive_failed_trials is not None and (
+                not isinstance(max_consecutive_failed_trials, int) or max_consecutive_failed_trials <= 0):
+            raise ValueError(
+                "`max_consecutive_failed_trials` must be a positive integer or None; received "
+                f"{max_consecutive_failed_trials!r}."
+            )
+        # KerasTuner's own check raises before the failed trial is saved; autonas checks
+        # after the trial is recorded (see `consecutive_failures`), so it is disabled here.
         super().__init__(objective=objective, max_trials=max_trials, seed=seed,
-                         hyperparameters=hyperparameters,
-                         max_consecutive_failed_trials=max_consecutive_failed_trials, **kwargs)
+                         hyperparameters=hyperparameters, max_consecutive_failed_trials=None, **kwargs)
+        self.failure_limit = max_consecutive_failed_trials
         self.initial_hps = [{}] if initial_hps is None else [dict(v) for v in initial_hps]
         self.max_infeasible = max_infeasible
         self.constraint = None
@@ -108,6 +116,20 @@ class Oracle(keras_tuner.Oracle):
             if hps.is_active(hp):
                 hps.values[hp.name] = partial.get(hp.name, hp.default)
         return dict(hps.values)
+
+    def consecutive_failures(self):
+        """The trials that failed in a row most recently (in end order).
+
+        Returns:
+            A list of `Trial` objects, empty when the last ended trial did not fail.
+        """
+        failed = []
+        for trial_id in reversed(self.end_order):
+            trial = self.trials[trial_id]
+            if trial.status != trial_module.TrialStatus.FAILED:
+                break
+            failed.append(trial)
+        return failed[::-1]
 
     # -- state --------------------------------------------------------------
     def get_state(self):
