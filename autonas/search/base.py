@@ -132,6 +132,32 @@ class Oracle(keras_tuner.Oracle):
         return failed[::-1]
 
     # -- state --------------------------------------------------------------
+    def reload(self):
+        """Reload from the project directory and reconcile with the trial files.
+
+        A process killed between writing a trial's own file and the oracle's
+        file leaves the two disagreeing. Each trial file is the truth about its
+        trial: finished trials are never re-run, and unfinished ones (killed
+        mid-run) are queued to run again.
+        """
+        super().reload()
+        self._reconcile_trials()
+
+    def _reconcile_trials(self):
+        finished = (trial_module.TrialStatus.COMPLETED, trial_module.TrialStatus.FAILED)
+        for trial_id in sorted(self.trials):
+            trial = self.trials[trial_id]
+            if trial_id not in self.start_order:
+                self.start_order.append(trial_id)
+            if trial.status in finished:
+                while trial_id in self._retry_queue:
+                    self._retry_queue.remove(trial_id)
+                if trial_id not in self.end_order:
+                    self.end_order.append(trial_id)
+            elif trial_id not in self._retry_queue:
+                self._retry_queue.append(trial_id)
+            self._record_values(trial)
+
     def get_state(self):
         state = super().get_state()
         state["skipped"] = self.skipped
