@@ -65,9 +65,18 @@ class Tuner(keras_tuner.Tuner):
         self.seed = seed
         self.reporter = reporter
         self.search_max_model_size = max_model_size
-        with _quiet():
-            super().__init__(oracle=oracle, hypermodel=hypermodel, directory=directory,
-                             project_name=project_name, overwrite=overwrite, **kwargs)
+        try:
+            with _quiet():
+                super().__init__(oracle=oracle, hypermodel=hypermodel, directory=directory,
+                                 project_name=project_name, overwrite=overwrite, **kwargs)
+        except (KeyError, TypeError, AttributeError, ValueError, IndexError) as e:
+            if overwrite:
+                raise
+            project = os.path.join(str(directory or "."), project_name or "untitled_project")
+            raise ValueError(
+                f"The search state in {project!r} could not be reloaded ({type(e).__name__}: {e}). "
+                "A file there was changed or damaged; delete the project or pass overwrite=True."
+            ) from e
         self.oracle.verbose = 0
         if max_model_size is not None and hasattr(self.oracle, "constraint"):
             self.oracle.constraint = self._within_size
