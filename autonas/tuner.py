@@ -28,7 +28,7 @@ logger = logging.getLogger("autonas")
 #: epochs cap when `epochs=None` lets early stopping decide.
 DEFAULT_MAX_EPOCHS = 100
 #: patience of early stopping when `epochs=None`.
-DEFAULT_PATIENCE = 5
+DEFAULT_PATIENCE = 10
 TRIAL_INFO = "autonas_trial.json"
 
 
@@ -302,12 +302,16 @@ class Tuner(keras_tuner.Tuner):
 
 
 def best_epoch_index(values, objective):
-    """Index of the best finite value of an objective's per-epoch history."""
+    """Index of the best finite value of an objective's per-epoch history.
+
+    Ties go to the later epoch: when a saturating metric such as accuracy stays
+    at its best, the model trained longer usually generalises better.
+    """
     best = None
     for i, value in enumerate(values):
         if value is None or not math.isfinite(value):
             continue
-        if best is None or objective.better_than(value, values[best]):
+        if best is None or not objective.better_than(values[best], value):
             best = i
     return 0 if best is None else best
 
@@ -325,7 +329,7 @@ class _SaveBestEpoch(keras.callbacks.Callback):
         value = (logs or {}).get(self.objective.name)
         if value is None or not math.isfinite(value):
             return
-        if self.best is None or self.objective.better_than(value, self.best):
+        if self.best is None or not self.objective.better_than(self.best, value):
             self.best = value
             self.model.save_weights(self.filepath)
 
