@@ -46,7 +46,8 @@ class Tuner(keras_tuner.Tuner):
             counting them as trials or failures.
         seed: base seed; trial ``i`` trains with ``seed + i``.
         reporter: optional object with ``on_trial_begin(tuner, trial)`` and
-            ``on_trial_end(tuner, trial, info)`` (see `autonas.reporting`).
+            ``on_trial_end(tuner, trial, info)``, and optionally
+            ``on_search_end(tuner)`` (see `autonas.reporting`).
 
     Example:
         >>> tuner = Tuner(oracle, graph, directory="runs", project_name="demo")  # doctest: +SKIP
@@ -141,6 +142,11 @@ class Tuner(keras_tuner.Tuner):
             ended = self.oracle.get_trial(trial.trial_id)
             self.reporter.on_trial_end(self, ended, self.trial_info(trial.trial_id))
 
+    def on_search_end(self):
+        super().on_search_end()
+        if self.reporter is not None and hasattr(self.reporter, "on_search_end"):
+            self.reporter.on_search_end(self)
+
     # -- one trial ----------------------------------------------------------------
     def run_trial(self, trial, train, validation, epochs=None, batch_size=32, callbacks=(), verbose=1,
                   class_weight=None, sample_weight=None):
@@ -152,7 +158,8 @@ class Tuner(keras_tuner.Tuner):
             keras.utils.set_random_seed(trial_seed)
         model = self._try_build(hp)
         params = int(model.count_params())
-        self._write_trial_info(trial.trial_id, {"params": params, "status": "RUNNING", "seed": trial_seed})
+        self._write_trial_info(trial.trial_id, {"params": params, "status": "RUNNING", "seed": trial_seed,
+                                                "start_time": start})
 
         initial_epoch = 0
         if "tuner/epochs" in hp.values:
@@ -197,6 +204,8 @@ class Tuner(keras_tuner.Tuner):
             "epochs_trained": len(losses),
             "best_epoch": initial_epoch + best_rel + 1,
             "stopped_by_deadline": any(isinstance(c, _Deadline) and c.fired for c in cbs),
+            "start_time": start,
+            "end_time": time.time(),
         })
         return history
 
