@@ -15,12 +15,13 @@ import numpy as np
 from autonas import data as data_module
 from autonas import search
 from autonas.graph.graph import Graph
+from autonas.reporting.mixin import ReportingMixin
 from autonas.utils.timeparse import parse_duration
 
 logger = logging.getLogger("autonas")
 
 
-class AutoModel:
+class AutoModel(ReportingMixin):
     """Search a graph of blocks for the best Keras model, then refit it.
 
     Args:
