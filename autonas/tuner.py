@@ -48,6 +48,9 @@ class Tuner(keras_tuner.Tuner):
         reporter: optional object with ``on_trial_begin(tuner, trial)`` and
             ``on_trial_end(tuner, trial, info)``, and optionally
             ``on_search_end(tuner)`` (see `autonas.reporting`).
+        tensorboard: optional log directory; every trial then writes its
+            scalars and hyperparameters there for TensorBoard (see
+            `autonas.reporting.tensorboard`).
 
     Example:
         >>> tuner = Tuner(oracle, graph, directory="runs", project_name="demo")  # doctest: +SKIP
@@ -55,9 +58,11 @@ class Tuner(keras_tuner.Tuner):
     """
 
     def __init__(self, oracle, hypermodel, directory=None, project_name=None, overwrite=False,
-                 max_model_size=None, seed=None, reporter=None, **kwargs):
+                 max_model_size=None, seed=None, reporter=None, tensorboard=None, **kwargs):
         self.seed = seed
         self.reporter = reporter
+        self.tensorboard = None if tensorboard is None else os.fspath(tensorboard)
+        self._tensorboard_logger = None
         self.search_max_model_size = max_model_size
         with _quiet():
             super().__init__(oracle=oracle, hypermodel=hypermodel, directory=directory,
@@ -175,6 +180,7 @@ class Tuner(keras_tuner.Tuner):
         cbs = self._deepcopy_callbacks(list(callbacks))
         cbs.append(keras.callbacks.TerminateOnNaN())
         cbs.append(_SaveBestEpoch(objective, self._get_checkpoint_fname(trial.trial_id)))
+        cbs.extend(self._tensorboard_callbacks(trial))
         if early:
             cbs.append(keras.callbacks.EarlyStopping(monitor=objective.name, mode=objective.direction,
                                                      patience=DEFAULT_PATIENCE))
@@ -208,6 +214,17 @@ class Tuner(keras_tuner.Tuner):
             "end_time": time.time(),
         })
         return history
+
+    # -- TensorBoard ------------------------------------------------------------
+    def _tensorboard_callbacks(self, trial):
+        """Per-trial TensorBoard callbacks (scalars, HParams) when `tensorboard` is set."""
+        if self.tensorboard is None:
+            return []
+        from autonas.reporting.tensorboard import TensorBoardLogger
+
+        if self._tensorboard_logger is None:
+            self._tensorboard_logger = TensorBoardLogger(self.tensorboard)
+        return self._tensorboard_logger.trial_callbacks(self, trial)
 
     # -- trial facts --------------------------------------------------------------
     def _trial_info_path(self, trial_id):

@@ -10,9 +10,10 @@ from autonas.reporting.plots import pareto_front, plot_model, plot_pareto, plot_
 from autonas.reporting.progress import SearchProgress, estimate_eta, format_seconds
 from autonas.reporting.records import trial_records
 from autonas.reporting.summary import SearchSummary, search_summary
+from autonas.reporting.tensorboard import TensorBoardLogger
 
 __all__ = [
     "leaderboard", "ReportingMixin", "pareto_front", "plot_model", "plot_pareto", "plot_search",
     "SearchProgress", "estimate_eta", "format_seconds", "trial_records", "SearchSummary",
-    "search_summary",
+    "search_summary", "TensorBoardLogger",
 ]
