@@ -2,8 +2,9 @@
 
 Two kinds of searches are used. A *table search* drives a real `Tuner` and
 oracle through trials whose scores, sizes and times are given by the test (no
-training), so outputs can be checked exactly. A *real search* trains two tiny
-dense networks on a slice of digits for one epoch each, with TensorBoard on.
+training), so outputs can be checked exactly; these tests are fast. A *real
+search* trains two tiny dense networks on a slice of digits for one epoch each,
+with TensorBoard on; the tests that use it are marked slow.
 """
 
 import contextlib
@@ -237,7 +238,7 @@ def test_plot_model_writes_a_png_when_graphviz_exists(tmp_path):
     assert open(path, "rb").read(8) == PNG_MAGIC
 
 
-# -- a real search ---------------------------------------------------------------------
+# -- a real search (two trials, ~10-30 s on 2 cores: marked slow) ---------------------------
 def _dense_model(directory, **kwargs):
     inp = autonas.ImageInput()
     out = autonas.ClassificationHead()(autonas.DenseBlock()(autonas.Flatten()(inp)))
@@ -255,6 +256,7 @@ def searched(tmp_path_factory, small_digits):
     return clf, out.getvalue(), tmp
 
 
+@pytest.mark.slow
 def test_real_search_progress_at_verbose_1(searched):
     _, text, _ = searched
     assert "Search 2/2 trials" in text
@@ -264,6 +266,7 @@ def test_real_search_progress_at_verbose_1(searched):
     assert " - loss: " not in text  # Keras's epoch lines only at verbose=2
 
 
+@pytest.mark.slow
 def test_leaderboard_columns(searched):
     clf = searched[0]
     board = clf.leaderboard()
@@ -273,6 +276,7 @@ def test_leaderboard_columns(searched):
     assert board["score"].iloc[0] >= board["score"].iloc[1]
 
 
+@pytest.mark.slow
 def test_trial_records_carry_start_and_end_times(searched):
     clf = searched[0]
     for trial_id, info in clf.tuner_.trial_infos().items():
@@ -280,6 +284,7 @@ def test_trial_records_carry_start_and_end_times(searched):
         assert abs((info["end_time"] - info["start_time"]) - info["duration"]) < 1.0
 
 
+@pytest.mark.slow
 def test_summary(searched):
     clf = searched[0]
     printed = []
@@ -296,6 +301,7 @@ def test_summary(searched):
         clf.summary(print_fn="stdout")
 
 
+@pytest.mark.slow
 def test_real_search_plots_are_pngs_with_one_point_per_trial(searched):
     pytest.importorskip("matplotlib")
     clf, _, tmp = searched
@@ -308,6 +314,7 @@ def test_real_search_plots_are_pngs_with_one_point_per_trial(searched):
         assert len(fig.axes[0].collections[0].get_offsets()) == completed
 
 
+@pytest.mark.slow
 def test_plot_model_on_a_fitted_model_without_graphviz(searched, monkeypatch):
     clf = searched[0]
     monkeypatch.setitem(sys.modules, "pydot", None)
@@ -334,6 +341,7 @@ def _events(folder):
     return values
 
 
+@pytest.mark.slow
 def test_tensorboard_writes_scalars_and_hparams_per_trial(searched):
     import tensorflow as tf
     from tensorboard.plugins.hparams import metadata
