@@ -15,12 +15,14 @@ import numpy as np
 from autonas import data as data_module
 from autonas import search
 from autonas.graph.graph import Graph
+from autonas.reporting.mixin import ReportingMixin
+from autonas.reporting.tensorboard import check_tensorboard_arg
 from autonas.utils.timeparse import parse_duration
 
 logger = logging.getLogger("autonas")
 
 
-class AutoModel:
+class AutoModel(ReportingMixin):
     """Search a graph of blocks for the best Keras model, then refit it.
 
     Args:
@@ -40,6 +42,9 @@ class AutoModel:
         overwrite: start a new search instead of resuming the project on disk.
         initial_hps: configurations (value dicts) tried first; defaults first when None.
         max_consecutive_failed_trials: failed trials in a row that end the search.
+        tensorboard: True to log every trial for TensorBoard (scalars and the
+            HParams dashboard) under ``<project dir>/tensorboard``, or a log
+            directory; nothing is logged when None or False.
 
     Example:
         >>> inp = autonas.ImageInput()                                       # doctest: +SKIP
@@ -50,7 +55,7 @@ class AutoModel:
 
     def __init__(self, inputs, outputs, max_trials=10, tuner="random", objective=None, max_time=None,
                  max_model_size=None, seed=None, directory=None, project_name="auto_model", overwrite=False,
-                 initial_hps=None, max_consecutive_failed_trials=3):
+                 initial_hps=None, max_consecutive_failed_trials=3, tensorboard=None):
         if isinstance(max_trials, bool) or not isinstance(max_trials, numbers.Integral) or max_trials <= 0:
             raise ValueError(f"`max_trials` must be a positive integer; received {max_trials!r}.")
         if isinstance(tuner, str) and tuner.lower() not in search.STRATEGIES:
@@ -93,6 +98,7 @@ class AutoModel:
         self.overwrite = overwrite
         self.initial_hps = initial_hps
         self.max_consecutive_failed_trials = max_consecutive_failed_trials
+        self.tensorboard = check_tensorboard_arg(tensorboard)
         self.tuner_ = None
         self.model_ = None
         self.best_trial_ = None
@@ -217,6 +223,7 @@ class AutoModel:
 
     def _make_tuner(self, verbose):
         from autonas.reporting.progress import SearchProgress
+        from autonas.reporting.tensorboard import resolve_log_dir
         from autonas.tuner import Tuner
 
         objective = self.objective or (self.heads[0].default_objective if len(self.heads) == 1 else "val_loss")
@@ -230,7 +237,8 @@ class AutoModel:
         reporter = SearchProgress(self.max_trials, verbose=verbose)
         tuner = Tuner(oracle, self.graph, directory=self.directory, project_name=self.project_name,
                       overwrite=self.overwrite, max_model_size=self.max_model_size, seed=self.seed,
-                      reporter=reporter)
+                      reporter=reporter,
+                      tensorboard=resolve_log_dir(self.tensorboard, os.path.join(self.directory, self.project_name)))
         done = len(tuner.oracle.trials)
         if done and self._fit_count > 0 and tuner.oracle.max_trials is not None:
             # A second fit on the same object continues the search with `max_trials` more trials.

@@ -53,7 +53,11 @@ class Tuner(keras_tuner.Tuner):
             counting them as trials or failures.
         seed: base seed; trial ``i`` trains with ``seed + i``.
         reporter: optional object with ``on_trial_begin(tuner, trial)`` and
-            ``on_trial_end(tuner, trial, info)`` (see `autonas.reporting`).
+            ``on_trial_end(tuner, trial, info)``, and optionally
+            ``on_search_end(tuner)`` (see `autonas.reporting`).
+        tensorboard: optional log directory; every trial then writes its
+            scalars and hyperparameters there for TensorBoard (see
+            `autonas.reporting.tensorboard`).
 
     Example:
         >>> tuner = Tuner(oracle, graph, directory="runs", project_name="demo")  # doctest: +SKIP
@@ -61,9 +65,11 @@ class Tuner(keras_tuner.Tuner):
     """
 
     def __init__(self, oracle, hypermodel, directory=None, project_name=None, overwrite=False,
-                 max_model_size=None, seed=None, reporter=None, **kwargs):
+                 max_model_size=None, seed=None, reporter=None, tensorboard=None, **kwargs):
         self.seed = seed
         self.reporter = reporter
+        self.tensorboard = None if tensorboard is None else os.fspath(tensorboard)
+        self._tensorboard_logger = None
         self.search_max_model_size = max_model_size
         try:
             with _quiet():
@@ -170,6 +176,11 @@ class Tuner(keras_tuner.Tuner):
             ended = self.oracle.get_trial(trial.trial_id)
             self.reporter.on_trial_end(self, ended, self.trial_info(trial.trial_id))
 
+    def on_search_end(self):
+        super().on_search_end()
+        if self.reporter is not None and hasattr(self.reporter, "on_search_end"):
+            self.reporter.on_search_end(self)
+
     # -- one trial ----------------------------------------------------------------
     def run_trial(self, trial, train, validation, epochs=None, batch_size=32, callbacks=(), verbose=1,
                   class_weight=None, sample_weight=None):
@@ -181,7 +192,8 @@ class Tuner(keras_tuner.Tuner):
             keras.utils.set_random_seed(trial_seed)
         model = self._try_build(hp)
         params = int(model.count_params())
-        self._write_trial_info(trial.trial_id, {"params": params, "status": "RUNNING", "seed": trial_seed})
+        self._write_trial_info(trial.trial_id, {"params": params, "status": "RUNNING", "seed": trial_seed,
+                                                "start_time": start})
 
         initial_epoch = 0
         if "tuner/epochs" in hp.values:
@@ -197,6 +209,7 @@ class Tuner(keras_tuner.Tuner):
         cbs = self._deepcopy_callbacks(list(callbacks))
         cbs.append(keras.callbacks.TerminateOnNaN())
         cbs.append(_SaveBestEpoch(objective, self._get_checkpoint_fname(trial.trial_id)))
+        cbs.extend(self._tensorboard_callbacks(trial))
         if early:
             cbs.append(keras.callbacks.EarlyStopping(monitor=objective.name, mode=objective.direction,
                                                      patience=DEFAULT_PATIENCE))
@@ -226,8 +239,21 @@ class Tuner(keras_tuner.Tuner):
             "epochs_trained": len(losses),
             "best_epoch": initial_epoch + best_rel + 1,
             "stopped_by_deadline": any(isinstance(c, _Deadline) and c.fired for c in cbs),
+            "start_time": start,
+            "end_time": time.time(),
         })
         return history
+
+    # -- TensorBoard ------------------------------------------------------------
+    def _tensorboard_callbacks(self, trial):
+        """Per-trial TensorBoard callbacks (scalars, HParams) when `tensorboard` is set."""
+        if self.tensorboard is None:
+            return []
+        from autonas.reporting.tensorboard import TensorBoardLogger
+
+        if self._tensorboard_logger is None:
+            self._tensorboard_logger = TensorBoardLogger(self.tensorboard)
+        return self._tensorboard_logger.trial_callbacks(self, trial)
 
     # -- trial facts --------------------------------------------------------------
     def _trial_info_path(self, trial_id):
