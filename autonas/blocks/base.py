@@ -7,6 +7,8 @@ hyperparameter object (``keras_tuner.HyperParameters().Choice(...)``-style
 objects from ``keras_tuner.engine.hyperparameters``) customises its range.
 """
 
+import contextlib
+
 import keras_tuner
 
 from autonas.graph.nodes import Node
@@ -80,9 +82,12 @@ class Block:
             return
         kind = node.kind
         if kind not in self.input_kinds:
+            block = type(self).__name__ + (f" {self.name!r}" if self.name else "")
+            source = type(node).__name__ + (f" {node.name!r}" if node.name else "")
+            if node.in_blocks:
+                source = f"the output of {type(node.in_blocks[0]).__name__}"
             raise TypeError(
-                f"{type(self).__name__} {self.name or ''} cannot be connected to a "
-                f"{type(node).__name__} (data of kind {kind!r}); it accepts "
+                f"{block} cannot be connected to {source} (data of kind {kind!r}); it accepts "
                 f"{', '.join(repr(k) for k in self.input_kinds)}."
             )
 
@@ -169,3 +174,27 @@ def boolean(default=False):
         return hp.Boolean(name, default=default)
 
     return make
+
+
+@contextlib.contextmanager
+def conditional(hp, searched, parent, values):
+    """A conditional scope on the hyperparameter `parent` when it is searched.
+
+    Hyper-blocks use it so a family's hyperparameters are active only when the
+    family is chosen; when the choice is pinned there is nothing to condition on.
+
+    Args:
+        hp: the scoped `HyperParameters`.
+        searched: whether `parent` is a hyperparameter (not a pinned value).
+        parent: the parent hyperparameter name, relative to the current scope.
+        values: the parent values under which the scope is active.
+
+    Example:
+        >>> with conditional(hp, True, "block_type", ["resnet"]):  # doctest: +SKIP
+        ...     hp.Choice("filters", [16, 32])
+    """
+    if searched:
+        with hp.conditional_scope(parent, list(values)):
+            yield
+    else:
+        yield

@@ -15,10 +15,16 @@ class DenseBlock(Block):
         dropout: dropout rate after each layer; searched over {0, 0.25, 0.5}.
         name: block name (hyperparameters are named ``"<name>/<argument>"``).
 
+    Connected directly to a `StructuredDataInput`, the columns are first encoded
+    with the default encoding of `StructuredDataBlock` (standardised numbers,
+    one-hot categories, tf-idf text).
+
     Example:
         >>> inp = autonas.StructuredDataInput()                 # doctest: +SKIP
         >>> out = autonas.ClassificationHead()(DenseBlock(num_layers=2)(inp))  # doctest: +SKIP
     """
+
+    input_kinds = ("tensor", "image", "sequence", "structured")
 
     def __init__(self, num_layers=None, num_units=None, use_batchnorm=None, dropout=None, name=None):
         super().__init__(name=name)
@@ -33,6 +39,10 @@ class DenseBlock(Block):
         use_bn = self.param(hp, "use_batchnorm", self.use_batchnorm, boolean(False))
         dropout = self.param(hp, "dropout", self.dropout, choice([0.0, 0.25, 0.5], default=0.0))
         x = inputs
+        if isinstance(x, dict):
+            from autonas.blocks.structured_data_block import encode_columns
+
+            x = encode_columns(self.inputs[0], x)
         if len(x.shape) > 2:
             x = keras.layers.Flatten()(x)
         for _ in range(num_layers):

@@ -21,6 +21,8 @@ class Normalization(Block):
         >>> x = Normalization()(autonas.ImageInput())  # doctest: +SKIP
     """
 
+    input_kinds = ("image", "tensor", "sequence")
+
     def __call__(self, inputs):
         out = super().__call__(inputs)
         if not isinstance(self.inputs[0], Input):
