@@ -33,6 +33,9 @@ class DenseBlock(Block):
         self.use_batchnorm = use_batchnorm
         self.dropout = dropout
 
+    def output_kind(self, nodes):
+        return "tensor"
+
     def build(self, hp, inputs):
         num_layers = self.param(hp, "num_layers", self.num_layers, choice([1, 2, 3], default=2))
         num_units = self.param(hp, "num_units", self.num_units, choice([32, 64, 128, 256, 512, 1024], default=128))

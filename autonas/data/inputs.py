@@ -1,7 +1,5 @@
 """One input node's data: converted, validated and ready for the model."""
 
-import numpy as np
-
 from autonas.data.columns import infer_columns, to_frame, to_records
 from autonas.data.text import to_text_array
 
@@ -37,6 +35,8 @@ def prepare_input(x, node, fit=False, arg_name="x"):
     kind = getattr(node, "kind", None)
     if kind == "structured":
         frame = to_frame(x, node.column_names, arg_name)
+        if len(frame) == 0:
+            raise ValueError(f"`{arg_name}` is empty; expected at least one example.")
         if fit or node.columns is None:
             node.set_columns(infer_columns(frame, node.column_types, arg_name))
         data = to_records(frame, node.columns, arg_name)
@@ -44,23 +44,9 @@ def prepare_input(x, node, fit=False, arg_name="x"):
         data = to_text_array(x, arg_name)
         node.check_data(data, arg_name)
     else:
-        data = _numeric_array(x, arg_name)
-        node.check_data(data, arg_name)
-        if data.dtype.kind in "biuf":
-            data = data.astype("float32", copy=False)
+        from autonas.data.adapters import adapt_inputs
+
+        return adapt_inputs(x, [node], arg_name)[0]
     if len(data) == 0:
         raise ValueError(f"`{arg_name}` is empty; expected at least one example.")
     return data
-
-
-def _numeric_array(x, arg_name):
-    import pandas as pd
-
-    if isinstance(x, (pd.DataFrame, pd.Series)):
-        x = x.to_numpy()
-    if isinstance(x, (str, bytes)):
-        raise TypeError(f"`{arg_name}` must be array-like; received a single {type(x).__name__}.")
-    arr = np.asarray(x)
-    if arr.ndim == 0:
-        raise ValueError(f"`{arg_name}` must hold one example per row; received a scalar.")
-    return arr
