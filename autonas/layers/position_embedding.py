@@ -45,7 +45,8 @@ class PositionEmbedding(keras.layers.Layer):
 
     def call(self, inputs):
         steps = ops.shape(inputs)[1]
-        positions = ops.slice(self.table, (0, 0), (steps, ops.shape(self.table)[1]))
+        table = ops.convert_to_tensor(self.table)
+        positions = ops.slice(table, (0, 0), (steps, ops.shape(table)[1]))
         return inputs + ops.cast(ops.expand_dims(positions, 0), inputs.dtype)
 
     def compute_output_shape(self, input_shape):
