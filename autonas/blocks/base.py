@@ -36,6 +36,9 @@ class Block:
             Defaults to the snake-case class name, made unique within a graph
             in topological order (``conv_block``, ``conv_block_1``, ...).
 
+    Returns:
+        (when called on nodes) the block's output `Node`.
+
     Example:
         >>> class Twice(Block):
         ...     def build(self, hp, inputs):
@@ -143,7 +146,18 @@ class Block:
 
 
 def serialize_value(value):
-    """JSON form of a block argument (hyperparameter objects included)."""
+    """JSON form of a block argument (hyperparameter objects included).
+
+    Args:
+        value: a plain value, a tuple, or a KerasTuner hyperparameter object.
+
+    Returns:
+        A JSON-serialisable value.
+
+    Example:
+        >>> serialize_value((3, 5))
+        [3, 5]
+    """
     if isinstance(value, _HP_TYPES):
         return {"class_name": type(value).__name__, "config": value.get_config()}
     if isinstance(value, tuple):
@@ -152,14 +166,36 @@ def serialize_value(value):
 
 
 def deserialize_value(value):
-    """Inverse of `serialize_value`."""
+    """Inverse of `serialize_value`.
+
+    Args:
+        value: the JSON form of a block argument.
+
+    Returns:
+        The value, with hyperparameter objects rebuilt.
+
+    Example:
+        >>> deserialize_value(32)
+        32
+    """
     if isinstance(value, dict) and set(value) == {"class_name", "config"}:
         return keras_tuner.engine.hyperparameters.deserialize(value)
     return value
 
 
 def choice(values, default=None):
-    """Returns a `default` callable for `Block.param` registering a Choice."""
+    """Returns a `default` callable for `Block.param` registering a Choice.
+
+    Args:
+        values: the choices.
+        default: the default choice (the first when None).
+
+    Returns:
+        A callable ``make(hp, name)``.
+
+    Example:
+        >>> make = choice([16, 32], default=32)
+    """
 
     def make(hp, name):
         return hp.Choice(name, values, default=default if default is not None else values[0])
@@ -168,7 +204,17 @@ def choice(values, default=None):
 
 
 def boolean(default=False):
-    """Returns a `default` callable for `Block.param` registering a Boolean."""
+    """Returns a `default` callable for `Block.param` registering a Boolean.
+
+    Args:
+        default: the default value.
+
+    Returns:
+        A callable ``make(hp, name)``.
+
+    Example:
+        >>> make = boolean(True)
+    """
 
     def make(hp, name):
         return hp.Boolean(name, default=default)
@@ -188,6 +234,9 @@ def conditional(hp, searched, parent, values):
         searched: whether `parent` is a hyperparameter (not a pinned value).
         parent: the parent hyperparameter name, relative to the current scope.
         values: the parent values under which the scope is active.
+
+    Returns:
+        A context manager.
 
     Example:
         >>> with conditional(hp, True, "block_type", ["resnet"]):  # doctest: +SKIP

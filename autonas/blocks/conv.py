@@ -53,6 +53,9 @@ class ConvBlock(Block):
         dropout: dropout after each stage; searched over {0, 0.25, 0.5}.
         name: block name.
 
+    Returns:
+        (when called on a node) the output node, of the input's kind.
+
     Example:
         >>> x = ConvBlock(num_blocks=2, filters=32)(autonas.ImageInput())  # doctest: +SKIP
     """

@@ -15,6 +15,9 @@ class DenseBlock(Block):
         dropout: dropout rate after each layer; searched over {0, 0.25, 0.5}.
         name: block name (hyperparameters are named ``"<name>/<argument>"``).
 
+    Returns:
+        (when called on a node) a ``"tensor"`` output node.
+
     Connected directly to a `StructuredDataInput`, the columns are first encoded
     with the default encoding of `StructuredDataBlock` (standardised numbers,
     one-hot categories, tf-idf text).

@@ -13,7 +13,19 @@ _GLOBAL = {
 
 
 def reduce_tensor(x, reduction_type):
-    """Apply one reduction (``flatten``, ``global_avg`` or ``global_max``)."""
+    """Apply one reduction (``flatten``, ``global_avg`` or ``global_max``).
+
+    Args:
+        x: a Keras tensor (batch, *spatial, channels); vectors pass unchanged.
+        reduction_type: ``"flatten"``, ``"global_avg"`` or ``"global_max"``.
+
+    Returns:
+        A Keras tensor of shape (batch, features).
+
+    Example:
+        >>> reduce_tensor(keras.Input((4, 4, 8)), "global_avg").shape
+        (None, 8)
+    """
     rank = len(x.shape) - 2
     if rank < 1:
         return x
@@ -27,6 +39,9 @@ class Flatten(Block):
 
     Args:
         name: block name.
+
+    Returns:
+        (when called on a node) a ``"tensor"`` output node.
 
     Example:
         >>> x = Flatten()(autonas.ImageInput())  # doctest: +SKIP
@@ -50,6 +65,9 @@ class SpatialReduction(Block):
         reduction_type: ``"flatten"``, ``"global_avg"`` or ``"global_max"``;
             searched when None (default ``"flatten"``).
         name: block name.
+
+    Returns:
+        (when called on a node) a ``"tensor"`` output node.
 
     Example:
         >>> x = SpatialReduction("global_avg")(ConvBlock()(autonas.ImageInput()))  # doctest: +SKIP

@@ -85,6 +85,9 @@ def require_input_node(block, expected):
         block: a connected block.
         expected: the input node class name, for the message.
 
+    Returns:
+        None; raises `TypeError` when the block follows another block.
+
     Example:
         >>> require_input_node(TextVectorization()(autonas.TextInput()).in_blocks[0], "TextInput")  # doctest: +SKIP
     """

@@ -45,6 +45,9 @@ class ColumnInfo:
         type: ``"numerical"``, ``"categorical"`` or ``"text"``.
         dtype: the model input dtype, ``"float32"`` or ``"string"``.
 
+    Returns:
+        A record of those fields (see `get_config` for a dict).
+
     Example:
         >>> ColumnInfo("Age", "Age", "numerical", "float32").type
         'numerical'

@@ -19,7 +19,7 @@ class PositionEmbedding(keras.layers.Layer):
 
     Example:
         >>> x = keras.ops.zeros((2, 5, 8))
-        >>> PositionEmbedding()(x).shape
+        >>> tuple(PositionEmbedding()(x).shape)
         (2, 5, 8)
     """
 
