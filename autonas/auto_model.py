@@ -69,6 +69,14 @@ class AutoModel:
             raise ValueError(f"`max_model_size` must be a positive integer; received {max_model_size!r}.")
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0):
             raise ValueError(f"`seed` must be a non-negative integer or None; received {seed!r}.")
+        if max_consecutive_failed_trials is not None and (
+                isinstance(max_consecutive_failed_trials, bool)
+                or not isinstance(max_consecutive_failed_trials, numbers.Integral)
+                or max_consecutive_failed_trials <= 0):
+            raise ValueError(
+                "`max_consecutive_failed_trials` must be a positive integer or None; received "
+                f"{max_consecutive_failed_trials!r}."
+            )
         if not isinstance(project_name, str) or not project_name or os.sep in project_name:
             raise ValueError(f"`project_name` must be a non-empty folder name; received {project_name!r}.")
         self.graph = Graph(inputs, outputs)

@@ -18,19 +18,26 @@ import keras_tuner
 import numpy as np
 from keras_tuner.engine import trial as trial_module
 
+from autonas import _compat
 from autonas.utils.io import atomic_write_json, read_json
+
+_compat.install()
 
 logger = logging.getLogger("autonas")
 
 #: epochs cap when `epochs=None` lets early stopping decide.
 DEFAULT_MAX_EPOCHS = 100
 #: patience of early stopping when `epochs=None`.
-DEFAULT_PATIENCE = 5
+DEFAULT_PATIENCE = 10
 TRIAL_INFO = "autonas_trial.json"
 
 
 class TrialFailed(keras_tuner.errors.FailedTrialError):
     """A trial that must be recorded FAILED (NaN loss, nothing trained, ...)."""
+
+
+class SearchFailed(RuntimeError):
+    """Too many trials failed in a row: the search stops with their messages."""
 
 
 class Tuner(keras_tuner.Tuner):
@@ -58,9 +65,18 @@ class Tuner(keras_tuner.Tuner):
         self.seed = seed
         self.reporter = reporter
         self.search_max_model_size = max_model_size
-        with _quiet():
-            super().__init__(oracle=oracle, hypermodel=hypermodel, directory=directory,
-                             project_name=project_name, overwrite=overwrite, **kwargs)
+        try:
+            with _quiet():
+                super().__init__(oracle=oracle, hypermodel=hypermodel, directory=directory,
+                                 project_name=project_name, overwrite=overwrite, **kwargs)
+        except (KeyError, TypeError, AttributeError, ValueError, IndexError) as e:
+            if overwrite:
+                raise
+            project = os.path.join(str(directory or "."), project_name or "untitled_project")
+            raise ValueError(
+                f"The search state in {project!r} could not be reloaded ({type(e).__name__}: {e}). "
+                "A file there was changed or damaged; delete the project or pass overwrite=True."
+            ) from e
         self.oracle.verbose = 0
         if max_model_size is not None and hasattr(self.oracle, "constraint"):
             self.oracle.constraint = self._within_size
@@ -119,7 +135,20 @@ class Tuner(keras_tuner.Tuner):
             self.on_trial_begin(trial)
             self._try_run_and_update_trial(trial, **fit_kwargs)
             self.on_trial_end(trial)
+            self._check_failures()
         self.on_search_end()
+
+    def _check_failures(self):
+        limit = getattr(self.oracle, "failure_limit", None)
+        if not limit:
+            return
+        failed = self.oracle.consecutive_failures()
+        if len(failed) >= limit:
+            lines = [f"  trial {t.trial_id}: {_last_line(t.message)}" for t in failed[-limit:]]
+            raise SearchFailed(
+                f"The search stopped: {len(failed)} trials failed in a row "
+                f"(max_consecutive_failed_trials={limit}). Last failures:\n" + "\n".join(lines)
+            )
 
     def _time_for_another_trial(self):
         if self.deadline is None:
@@ -225,7 +254,7 @@ class Tuner(keras_tuner.Tuner):
             failures = [t for t in self.oracle.trials.values() if t.message]
             detail = ""
             if failures:
-                detail = " Last failure: " + failures[-1].message.strip().splitlines()[-1]
+                detail = " Last failure: " + _last_line(failures[-1].message)
             if getattr(self.oracle, "skipped", None):
                 detail += f" {len(self.oracle.skipped)} candidate(s) were skipped as too large (max_model_size)."
             raise RuntimeError(f"The search completed no trial, so there is no model to refit.{detail}")
@@ -273,12 +302,16 @@ class Tuner(keras_tuner.Tuner):
 
 
 def best_epoch_index(values, objective):
-    """Index of the best finite value of an objective's per-epoch history."""
+    """Index of the best finite value of an objective's per-epoch history.
+
+    Ties go to the later epoch: when a saturating metric such as accuracy stays
+    at its best, the model trained longer usually generalises better.
+    """
     best = None
     for i, value in enumerate(values):
         if value is None or not math.isfinite(value):
             continue
-        if best is None or objective.better_than(value, values[best]):
+        if best is None or not objective.better_than(values[best], value):
             best = i
     return 0 if best is None else best
 
@@ -296,7 +329,7 @@ class _SaveBestEpoch(keras.callbacks.Callback):
         value = (logs or {}).get(self.objective.name)
         if value is None or not math.isfinite(value):
             return
-        if self.best is None or self.objective.better_than(value, self.best):
+        if self.best is None or not self.objective.better_than(self.best, value):
             self.best = value
             self.model.save_weights(self.filepath)
 
@@ -313,6 +346,11 @@ class _Deadline(keras.callbacks.Callback):
         if time.time() >= self.deadline:
             self.fired = True
             self.model.stop_training = True
+
+
+def _last_line(message):
+    lines = [line for line in (message or "").strip().splitlines() if line.strip()]
+    return lines[-1].strip() if lines else "no message"
 
 
 def _trial_index(trial_id):
