@@ -20,12 +20,24 @@ from autonas.blocks import (  # noqa: E402
     ClassificationHead,
     ConvBlock,
     DenseBlock,
+    Embedding,
     Flatten,
     Head,
+    ImageAugmentation,
     ImageBlock,
+    MBConvBlock,
+    Merge,
     Normalization,
     RegressionHead,
+    ResNetBlock,
+    RNNBlock,
     SpatialReduction,
+    StructuredDataBlock,
+    TemporalReduction,
+    TextBlock,
+    TextVectorization,
+    TransformerBlock,
+    XceptionBlock,
 )
 from autonas.graph import Graph, ImageInput, Input, StructuredDataInput, TextInput  # noqa: E402
 from autonas.tasks import ImageClassifier, ImageRegressor  # noqa: E402
@@ -37,6 +49,8 @@ __all__ = [
     "AutoModel", "Graph", "Tuner",
     "Input", "ImageInput", "TextInput", "StructuredDataInput",
     "Block", "Head", "ConvBlock", "DenseBlock", "Flatten", "ImageBlock", "Normalization", "SpatialReduction",
+    "ResNetBlock", "XceptionBlock", "MBConvBlock", "RNNBlock", "TransformerBlock", "Embedding", "TextVectorization",
+    "ImageAugmentation", "TemporalReduction", "Merge", "TextBlock", "StructuredDataBlock",
     "ClassificationHead", "RegressionHead",
     "ImageClassifier", "ImageRegressor",
 ]

@@ -134,7 +134,8 @@ class AutoModel(ReportingMixin):
             >>> clf.fit(x_train, y_train, epochs=5)  # doctest: +SKIP
         """
         self._check_fit_args(epochs, batch_size, validation_split, validation_data, callbacks, verbose)
-        xs = data_module.adapt_inputs(x, self.inputs, "x")
+        x, y = self._load(x, y)
+        xs = data_module.adapt_inputs(x, self.inputs, "x", fit=True)
         ys = data_module.adapt_targets(y, self.heads, "y")
         data_module.check_lengths([xs[0]] + ys, ["x"] + ["y"] * len(ys))
         n = len(xs[0])
@@ -148,6 +149,7 @@ class AutoModel(ReportingMixin):
             head.fit_targets(target, "y")
         if validation_data is not None:
             xv_raw, yv_raw = _unpack_validation(validation_data)
+            xv_raw, yv_raw = self._load(xv_raw, yv_raw, "validation_data[0]", "validation_data[1]")
             xv = data_module.adapt_inputs(xv_raw, self.inputs, "validation_data[0]")
             yv = data_module.adapt_targets(yv_raw, self.heads, "validation_data[1]")
             data_module.check_lengths([xv[0]] + yv, ["validation_data[0]"] + ["validation_data[1]"] * len(yv))
@@ -252,10 +254,19 @@ class AutoModel(ReportingMixin):
         return tuner
 
     # -- Keras data forms ------------------------------------------------------
+    def _load(self, x, y=None, arg_name="x", target_arg_name="y"):
+        """Paths, folders and tf.data read into memory (see `autonas.data.load_data`)."""
+        kind = self.inputs[0].kind if len(self.inputs) == 1 else None
+        return data_module.load_data(x, y, kind=kind, arg_name=arg_name, target_arg_name=target_arg_name)
+
     def _keras_x(self, arrays):
         if len(self.inputs) == 1:
-            return arrays[0]
-        return {node.name: arr for node, arr in zip(self.inputs, arrays)}
+            return self.inputs[0].keras_data(arrays[0])
+        flat = {}
+        for node, arr in zip(self.inputs, arrays):
+            data = node.keras_data(arr)
+            flat.update(data if isinstance(data, dict) else {node.name: data})
+        return flat
 
     def _keras_y(self, arrays):
         if len(self.heads) == 1:
@@ -270,6 +281,7 @@ class AutoModel(ReportingMixin):
     def predict_raw(self, x, batch_size=32, verbose=0):
         """Raw model outputs (probabilities for classifiers), a list per head."""
         self._check_fitted("predict")
+        x, _ = self._load(x)
         xs = data_module.adapt_inputs(x, self.inputs, "x")
         out = self.model_.predict(self._keras_x(xs), batch_size=batch_size, verbose=verbose)
         if len(self.heads) == 1:
@@ -311,6 +323,7 @@ class AutoModel(ReportingMixin):
             >>> clf.evaluate(x_test, y_test)["accuracy"]  # doctest: +SKIP
         """
         self._check_fitted("evaluate")
+        x, y = self._load(x, y)
         xs = data_module.adapt_inputs(x, self.inputs, "x")
         ys = data_module.adapt_targets(y, self.heads, "y")
         data_module.check_lengths([xs[0]] + ys, ["x"] + ["y"] * len(ys))
