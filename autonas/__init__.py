@@ -40,7 +40,14 @@ from autonas.blocks import (  # noqa: E402
     XceptionBlock,
 )
 from autonas.graph import Graph, ImageInput, Input, StructuredDataInput, TextInput  # noqa: E402
-from autonas.tasks import ImageClassifier, ImageRegressor  # noqa: E402
+from autonas.tasks import (  # noqa: E402
+    ImageClassifier,
+    ImageRegressor,
+    StructuredDataClassifier,
+    StructuredDataRegressor,
+    TextClassifier,
+    TextRegressor,
+)
 from autonas.tuner import Tuner  # noqa: E402
 
 logging.getLogger("autonas").addHandler(logging.NullHandler())
@@ -52,5 +59,6 @@ __all__ = [
     "ResNetBlock", "XceptionBlock", "MBConvBlock", "RNNBlock", "TransformerBlock", "Embedding", "TextVectorization",
     "ImageAugmentation", "TemporalReduction", "Merge", "TextBlock", "StructuredDataBlock",
     "ClassificationHead", "RegressionHead",
-    "ImageClassifier", "ImageRegressor",
+    "ImageClassifier", "ImageRegressor", "TextClassifier", "TextRegressor",
+    "StructuredDataClassifier", "StructuredDataRegressor",
 ]

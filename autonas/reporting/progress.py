@@ -125,6 +125,8 @@ class SearchProgress:
                 raise ImportError("`bar=True` needs tqdm, an optional extra: pip install 'autonas[progress]' "
                                   "(or pip install tqdm).") from None
             return None
+        if self.bar is None and not _interactive(self._file()):
+            return None  # logs and pipes get one line per trial, not carriage-return redraws
         return tqdm
 
     # -- state ------------------------------------------------------------------
@@ -248,3 +250,20 @@ class SearchProgress:
 
 def _values(trial):
     return ", ".join(f"{k}={v}" for k, v in trial.hyperparameters.values.items() if not k.startswith("tuner/"))
+
+
+def _interactive(stream):
+    """True in a notebook kernel or when `stream` is a terminal."""
+    try:
+        from IPython import get_ipython
+
+        shell = get_ipython()
+        if shell is not None and type(shell).__name__ == "ZMQInteractiveShell":
+            return True
+    except ImportError:
+        pass
+    isatty = getattr(stream, "isatty", None)
+    try:
+        return bool(isatty and isatty())
+    except ValueError:
+        return False

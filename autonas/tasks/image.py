@@ -1,14 +1,13 @@
 """Image tasks: `ImageClassifier` and `ImageRegressor`."""
 
-import numpy as np
-
 from autonas.auto_model import AutoModel
 from autonas.blocks.heads import ClassificationHead, RegressionHead
 from autonas.blocks.image_block import ImageBlock
 from autonas.graph.nodes import ImageInput
+from autonas.tasks.base import ClassifierMixin
 
 
-class ImageClassifier(AutoModel):
+class ImageClassifier(ClassifierMixin, AutoModel):
     """Searches image classification networks.
 
     Images are numpy arrays of shape (N, H, W) or (N, H, W, C) of any numeric
@@ -37,26 +36,6 @@ class ImageClassifier(AutoModel):
         outputs = ClassificationHead(num_classes=num_classes, multi_label=multi_label, loss=loss,
                                      metrics=metrics)(ImageBlock()(inputs))
         super().__init__(inputs=inputs, outputs=outputs, project_name=project_name, **kwargs)
-
-    def predict_proba(self, x, batch_size=32, verbose=0):
-        """Class probabilities, one column per class (two columns for binary).
-
-        Args:
-            x: images.
-            batch_size: batch size.
-            verbose: Keras verbosity.
-
-        Returns:
-            A float array of shape (N, number of classes); columns follow
-            ``self.classes_``.
-        """
-        raw = self.predict_raw(x, batch_size, verbose)[0]
-        return self.heads[0].probabilities(raw)
-
-    @property
-    def classes_(self):
-        """The class labels, in the order of `predict_proba`'s columns."""
-        return np.asarray(self.heads[0].encoder.classes_)
 
 
 class ImageRegressor(AutoModel):
