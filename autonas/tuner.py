@@ -124,6 +124,13 @@ class Tuner(keras_tuner.Tuner):
         """
         self.deadline = deadline
         self.search_start = time.time()
+        objective = self.oracle.objective
+        atomic_write_json(os.path.join(self.project_dir, "autonas_search.json"), {
+            "objective": objective.name,
+            "direction": getattr(objective, "direction", "max"),
+            "max_trials": self.oracle.max_trials,
+            "strategy": type(self.oracle).__name__,
+        })
         fit_kwargs = dict(train=train, validation=validation, epochs=epochs, batch_size=batch_size,
                           callbacks=callbacks or [], verbose=verbose, class_weight=class_weight,
                           sample_weight=sample_weight)
