@@ -7,7 +7,7 @@ import sys
 import numpy as np
 import pytest
 
-from tests.conftest import shared_data
+from conftest import shared_data
 
 ENV = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
 
