@@ -34,6 +34,25 @@ def preprocess_layers(channels, reduction_prev, affine):
     return pre0, ReLUConvBN(channels, affine=affine)
 
 
+def build_cell_inputs(cell, input_shape):
+    """Build a cell's input adapters; returns the shape of its states.
+
+    Args:
+        cell: a `DartsCell` or `FixedCell`.
+        input_shape: ``[shape of c_{k-2}, shape of c_{k-1}]``.
+
+    Returns:
+        ``(input_state_shape, node_shape)``: the shape of the two adapted
+        inputs and of the intermediate nodes (halved in a reduction cell).
+    """
+    shape0, shape1 = (tuple(s) for s in input_shape)
+    cell.preprocess0.build(shape0)
+    cell.preprocess1.build(shape1)
+    state = tuple(cell.preprocess1.compute_output_shape(shape1))
+    node = cell_output_shape(shape1, cell.channels, 1, cell.reduction)
+    return state, node
+
+
 def cell_output_shape(input_shape, channels, nodes, reduction):
     """Output shape of a cell given the shape of its most recent input.
 
@@ -104,14 +123,20 @@ class DartsCell(keras.layers.Layer):
             for _, src in edge_list(nodes)
         ]
 
-    def call(self, inputs, op_weights, aux_coef=None):
+    def build(self, input_shape):
+        state, node = build_cell_inputs(self, input_shape)
+        for edge, (_, src) in zip(self.edges, edge_list(self.nodes)):
+            edge.build(state if src < 2 else node)
+        self.built = True
+
+    def call(self, inputs, op_weights, aux_coef=None, training=None):
         s0, s1 = inputs
-        states = [self.preprocess0(s0), self.preprocess1(s1)]
+        states = [self.preprocess0(s0, training=training), self.preprocess1(s1, training=training)]
         edge = 0
         for _ in range(self.nodes):
             total = None
             for state in states:
-                term = self.edges[edge](state, op_weights[edge], aux_coef=aux_coef)
+                term = self.edges[edge](state, op_weights[edge], aux_coef=aux_coef, training=training)
                 total = term if total is None else total + term
                 edge += 1
             states.append(total)

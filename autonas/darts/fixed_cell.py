@@ -3,7 +3,7 @@
 import keras
 from keras import ops
 
-from autonas.darts.cell import _check_positive, cell_output_shape, preprocess_layers
+from autonas.darts.cell import _check_positive, build_cell_inputs, cell_output_shape, preprocess_layers
 from autonas.darts.genotype import Genotype
 from autonas.darts.ops import make_op
 
@@ -48,12 +48,19 @@ class FixedCell(keras.layers.Layer):
             for op, src in pairs
         ]
 
-    def call(self, inputs):
+    def build(self, input_shape):
+        state, node = build_cell_inputs(self, input_shape)
+        for op, (_, src) in zip(self.cell_ops, self.pairs):
+            op.build(state if src < 2 else node)
+        self.built = True
+
+    def call(self, inputs, training=None):
         s0, s1 = inputs
-        states = [self.preprocess0(s0), self.preprocess1(s1)]
+        states = [self.preprocess0(s0, training=training), self.preprocess1(s1, training=training)]
         for node in range(self.nodes):
             (_, a), (_, b) = self.pairs[2 * node: 2 * node + 2]
-            states.append(self.cell_ops[2 * node](states[a]) + self.cell_ops[2 * node + 1](states[b]))
+            states.append(self.cell_ops[2 * node](states[a], training=training)
+                          + self.cell_ops[2 * node + 1](states[b], training=training))
         return ops.concatenate(states[2:], axis=-1)
 
     def compute_output_shape(self, input_shape):

@@ -51,10 +51,15 @@ class MixedOp(keras.layers.Layer):
             make_op(self.candidates[i], channels, strides, affine=self.affine, search=True) for i in self.active
         ]
 
-    def call(self, inputs, op_weights, aux_coef=None):
+    def build(self, input_shape):
+        for op in self.candidate_ops:
+            op.build(input_shape)
+        self.built = True
+
+    def call(self, inputs, op_weights, aux_coef=None, training=None):
         out = None
         for index, op in zip(self.active, self.candidate_ops):
-            term = op_weights[index] * op(inputs)
+            term = op_weights[index] * op(inputs, training=training)
             out = term if out is None else out + term
         if aux_coef is not None and self.strides == 1:
             out = out + ops.cast(aux_coef, out.dtype) * inputs

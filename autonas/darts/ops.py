@@ -45,6 +45,23 @@ def _batch_norm(affine, name=None):
     )
 
 
+def _build_chain(layers, input_shape):
+    """Build layers applied one after the other; returns the final shape."""
+    shape = tuple(input_shape)
+    for layer in layers:
+        layer.build(shape)
+        shape = tuple(layer.compute_output_shape(shape))
+    return shape
+
+
+def _reduced_shape(input_shape, strides, channels):
+    batch, height, width = input_shape[:3]
+    if strides == 2:
+        height = None if height is None else (height + 1) // 2
+        width = None if width is None else (width + 1) // 2
+    return (batch, height, width, channels)
+
+
 def _check_common(channels, strides):
     if not isinstance(channels, int) or isinstance(channels, bool) or channels < 1:
         raise ValueError(f"`channels` must be a positive integer; received {channels!r}.")
@@ -66,6 +83,17 @@ class _Op(keras.layers.Layer):
         config = super().get_config()
         config.update(channels=self.channels, strides=self.strides, affine=self.affine)
         return config
+
+    def build(self, input_shape):
+        # Sublayers are built explicitly from shapes: no symbolic trace needed.
+        self._build_sublayers(tuple(input_shape))
+        self.built = True
+
+    def _build_sublayers(self, input_shape):
+        pass
+
+    def compute_output_shape(self, input_shape):
+        return _reduced_shape(input_shape, self.strides, self.channels)
 
 
 @keras.saving.register_keras_serializable(package="autonas")
@@ -140,8 +168,11 @@ class ReLUConvBN(_Op):
         self.conv = keras.layers.Conv2D(channels, kernel_size, strides=strides, padding="same", use_bias=False)
         self.bn = _batch_norm(self.affine)
 
-    def call(self, inputs):
-        return self.bn(self.conv(ops.relu(inputs)))
+    def call(self, inputs, training=None):
+        return self.bn(self.conv(ops.relu(inputs)), training=training)
+
+    def _build_sublayers(self, input_shape):
+        _build_chain([self.conv, self.bn], input_shape)
 
     def get_config(self):
         config = super().get_config()
@@ -177,8 +208,11 @@ class DilConv(_Op):
         self.pointwise = keras.layers.Conv2D(channels, 1, use_bias=False)
         self.bn = _batch_norm(self.affine)
 
-    def call(self, inputs):
-        return self.bn(self.pointwise(self.depthwise(ops.relu(inputs))))
+    def call(self, inputs, training=None):
+        return self.bn(self.pointwise(self.depthwise(ops.relu(inputs))), training=training)
+
+    def _build_sublayers(self, input_shape):
+        _build_chain([self.depthwise, self.pointwise, self.bn], input_shape)
 
     def get_config(self):
         config = super().get_config()
@@ -215,9 +249,13 @@ class SepConv(_Op):
         self.pointwise2 = keras.layers.Conv2D(channels, 1, use_bias=False)
         self.bn2 = _batch_norm(self.affine)
 
-    def call(self, inputs):
-        x = self.bn1(self.pointwise1(self.depthwise1(ops.relu(inputs))))
-        return self.bn2(self.pointwise2(self.depthwise2(ops.relu(x))))
+    def call(self, inputs, training=None):
+        x = self.bn1(self.pointwise1(self.depthwise1(ops.relu(inputs))), training=training)
+        return self.bn2(self.pointwise2(self.depthwise2(ops.relu(x))), training=training)
+
+    def _build_sublayers(self, input_shape):
+        _build_chain([self.depthwise1, self.pointwise1, self.bn1, self.depthwise2, self.pointwise2, self.bn2],
+                     input_shape)
 
     def get_config(self):
         config = super().get_config()
@@ -255,10 +293,15 @@ class FactorizedReduce(_Op):
         self.conv2 = keras.layers.Conv2D(channels // 2, 1, strides=2, use_bias=False)
         self.bn = _batch_norm(self.affine)
 
-    def call(self, inputs):
+    def call(self, inputs, training=None):
         x = ops.relu(inputs)
         shifted = ops.pad(x, [[0, 0], [0, 1], [0, 1], [0, 0]])[:, 1:, 1:, :]
-        return self.bn(ops.concatenate([self.conv1(x), self.conv2(shifted)], axis=-1))
+        return self.bn(ops.concatenate([self.conv1(x), self.conv2(shifted)], axis=-1), training=training)
+
+    def _build_sublayers(self, input_shape):
+        self.conv1.build(input_shape)
+        self.conv2.build(input_shape)
+        self.bn.build(_reduced_shape(input_shape, 2, self.channels))
 
 
 @keras.saving.register_keras_serializable(package="autonas")
@@ -292,10 +335,14 @@ class Pool(_Op):
         self.batch_norm = bool(batch_norm)
         self.bn = _batch_norm(self.affine) if self.batch_norm else None
 
-    def call(self, inputs):
+    def call(self, inputs, training=None):
         pool = ops.max_pool if self.pool_type == "max" else ops.average_pool
         x = pool(inputs, self.pool_size, strides=self.strides, padding="same")
-        return self.bn(x) if self.bn is not None else x
+        return self.bn(x, training=training) if self.bn is not None else x
+
+    def _build_sublayers(self, input_shape):
+        if self.bn is not None:
+            self.bn.build(_reduced_shape(input_shape, self.strides, self.channels))
 
     def get_config(self):
         config = super().get_config()

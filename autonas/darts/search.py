@@ -190,7 +190,7 @@ class DartsSearch:
         self.supernet = Supernet(self.num_classes, channels=self.channels, layers=self.layers, nodes=self.nodes,
                                  candidates=self.candidates, stem_multiplier=self.stem_multiplier,
                                  stem_strides=self.stem_strides, seed=self.seed)
-        self.supernet(ops.zeros((2,) + input_shape), aux_coef=0.0 if self.aux_skip else None)
+        self.supernet.build((None,) + input_shape)
         self._load_state()
         self._steps = self._make_steps()
         return self.supernet
@@ -198,12 +198,12 @@ class DartsSearch:
     def _load_state(self):
         net = self.supernet
         # plain tensors (not variables), so compiled steps see the same types on every call
-        weights = [ops.convert_to_tensor(v) for v in net.weight_variables]
-        arch = [ops.convert_to_tensor(v) for v in net.arch_variables]
+        weights = [ops.copy(v) for v in net.weight_variables]
+        arch = [ops.copy(v) for v in net.arch_variables]
         self._state = {
             "w": weights,
             "a": arch,
-            "nt": [ops.convert_to_tensor(v) for v in net.non_trainable_variables],
+            "nt": [ops.copy(v) for v in net.non_trainable_variables],
             "buf": [ops.zeros_like(w) for w in weights],
             "m": [ops.zeros_like(a) for a in arch],
             "v": [ops.zeros_like(a) for a in arch],

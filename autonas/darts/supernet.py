@@ -138,9 +138,23 @@ class Supernet(keras.Model):
         """
         return ops.softmax(self.alpha_normal, axis=-1), ops.softmax(self.alpha_reduce, axis=-1)
 
+    def build(self, input_shape):
+        shape = tuple(input_shape)
+        for layer in self.stem:
+            layer.build(shape)
+            shape = tuple(layer.compute_output_shape(shape))
+        s0 = s1 = shape
+        for cell in self.cells:
+            cell.build([s0, s1])
+            s0, s1 = s1, tuple(cell.compute_output_shape([s0, s1]))
+        self.pool.build(s1)
+        self.classifier.build((s1[0], s1[-1]))
+        self.built = True
+
     def call(self, inputs, aux_coef=None, training=None):
-        # `training` is passed on explicitly: `stateless_call` bypasses
-        # `__call__`, so sublayers would not inherit it from a call context.
+        # `training` is passed on explicitly (as in every DARTS layer):
+        # `stateless_call` bypasses `__call__`, so sublayers would not
+        # inherit it from a call context.
         normal, reduce = self.op_weights()
         x = inputs
         for layer in self.stem:
@@ -148,7 +162,7 @@ class Supernet(keras.Model):
         s0 = s1 = x
         for cell in self.cells:
             s0, s1 = s1, cell([s0, s1], reduce if cell.reduction else normal, aux_coef=aux_coef, training=training)
-        return self.classifier(self.pool(s1))
+        return self.classifier(self.pool(s1, training=training), training=training)
 
     def get_config(self):
         config = super().get_config()
