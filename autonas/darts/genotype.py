@@ -233,6 +233,16 @@ class Genotype:
         return self.describe()
 
 
+#: The cells published in the DARTS paper (second order, CIFAR-10), a proven
+#: default for four-node cells.
+DARTS_V2 = Genotype(
+    normal=[("sep_conv_3x3", 0), ("sep_conv_3x3", 1), ("sep_conv_3x3", 0), ("sep_conv_3x3", 1),
+            ("skip_connect", 0), ("sep_conv_3x3", 1), ("skip_connect", 0), ("dil_conv_3x3", 2)],
+    reduce=[("max_pool_3x3", 0), ("max_pool_3x3", 1), ("max_pool_3x3", 1), ("skip_connect", 2),
+            ("max_pool_3x3", 0), ("skip_connect", 2), ("max_pool_3x3", 1), ("skip_connect", 2)],
+)
+
+
 def _derive_cell(weights, candidates, nodes, banned):
     """Top-2 non-none edges per node, each with its argmax non-none op."""
     pairs = []

@@ -53,7 +53,8 @@ class DartsSearch:
     """Differentiable architecture search over DARTS cells.
 
     Args:
-        num_classes: number of classes; inferred from `y` when None.
+        num_classes: number of classes (or of regression targets); inferred
+            from `y` when None.
         channels: channels of the supernet's first cells.
         layers: number of supernet cells (reductions at 1/3 and 2/3).
         nodes: intermediate nodes per cell.
@@ -82,6 +83,8 @@ class DartsSearch:
             plots; nothing is written when None.
         plot: draw the alpha evolution and both cells (needs matplotlib).
         seed: seed of batch order and initialisation.
+        task: ``"classification"`` (cross-entropy, labels of any kind) or
+            ``"regression"`` (mean squared error on standardised targets).
         jit_compile: compile the steps with XLA on TensorFlow.
         run_eagerly: run the steps op by op without compiling them (no
             tracing cost: useful for tiny networks, tests and debugging).
@@ -101,7 +104,10 @@ class DartsSearch:
                  stem_strides=1, order=1, learning_rate=0.025, learning_rate_min=0.001, momentum=0.9,
                  weight_decay=3e-4, grad_clip=5.0, arch_learning_rate=3e-4, arch_betas=(0.5, 0.999),
                  arch_weight_decay=1e-3, aux_skip=1.0, beta_decay=0.0, max_skip=2, patience=3, warmup_epochs=0,
-                 normalize=True, directory=None, plot=True, seed=None, jit_compile=False, run_eagerly=False):
+                 normalize=True, directory=None, plot=True, seed=None, task="classification", jit_compile=False,
+                 run_eagerly=False):
+        if task not in ("classification", "regression"):
+            raise ValueError(f"`task` must be 'classification' or 'regression'; received {task!r}.")
         if order not in (1, 2):
             raise ValueError(f"`order` must be 1 (first order) or 2 (second order); received {order!r}.")
         for name, value in (("learning_rate", learning_rate), ("arch_learning_rate", arch_learning_rate),
@@ -145,6 +151,8 @@ class DartsSearch:
         self.directory = os.fspath(directory) if directory is not None else None
         self.plot = plot
         self.seed = seed
+        self.task = task
+        self.metric_name = "accuracy" if task == "classification" else "mae"
         self.jit_compile = jit_compile
         self.run_eagerly = run_eagerly
 
@@ -232,12 +240,17 @@ class DartsSearch:
             wi, ai = iter(w), iter(a)
             return [next(ai) if flag else next(wi) for flag in is_arch]
 
+        regression = self.task == "regression"
+
         def forward(w, a, nt, x, y, aux):
-            logits, new_nt = net.stateless_call(merge(w, a), nt, x, training=True,
-                                                aux_coef=aux if use_aux else None)
-            loss = ops.mean(keras.losses.sparse_categorical_crossentropy(y, logits, from_logits=True))
-            accuracy = ops.mean(ops.cast(ops.equal(ops.argmax(logits, axis=-1), ops.cast(y, "int32")), "float32"))
-            return loss, accuracy, new_nt
+            out, new_nt = net.stateless_call(merge(w, a), nt, x, training=True, aux_coef=aux if use_aux else None)
+            if regression:
+                loss = ops.mean(ops.square(out - y))
+                metric = ops.mean(ops.abs(out - y))
+            else:
+                loss = ops.mean(keras.losses.sparse_categorical_crossentropy(y, out, from_logits=True))
+                metric = ops.mean(ops.cast(ops.equal(ops.argmax(out, axis=-1), ops.cast(y, "int32")), "float32"))
+            return loss, metric, new_nt
 
         def loss_w(w, a, nt, x, y, aux):
             loss, accuracy, new_nt = forward(w, a, nt, x, y, aux)
@@ -324,10 +337,11 @@ class DartsSearch:
 
         Args:
             x: a batch of images ``(B, H, W, C)``.
-            y: integer labels ``(B,)``.
+            y: integer labels ``(B,)`` (regression: targets ``(B, outputs)``).
 
         Returns:
-            ``(loss, accuracy)`` on the batch, as floats, before the step.
+            ``(loss, metric)`` on the batch, as floats, before the step (the
+            metric is accuracy, or mean absolute error for regression).
 
         Example:
             >>> search.build((8, 8, 1), num_classes=10)        # doctest: +SKIP
@@ -348,7 +362,7 @@ class DartsSearch:
             y_train: its labels.
 
         Returns:
-            ``(loss, accuracy)`` on the validation batch, as floats, before the step.
+            ``(loss, metric)`` on the validation batch, as floats, before the step.
 
         Example:
             >>> search.architecture_step(x[32:64], y[32:64])   # doctest: +SKIP
@@ -367,10 +381,10 @@ class DartsSearch:
         if self.supernet is None:
             raise RuntimeError("Call `build(input_shape, num_classes)` or `fit(...)` before taking steps.")
 
-    @staticmethod
-    def _batch(x, y):
+    def _batch(self, x, y):
+        y_dtype = "float32" if self.task == "regression" else "int32"
         return ops.convert_to_tensor(np.asarray(x, dtype="float32")), ops.convert_to_tensor(
-            np.asarray(y, dtype="int32"))
+            np.asarray(y, dtype=y_dtype))
 
     def _scalars(self, epoch, epochs):
         lr = self.learning_rate_min + 0.5 * (self.learning_rate - self.learning_rate_min) * (
@@ -436,7 +450,7 @@ class DartsSearch:
         budget = parse_duration(max_time)
         x_train, y_train, x_val, y_val = self._prepare_data(x, y, validation_data, validation_split)
         batch_size = min(batch_size, len(x_train), len(x_val))
-        self.build(x_train.shape[1:], len(self.classes_))
+        self.build(x_train.shape[1:], len(self.classes_) if self.classes_ is not None else y_train.shape[1])
         rng = np.random.default_rng(self.seed)
         steps = len(x_train) // batch_size
         val_batches = len(x_val) // batch_size
@@ -450,7 +464,8 @@ class DartsSearch:
             search_arch = epoch >= self.warmup_epochs
             train_order = rng.permutation(len(x_train))
             val_order = rng.permutation(len(x_val))
-            sums = {"train_loss": 0.0, "train_accuracy": 0.0, "val_loss": 0.0, "val_accuracy": 0.0}
+            metric = self.metric_name
+            sums = {"train_loss": 0.0, f"train_{metric}": 0.0, "val_loss": 0.0, f"val_{metric}": 0.0}
             done, out_of_time = 0, False
             for step in range(steps):
                 idx = train_order[step * batch_size:(step + 1) * batch_size]
@@ -460,17 +475,17 @@ class DartsSearch:
                     vidx = val_order[vstep * batch_size:(vstep + 1) * batch_size]
                     vl, va = self._arch_step(*self._batch(x_val[vidx], y_val[vidx]), xb, yb, lr, aux, beta_weight)
                     sums["val_loss"] += vl
-                    sums["val_accuracy"] += va
+                    sums[f"val_{metric}"] += va
                 tl, ta = self._weight_step(xb, yb, lr, aux)
                 sums["train_loss"] += tl
-                sums["train_accuracy"] += ta
+                sums[f"train_{metric}"] += ta
                 done += 1
                 if budget is not None and time.time() - start > budget:
                     out_of_time = True
                     break
             record = {k: float(v) / done for k, v in sums.items()}
             if not search_arch:
-                record["val_loss"] = record["val_accuracy"] = None
+                record["val_loss"] = record[f"val_{metric}"] = None
             weights = self.op_weights()
             genotype = derive_genotype(weights["normal"], weights["reduce"], self.candidates,
                                        max_skip=self.max_skip)
@@ -485,10 +500,10 @@ class DartsSearch:
                 previous = genotype
             self._write_progress()
             if verbose:
-                logger.info("DARTS epoch %d/%d: train loss %.4f acc %.4f, val loss %s acc %s, %.1fs, skips in "
-                            "normal cell %d", epoch + 1, epochs, record["train_loss"], record["train_accuracy"],
-                            _fmt(record["val_loss"]), _fmt(record["val_accuracy"]), record["seconds"],
-                            genotype.count("skip_connect"))
+                logger.info("DARTS epoch %d/%d: train loss %.4f %s %.4f, val loss %s %s %s, %.1fs, skips in "
+                            "normal cell %d", epoch + 1, epochs, record["train_loss"], metric,
+                            record[f"train_{metric}"], _fmt(record["val_loss"]), metric,
+                            _fmt(record[f"val_{metric}"]), record["seconds"], genotype.count("skip_connect"))
             if out_of_time:
                 logger.info("DARTS search stopped: max_time of %.0fs reached.", budget)
                 break
@@ -507,6 +522,8 @@ class DartsSearch:
     def _prepare_data(self, x, y, validation_data, validation_split):
         x = self._check_images(x, "x")
         y = np.asarray(y)
+        if self.task == "regression":
+            return self._prepare_regression(x, y, validation_data, validation_split)
         if y.ndim != 1 or len(y) != len(x):
             raise ValueError(f"`y` must be 1-D with one label per image ({len(x)}); received shape {y.shape}.")
         self.classes_ = np.unique(y)
@@ -537,6 +554,35 @@ class DartsSearch:
                 raise ValueError(f"`validation_split`={validation_split} leaves an empty split of {len(x)} images.")
             x_train, y_train = x[order[:cut]], y[order[:cut]]
             x_val, y_val = x[order[cut:]], y[order[cut:]]
+        return self._standardise(x_train, y_train, x_val, y_val)
+
+    def _prepare_regression(self, x, y, validation_data, validation_split):
+        if y.dtype.kind not in "biuf" or len(y) != len(x) or y.ndim not in (1, 2):
+            raise ValueError(f"`y` must hold numeric targets, one row per image ({len(x)}); received dtype "
+                             f"{y.dtype} and shape {y.shape}.")
+        y = y.reshape(len(y), -1).astype("float32")
+        if validation_data is not None:
+            if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
+                raise ValueError("`validation_data` must be a pair (x_val, y_val); received "
+                                 f"{type(validation_data).__name__}.")
+            x_train, y_train = x, y
+            x_val = self._check_images(validation_data[0], "validation_data[0]")
+            y_val = np.asarray(validation_data[1], dtype="float32").reshape(len(x_val), -1)
+        else:
+            if not 0 < validation_split < 1:
+                raise ValueError(f"`validation_split` must be in (0, 1); received {validation_split!r}.")
+            order = np.random.default_rng(self.seed).permutation(len(x))
+            cut = int(round(len(x) * (1 - validation_split)))
+            if cut < 1 or cut >= len(x):
+                raise ValueError(f"`validation_split`={validation_split} leaves an empty split of {len(x)} images.")
+            x_train, y_train, x_val, y_val = x[order[:cut]], y[order[:cut]], x[order[cut:]], y[order[cut:]]
+        self.classes_ = None
+        # the search only ranks architectures: targets are standardised for a well-scaled loss
+        mean, std = y_train.mean(axis=0), np.maximum(y_train.std(axis=0), 1e-6)
+        y_train, y_val = (y_train - mean) / std, (y_val - mean) / std
+        return self._standardise(x_train, y_train.astype("float32"), x_val, y_val.astype("float32"))
+
+    def _standardise(self, x_train, y_train, x_val, y_val):
         if x_val.shape[1:] != x_train.shape[1:]:
             raise ValueError(f"`validation_data` images have shape {x_val.shape[1:]}; expected {x_train.shape[1:]}.")
         if self.normalize:
@@ -616,6 +662,9 @@ class DartsSearch:
         """
         from autonas.darts.network import build_network
 
+        if self.task != "classification":
+            raise ValueError("`build_network` builds classifiers; for regression put a DartsBlock(genotype=...) "
+                             "in a graph with a RegressionHead.")
         genotype = genotype or self.genotype
         if genotype is None:
             raise RuntimeError("Nothing derived yet: call `fit` first or pass `genotype`.")
@@ -644,6 +693,7 @@ class DartsSearch:
             "arch_weight_decay": self.arch_weight_decay, "aux_skip": self.aux_skip, "beta_decay": self.beta_decay,
             "max_skip": self.max_skip, "patience": self.patience, "warmup_epochs": self.warmup_epochs,
             "normalize": self.normalize, "directory": self.directory, "plot": self.plot, "seed": self.seed,
+            "task": self.task,
             "jit_compile": self.jit_compile, "run_eagerly": self.run_eagerly,
         }
 
