@@ -48,13 +48,21 @@ class Oracle(keras_tuner.Oracle):
     """
 
     def __init__(self, objective=None, max_trials=10, seed=None, hyperparameters=None,
-                 initial_hps=None, max_infeasible=200, max_consecutive_failed_trials=3, **kwargs):
+                 initial_hps=None, max_infeasible=50, max_consecutive_failed_trials=3, **kwargs):
         if max_trials is not None and (not isinstance(max_trials, int) or isinstance(max_trials, bool)
                                        or max_trials <= 0):
             raise ValueError(f"`max_trials` must be a positive integer; received {max_trials!r}.")
+        if max_consecutive_failed_trials is not None and (
+                not isinstance(max_consecutive_failed_trials, int) or max_consecutive_failed_trials <= 0):
+            raise ValueError(
+                "`max_consecutive_failed_trials` must be a positive integer or None; received "
+                f"{max_consecutive_failed_trials!r}."
+            )
+        # KerasTuner's own check raises before the failed trial is saved; autonas checks
+        # after the trial is recorded (see `consecutive_failures`), so it is disabled here.
         super().__init__(objective=objective, max_trials=max_trials, seed=seed,
-                         hyperparameters=hyperparameters,
-                         max_consecutive_failed_trials=max_consecutive_failed_trials, **kwargs)
+                         hyperparameters=hyperparameters, max_consecutive_failed_trials=None, **kwargs)
+        self.failure_limit = max_consecutive_failed_trials
         self.initial_hps = [{}] if initial_hps is None else [dict(v) for v in initial_hps]
         self.max_infeasible = max_infeasible
         self.constraint = None
@@ -109,7 +117,47 @@ class Oracle(keras_tuner.Oracle):
                 hps.values[hp.name] = partial.get(hp.name, hp.default)
         return dict(hps.values)
 
+    def consecutive_failures(self):
+        """The trials that failed in a row most recently (in end order).
+
+        Returns:
+            A list of `Trial` objects, empty when the last ended trial did not fail.
+        """
+        failed = []
+        for trial_id in reversed(self.end_order):
+            trial = self.trials[trial_id]
+            if trial.status != trial_module.TrialStatus.FAILED:
+                break
+            failed.append(trial)
+        return failed[::-1]
+
     # -- state --------------------------------------------------------------
+    def reload(self):
+        """Reload from the project directory and reconcile with the trial files.
+
+        A process killed between writing a trial's own file and the oracle's
+        file leaves the two disagreeing. Each trial file is the truth about its
+        trial: finished trials are never re-run, and unfinished ones (killed
+        mid-run) are queued to run again.
+        """
+        super().reload()
+        self._reconcile_trials()
+
+    def _reconcile_trials(self):
+        finished = (trial_module.TrialStatus.COMPLETED, trial_module.TrialStatus.FAILED)
+        for trial_id in sorted(self.trials):
+            trial = self.trials[trial_id]
+            if trial_id not in self.start_order:
+                self.start_order.append(trial_id)
+            if trial.status in finished:
+                while trial_id in self._retry_queue:
+                    self._retry_queue.remove(trial_id)
+                if trial_id not in self.end_order:
+                    self.end_order.append(trial_id)
+            elif trial_id not in self._retry_queue:
+                self._retry_queue.append(trial_id)
+            self._record_values(trial)
+
     def get_state(self):
         state = super().get_state()
         state["skipped"] = self.skipped
