@@ -27,6 +27,7 @@ from autonas.blocks import (  # noqa: E402
     RegressionHead,
     SpatialReduction,
 )
+from autonas.darts.block import DartsBlock  # noqa: E402
 from autonas.graph import Graph, ImageInput, Input, StructuredDataInput, TextInput  # noqa: E402
 from autonas.tasks import ImageClassifier, ImageRegressor  # noqa: E402
 from autonas.tuner import Tuner  # noqa: E402
@@ -36,7 +37,7 @@ logging.getLogger("autonas").addHandler(logging.NullHandler())
 __all__ = [
     "AutoModel", "Graph", "Tuner",
     "Input", "ImageInput", "TextInput", "StructuredDataInput",
-    "Block", "Head", "ConvBlock", "DenseBlock", "Flatten", "ImageBlock", "Normalization", "SpatialReduction",
+    "Block", "Head", "ConvBlock", "DartsBlock", "DenseBlock", "Flatten", "ImageBlock", "Normalization", "SpatialReduction",
     "ClassificationHead", "RegressionHead",
     "ImageClassifier", "ImageRegressor",
 ]

@@ -77,6 +77,13 @@ class DartsTuner(Tuner):
         if not isinstance(oracle, DartsOracle):
             raise TypeError(f"`oracle` of DartsTuner must be a DartsOracle; received {type(oracle).__name__}.")
         self.darts_block, self.darts_input = find_darts_block(hypermodel)
+        heads = getattr(hypermodel, "heads", [])
+        if oracle.objective.name == "default_objective" and len(heads) == 1:
+            # a DartsOracle made by the user (tuner=DartsOracle(...)) scores trials like the head
+            import keras_tuner
+
+            name = heads[0].default_objective
+            oracle.objective = keras_tuner.Objective(name, "max" if "acc" in name else "min")
         super().__init__(oracle, hypermodel, **kwargs)
         self.darts_search = None
 

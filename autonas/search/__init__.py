@@ -1,11 +1,14 @@
 """Search strategies: pure-Python `keras_tuner.Oracle` subclasses, selectable by name."""
 
 from autonas.search.base import Oracle
+from autonas.search.darts_oracle import DartsOracle
 from autonas.search.random_search import RandomSearch
 
 #: strategy name -> oracle class. Strategies register themselves here.
 STRATEGIES = {
     "random": RandomSearch,
+    # one-shot: the supernet search runs in autonas.darts.tuner.DartsTuner
+    "darts": DartsOracle,
 }
 
 
@@ -40,4 +43,4 @@ def get_oracle(tuner, objective, max_trials, seed=None, **kwargs):
     return STRATEGIES[key](objective=objective, max_trials=max_trials, seed=seed, **kwargs)
 
 
-__all__ = ["Oracle", "RandomSearch", "STRATEGIES", "get_oracle"]
+__all__ = ["DartsOracle", "Oracle", "RandomSearch", "STRATEGIES", "get_oracle"]
