@@ -29,7 +29,11 @@ class AutoModel(ReportingMixin):
         inputs: input node(s), e.g. ``autonas.ImageInput()``.
         outputs: head output node(s), e.g. ``autonas.ClassificationHead()(x)``.
         max_trials: number of configurations to train (default 10).
-        tuner: a strategy name (``"random"``, ...) or a `keras_tuner.Oracle`.
+        tuner: a strategy name (``"random"``, ..., ``"darts"``) or a
+            `keras_tuner.Oracle`. ``"darts"`` (or an
+            `autonas.search.DartsOracle` with its settings) needs a graph with
+            one `DartsBlock` fed by an `ImageInput`: a supernet search derives
+            its cells, then the derived network is trained as the trials.
         objective: metric to optimise; ``"val_accuracy"`` for a classification
             head, ``"val_loss"`` otherwise.
         max_time: time budget for the search, seconds or a string like ``"30m"``.
@@ -237,10 +241,17 @@ class AutoModel(ReportingMixin):
         )
         verbose = 1 if verbose == "auto" else verbose
         reporter = SearchProgress(self.max_trials, verbose=verbose)
-        tuner = Tuner(oracle, self.graph, directory=self.directory, project_name=self.project_name,
-                      overwrite=self.overwrite, max_model_size=self.max_model_size, seed=self.seed,
-                      reporter=reporter,
-                      tensorboard=resolve_log_dir(self.tensorboard, os.path.join(self.directory, self.project_name)))
+        tuner_class = Tuner
+        if isinstance(oracle, search.DartsOracle):
+            # tuner="darts": the supernet search runs before the trials (autonas.darts.tuner)
+            from autonas.darts.tuner import DartsTuner
+
+            tuner_class = DartsTuner
+        tuner = tuner_class(oracle, self.graph, directory=self.directory, project_name=self.project_name,
+                            overwrite=self.overwrite, max_model_size=self.max_model_size, seed=self.seed,
+                            reporter=reporter,
+                            tensorboard=resolve_log_dir(self.tensorboard,
+                                                        os.path.join(self.directory, self.project_name)))
         done = len(tuner.oracle.trials)
         if done and self._fit_count > 0 and tuner.oracle.max_trials is not None:
             # A second fit on the same object continues the search with `max_trials` more trials.
