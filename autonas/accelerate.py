@@ -216,7 +216,10 @@ def apply_jit_compile(model, jit_compile):
 
 def tensorflow_available():
     """True when TensorFlow can be imported (whatever the Keras backend)."""
-    return importlib.util.find_spec("tensorflow") is not None
+    try:
+        return importlib.util.find_spec("tensorflow") is not None
+    except (ImportError, ValueError):
+        return False
 
 
 def require_tensorflow(feature):
@@ -249,7 +252,8 @@ def check_inputs_supported(inputs):
     from autonas.graph.nodes import StructuredDataInput, TextInput
 
     for node in inputs:
+        label = type(node).__name__ + (f" {node.name!r}" if getattr(node, "name", None) else "")
         if isinstance(node, TextInput):
-            require_tensorflow(f"TextInput {node.name!r} (text preprocessing)")
+            require_tensorflow(f"{label} (text preprocessing)")
         elif isinstance(node, StructuredDataInput):
-            require_tensorflow(f"StructuredDataInput {node.name!r} (structured-data preprocessing)")
+            require_tensorflow(f"{label} (structured-data preprocessing)")

@@ -96,8 +96,8 @@ class AutoModel:
         self.distribution_strategy = accelerate.check_distribution_strategy(distribution_strategy)
         self.mixed_precision = accelerate.check_mixed_precision(mixed_precision)
         self.jit_compile = accelerate.check_jit_compile(jit_compile)
+        accelerate.check_inputs_supported(inputs if isinstance(inputs, (list, tuple)) else [inputs])
         self.graph = Graph(inputs, outputs)
-        accelerate.check_inputs_supported(self.graph.inputs)
         self.inputs = self.graph.inputs
         self.heads = self.graph.heads
         self.max_trials = int(max_trials)
