@@ -3,6 +3,8 @@
     autonas fit DATA [--task TASK] [--target COL] [--max-trials N] [--tuner NAME] [--max-time 30m] [--export DIR]
     autonas leaderboard PROJECT_DIR
     autonas demo [--max-trials N] [--max-time 90s]
+    autonas chief [--host 127.0.0.1] [--port 8000] [--lease-timeout 60] SCRIPT [ARGS...]
+    autonas worker --chief HOST:PORT [--id ID] [--chief-timeout 600] SCRIPT [ARGS...]
 
 Errors are reported as one line on stderr with exit code 2.
 """
@@ -190,6 +192,60 @@ def _leaderboard(args):
     return 0
 
 
+def _logging(verbose):
+    import logging
+
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
+                        format="%(asctime)s %(name)s %(levelname)s: %(message)s")
+
+
+def _chief(args):
+    from autonas import distribute
+
+    _logging(not args.quiet)
+    return distribute.run_chief(args.script, args.args, host=args.host, port=args.port,
+                                lease_timeout=args.lease_timeout, tuner_id=args.id)
+
+
+def _worker(args):
+    from autonas import distribute
+
+    _logging(not args.quiet)
+    return distribute.run_worker(args.script, chief=args.chief, args=args.args, tuner_id=args.id,
+                                 chief_timeout=args.chief_timeout)
+
+
+def _add_distributed(sub):
+    script_help = "the Python script that loads the data and calls fit (the same on the chief and every worker)"
+    chief = sub.add_parser(
+        "chief", help="run SCRIPT as the chief of a distributed search",
+        description="Run SCRIPT as the chief of a distributed search: it serves trials to workers on HOST:PORT, "
+                    "then refits the best model and runs the rest of SCRIPT. Options go before SCRIPT.")
+    chief.add_argument("--host", default="127.0.0.1",
+                       help="address to listen on (default 127.0.0.1; any other is logged as a warning)")
+    chief.add_argument("--port", type=int, default=8000, help="TCP port (default 8000)")
+    chief.add_argument("--lease-timeout", type=float, default=None,
+                       help="seconds without a heartbeat before a worker's trial goes to another worker "
+                            "(default 60)")
+    chief.add_argument("--id", default="chief", help="the chief's id; must contain 'chief' (default chief)")
+    chief.add_argument("--quiet", action="store_true", help="log warnings only")
+    chief.add_argument("script", help=script_help)
+    chief.add_argument("args", nargs=argparse.REMAINDER, help="arguments for SCRIPT")
+    chief.set_defaults(func=_chief)
+    worker = sub.add_parser(
+        "worker", help="run SCRIPT as a worker of a distributed search",
+        description="Run SCRIPT as a worker: fit runs the trials the chief hands out, then the worker exits. "
+                    "Options go before SCRIPT.")
+    worker.add_argument("--chief", required=True, help="HOST:PORT of the chief, e.g. 127.0.0.1:8000")
+    worker.add_argument("--id", default=None, help="unique worker id without 'chief' (default worker-HOST-PID)")
+    worker.add_argument("--chief-timeout", type=float, default=None,
+                        help="seconds each call waits for the chief, including its start (default 600)")
+    worker.add_argument("--quiet", action="store_true", help="log warnings only")
+    worker.add_argument("script", help=script_help)
+    worker.add_argument("args", nargs=argparse.REMAINDER, help="arguments for SCRIPT")
+    worker.set_defaults(func=_worker)
+
+
 def build_parser():
     """The argument parser of the `autonas` command.
 
@@ -234,6 +290,7 @@ def build_parser():
     demo.add_argument("--epochs", type=int, default=None, help="epochs per trial (default: early stopping)")
     demo.add_argument("--out", default="demo_out", help="output folder (default ./demo_out)")
     demo.set_defaults(func=_demo)
+    _add_distributed(sub)
     return parser
 
 
