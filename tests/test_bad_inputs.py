@@ -72,7 +72,7 @@ FIT_CASES = [
     ("text_regressor_lengths", "TextRegressor", {}, dict(x=TEXTS, y=np.ones(12)), ValueError,
      r"`x` has 40 examples but `y` has 12"),
     ("csv_missing", "StructuredDataClassifier", {}, dict(x="no_such_file.csv", y="target"), ValueError,
-     r"does not exist"),
+     r"`x` is the path .* no such file or folder exists"),
     ("mixed_object_column", "StructuredDataClassifier", {}, dict(x=_mixed_table(), y=LABELS % 2), TypeError,
      r"city"),
     ("regression_inf_target", "StructuredDataRegressor", {}, dict(x=TABLE, y=np.where(LABELS == 1, np.inf, 1.0)),
