@@ -36,6 +36,7 @@ import random
 import keras_tuner
 from keras_tuner.engine import trial as trial_module
 
+from autonas import _compat
 from autonas.search.space import SearchSpace
 
 logger = logging.getLogger("autonas")
@@ -222,6 +223,21 @@ class Oracle(keras_tuner.Oracle):
                 hps.values[hp.name] = partial.get(hp.name, hp.default)
         return dict(hps.values)
 
+    # -- KerasTuner's synchronized methods, made exception-safe --------------
+    def create_trial(self, tuner_id):
+        try:
+            return super().create_trial(tuner_id)
+        except BaseException:
+            _compat.release_leaked_oracle_lock(self)
+            raise
+
+    def update_trial(self, trial_id, metrics, step=0):
+        try:
+            return super().update_trial(trial_id, metrics, step=step)
+        except BaseException:
+            _compat.release_leaked_oracle_lock(self)
+            raise
+
     def consecutive_failures(self):
         """The trials that failed in a row most recently (in end order).
 
@@ -247,8 +263,12 @@ class Oracle(keras_tuner.Oracle):
         Args:
             trial: the finished `keras_tuner.engine.trial.Trial`.
         """
-        super().end_trial(trial)
-        self.save()
+        try:
+            super().end_trial(trial)
+            self.save()
+        except BaseException:
+            _compat.release_leaked_oracle_lock(self)
+            raise
 
     def _compute_values_hash(self, values):
         # Hyperband's fidelity keys do not make a configuration new (as in
