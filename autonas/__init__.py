@@ -1,1 +1,64 @@
+"""autonas: Keras-style AutoML and neural-architecture search, backed by KerasTuner.
+
+Example:
+    >>> import autonas                                          # doctest: +SKIP
+    >>> clf = autonas.ImageClassifier(max_trials=5, seed=0)     # doctest: +SKIP
+    >>> clf.fit(x_train, y_train)                                # doctest: +SKIP
+    >>> clf.predict(x_test)                                      # doctest: +SKIP
+"""
+
+import logging
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
 __version__ = "0.1.0"
+
+from autonas.auto_model import AutoModel  # noqa: E402
+from autonas.blocks import (  # noqa: E402
+    Block,
+    ClassificationHead,
+    ConvBlock,
+    DenseBlock,
+    Embedding,
+    Flatten,
+    Head,
+    ImageAugmentation,
+    ImageBlock,
+    MBConvBlock,
+    Merge,
+    Normalization,
+    RegressionHead,
+    ResNetBlock,
+    RNNBlock,
+    SpatialReduction,
+    StructuredDataBlock,
+    TemporalReduction,
+    TextBlock,
+    TextVectorization,
+    TransformerBlock,
+    XceptionBlock,
+)
+from autonas.graph import Graph, ImageInput, Input, StructuredDataInput, TextInput  # noqa: E402
+from autonas.tasks import (  # noqa: E402
+    ImageClassifier,
+    ImageRegressor,
+    StructuredDataClassifier,
+    StructuredDataRegressor,
+    TextClassifier,
+    TextRegressor,
+)
+from autonas.tuner import Tuner  # noqa: E402
+
+logging.getLogger("autonas").addHandler(logging.NullHandler())
+
+__all__ = [
+    "AutoModel", "Graph", "Tuner",
+    "Input", "ImageInput", "TextInput", "StructuredDataInput",
+    "Block", "Head", "ConvBlock", "DenseBlock", "Flatten", "ImageBlock", "Normalization", "SpatialReduction",
+    "ResNetBlock", "XceptionBlock", "MBConvBlock", "RNNBlock", "TransformerBlock", "Embedding", "TextVectorization",
+    "ImageAugmentation", "TemporalReduction", "Merge", "TextBlock", "StructuredDataBlock",
+    "ClassificationHead", "RegressionHead",
+    "ImageClassifier", "ImageRegressor", "TextClassifier", "TextRegressor",
+    "StructuredDataClassifier", "StructuredDataRegressor",
+]

@@ -164,10 +164,12 @@ class TableTuner:
                 trial.message = "configuration not in the table"
                 history.append(math.nan)
                 incumbents.append(incumbents[-1] if incumbents else math.nan)
-                try:
-                    oracle.end_trial(trial)
-                except RuntimeError as error:  # too many consecutive failures
-                    logger.warning("The search stopped: %s", error)
+                oracle.end_trial(trial)
+                limit = getattr(oracle, "failure_limit", None)
+                failures = oracle.consecutive_failures() if hasattr(oracle, "consecutive_failures") else []
+                if limit and len(failures) >= limit:
+                    logger.warning("The search stopped: %d configurations in a row are missing from the "
+                                   "table (max_consecutive_failed_trials=%d).", len(failures), limit)
                     break
                 continue
             observed = float(observed)

@@ -122,7 +122,7 @@ class Oracle(keras_tuner.Oracle):
     """
 
     def __init__(self, objective=None, max_trials=10, seed=None, hyperparameters=None,
-                 initial_hps=None, remeasure=1, max_infeasible=200, max_consecutive_failed_trials=3,
+                 initial_hps=None, remeasure=1, max_infeasible=50, max_consecutive_failed_trials=3,
                  **kwargs):
         if max_trials is not None and (not isinstance(max_trials, int) or isinstance(max_trials, bool)
                                        or max_trials <= 0):
@@ -133,9 +133,17 @@ class Oracle(keras_tuner.Oracle):
             raise ValueError(f"`remeasure` must be an integer >= 1; received {remeasure!r}.")
         if initial_hps is not None and not isinstance(initial_hps, (list, tuple)):
             raise ValueError(f"`initial_hps` must be a list of dicts or None; received {type(initial_hps).__name__}.")
+        if max_consecutive_failed_trials is not None and (
+                not isinstance(max_consecutive_failed_trials, int) or max_consecutive_failed_trials <= 0):
+            raise ValueError(
+                "`max_consecutive_failed_trials` must be a positive integer or None; received "
+                f"{max_consecutive_failed_trials!r}."
+            )
+        # KerasTuner's own check raises before the failed trial is saved; autonas checks
+        # after the trial is recorded (see `consecutive_failures`), so it is disabled here.
         super().__init__(objective=objective, max_trials=max_trials, seed=seed,
-                         hyperparameters=hyperparameters,
-                         max_consecutive_failed_trials=max_consecutive_failed_trials, **kwargs)
+                         hyperparameters=hyperparameters, max_consecutive_failed_trials=None, **kwargs)
+        self.failure_limit = max_consecutive_failed_trials
         if seed is not None:  # KerasTuner replaces a seed of 0 by a random one
             self.seed = seed
             self._seed_state = seed
@@ -212,20 +220,6 @@ class Oracle(keras_tuner.Oracle):
             if hps.is_active(hp):
                 hps.values[hp.name] = partial.get(hp.name, hp.default)
         return dict(hps.values)
-
-    @keras_tuner.synchronized
-    def end_trial(self, trial):
-        """End a trial (see `keras_tuner.Oracle.end_trial`), then save the state again.
-
-        KerasTuner saves the oracle before it drops the trial from the ongoing
-        ones, so a search reloaded right after a trial ended would run that
-        trial again; saving once more makes a reload resume exactly.
-
-        Args:
-            trial: the finished `keras_tuner.engine.trial.Trial`.
-        """
-        super().end_trial(trial)
-        self.save()
 
     def _compute_values_hash(self, values):
         # Hyperband's fidelity keys do not make a configuration new (as in
@@ -385,7 +379,47 @@ class Oracle(keras_tuner.Oracle):
             best += [t for t in self.trials.values() if t.status != COMPLETED]
         return best[:num_trials]
 
+    def consecutive_failures(self):
+        """The trials that failed in a row most recently (in end order).
+
+        Returns:
+            A list of `Trial` objects, empty when the last ended trial did not fail.
+        """
+        failed = []
+        for trial_id in reversed(self.end_order):
+            trial = self.trials[trial_id]
+            if trial.status != trial_module.TrialStatus.FAILED:
+                break
+            failed.append(trial)
+        return failed[::-1]
+
     # -- state --------------------------------------------------------------
+    def reload(self):
+        """Reload from the project directory and reconcile with the trial files.
+
+        A process killed between writing a trial's own file and the oracle's
+        file leaves the two disagreeing. Each trial file is the truth about its
+        trial: finished trials are never re-run, and unfinished ones (killed
+        mid-run) are queued to run again.
+        """
+        super().reload()
+        self._reconcile_trials()
+
+    def _reconcile_trials(self):
+        finished = (trial_module.TrialStatus.COMPLETED, trial_module.TrialStatus.FAILED)
+        for trial_id in sorted(self.trials):
+            trial = self.trials[trial_id]
+            if trial_id not in self.start_order:
+                self.start_order.append(trial_id)
+            if trial.status in finished:
+                while trial_id in self._retry_queue:
+                    self._retry_queue.remove(trial_id)
+                if trial_id not in self.end_order:
+                    self.end_order.append(trial_id)
+            elif trial_id not in self._retry_queue:
+                self._retry_queue.append(trial_id)
+            self._record_values(trial)
+
     def get_state(self):
         state = super().get_state()
         state["skipped"] = self.skipped

@@ -1,0 +1,51 @@
+"""The one place where autonas touches KerasTuner internals.
+
+KerasTuner writes every oracle.json and trial.json through
+`keras_tuner.src.utils.save_json`, which opens the target and writes in place:
+a process killed mid-write leaves a truncated file that the next run cannot
+reload. `install()` replaces that function (and its reader) with atomic,
+clearly-failing versions. It is idempotent and is called when `autonas.tuner`
+is imported.
+"""
+
+import json
+
+from autonas.utils.io import atomic_write_text, read_json
+
+_installed = False
+
+
+def _save_json(path, obj):
+    text = json.dumps(obj)
+    atomic_write_text(path, text)
+    return text
+
+
+def _load_json(path):
+    return read_json(path, "search state file")
+
+
+def install():
+    """Route KerasTuner's JSON state through autonas's atomic writer.
+
+    Returns:
+        True when the hook is in place.
+
+    Example:
+        >>> install()
+        True
+    """
+    global _installed
+    if _installed:
+        return True
+    from keras_tuner.src import utils as kt_utils
+
+    if not hasattr(kt_utils, "save_json") or not hasattr(kt_utils, "load_json"):
+        raise ImportError(
+            "This keras-tuner version has no keras_tuner.src.utils.save_json/load_json; autonas "
+            "needs keras-tuner>=1.4.8 with that layout."
+        )
+    kt_utils.save_json = _save_json
+    kt_utils.load_json = _load_json
+    _installed = True
+    return True

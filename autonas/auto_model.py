@@ -1,0 +1,383 @@
+"""`AutoModel`: owns one search, from raw data to a fitted, exportable model.
+
+The one place that knows the order of the steps: validate and adapt the data,
+analyse targets, build the graph, pick the strategy, run the search, refit the
+winner on all the data, then answer predict / evaluate / export.
+"""
+
+import logging
+import numbers
+import os
+import time
+
+import numpy as np
+
+from autonas import data as data_module
+from autonas import search
+from autonas.graph.graph import Graph
+from autonas.reporting.mixin import ReportingMixin
+from autonas.reporting.tensorboard import check_tensorboard_arg
+from autonas.utils.timeparse import parse_duration
+
+logger = logging.getLogger("autonas")
+
+
+class AutoModel(ReportingMixin):
+    """Search a graph of blocks for the best Keras model, then refit it.
+
+    Args:
+        inputs: input node(s), e.g. ``autonas.ImageInput()``.
+        outputs: head output node(s), e.g. ``autonas.ClassificationHead()(x)``.
+        max_trials: number of configurations to train (default 10).
+        tuner: a strategy name (``"random"``, ...) or a `keras_tuner.Oracle`.
+        objective: metric to optimise; ``"val_accuracy"`` for a classification
+            head, ``"val_loss"`` otherwise.
+        max_time: time budget for the search, seconds or a string like ``"30m"``.
+            No trial starts that the budget cannot hold; a running trial is
+            stopped when it ends; the refit always happens.
+        max_model_size: maximum number of parameters; larger candidates are skipped.
+        seed: random seed; the same seed on CPU gives the same trials.
+        directory: parent folder of the project directory (default ``"autonas_runs"``).
+        project_name: the project directory name.
+        overwrite: start a new search instead of resuming the project on disk.
+        initial_hps: configurations (value dicts) tried first; defaults first when None.
+        max_consecutive_failed_trials: failed trials in a row that end the search.
+        tensorboard: True to log every trial for TensorBoard (scalars and the
+            HParams dashboard) under ``<project dir>/tensorboard``, or a log
+            directory; nothing is logged when None or False.
+
+    Example:
+        >>> inp = autonas.ImageInput()                                       # doctest: +SKIP
+        >>> out = autonas.ClassificationHead()(autonas.ImageBlock()(inp))   # doctest: +SKIP
+        >>> model = autonas.AutoModel(inp, out, max_trials=3, seed=0)        # doctest: +SKIP
+        >>> model.fit(x, y, epochs=5)                                        # doctest: +SKIP
+    """
+
+    def __init__(self, inputs, outputs, max_trials=10, tuner="random", objective=None, max_time=None,
+                 max_model_size=None, seed=None, directory=None, project_name="auto_model", overwrite=False,
+                 initial_hps=None, max_consecutive_failed_trials=3, tensorboard=None):
+        if isinstance(max_trials, bool) or not isinstance(max_trials, numbers.Integral) or max_trials <= 0:
+            raise ValueError(f"`max_trials` must be a positive integer; received {max_trials!r}.")
+        if isinstance(tuner, str) and tuner.lower() not in search.STRATEGIES:
+            raise ValueError(f"`tuner` must be one of {sorted(search.STRATEGIES)}; received {tuner!r}.")
+        if not isinstance(tuner, str):
+            import keras_tuner
+
+            if not isinstance(tuner, keras_tuner.Oracle):
+                raise TypeError(
+                    f"`tuner` must be a strategy name or a keras_tuner.Oracle instance; received "
+                    f"{type(tuner).__name__}."
+                )
+        if max_model_size is not None and (isinstance(max_model_size, bool)
+                                           or not isinstance(max_model_size, numbers.Integral)
+                                           or max_model_size <= 0):
+            raise ValueError(f"`max_model_size` must be a positive integer; received {max_model_size!r}.")
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0):
+            raise ValueError(f"`seed` must be a non-negative integer or None; received {seed!r}.")
+        if max_consecutive_failed_trials is not None and (
+                isinstance(max_consecutive_failed_trials, bool)
+                or not isinstance(max_consecutive_failed_trials, numbers.Integral)
+                or max_consecutive_failed_trials <= 0):
+            raise ValueError(
+                "`max_consecutive_failed_trials` must be a positive integer or None; received "
+                f"{max_consecutive_failed_trials!r}."
+            )
+        if not isinstance(project_name, str) or not project_name or os.sep in project_name:
+            raise ValueError(f"`project_name` must be a non-empty folder name; received {project_name!r}.")
+        self.graph = Graph(inputs, outputs)
+        self.inputs = self.graph.inputs
+        self.heads = self.graph.heads
+        self.max_trials = int(max_trials)
+        self.tuner = tuner
+        self.objective = objective
+        self.max_time = parse_duration(max_time, "max_time")
+        self.max_model_size = max_model_size
+        self.seed = seed
+        self.directory = os.fspath(directory) if directory is not None else "autonas_runs"
+        self.project_name = project_name
+        self.overwrite = overwrite
+        self.initial_hps = initial_hps
+        self.max_consecutive_failed_trials = max_consecutive_failed_trials
+        self.tensorboard = check_tensorboard_arg(tensorboard)
+        self.tuner_ = None
+        self.model_ = None
+        self.best_trial_ = None
+        self.refit_info_ = None
+        self.search_time_ = None
+        self._fit_count = 0
+
+    # -- fit --------------------------------------------------------------------
+    def fit(self, x=None, y=None, epochs=None, batch_size=32, validation_split=0.2, validation_data=None,
+            callbacks=None, verbose=1, class_weight=None, sample_weight=None):
+        """Search for the best model on `x`, `y`, then refit it on all the data.
+
+        Args:
+            x: training inputs: a numpy array / pandas object (one input), or a
+                list or dict keyed by input name (several inputs).
+            y: training targets: labels for a classifier (ints, strings,
+                one-hot), numbers for a regressor; a list or dict for several heads.
+            epochs: epochs per trial; None lets early stopping decide, and the
+                refit then trains for the best epoch count found.
+            batch_size: batch size.
+            validation_split: fraction of the data held out (shuffled, stratified
+                for classification) to score trials, when `validation_data` is None.
+            validation_data: ``(x_val, y_val)`` to score trials instead.
+            callbacks: Keras callbacks passed to every trial and the refit.
+            verbose: 0 silent, 1 a line per trial, 2 also Keras epoch bars.
+            class_weight: optional dict ``{class index: weight}``.
+            sample_weight: optional per-example weights.
+
+        Returns:
+            The Keras `History` of the refit.
+
+        Example:
+            >>> clf.fit(x_train, y_train, epochs=5)  # doctest: +SKIP
+        """
+        self._check_fit_args(epochs, batch_size, validation_split, validation_data, callbacks, verbose)
+        x, y = self._load(x, y)
+        xs = data_module.adapt_inputs(x, self.inputs, "x", fit=True)
+        ys = data_module.adapt_targets(y, self.heads, "y")
+        data_module.check_lengths([xs[0]] + ys, ["x"] + ["y"] * len(ys))
+        n = len(xs[0])
+        sw = None
+        if sample_weight is not None:
+            sw = data_module.to_array(sample_weight, "sample_weight").astype("float32")
+            data_module.check_lengths([xs[0], sw], ["x", "sample_weight"])
+
+        # Targets: classes are learnt from all the labels given to fit.
+        for head, target in zip(self.heads, ys):
+            head.fit_targets(target, "y")
+        if validation_data is not None:
+            xv_raw, yv_raw = _unpack_validation(validation_data)
+            xv_raw, yv_raw = self._load(xv_raw, yv_raw, "validation_data[0]", "validation_data[1]")
+            xv = data_module.adapt_inputs(xv_raw, self.inputs, "validation_data[0]")
+            yv = data_module.adapt_targets(yv_raw, self.heads, "validation_data[1]")
+            data_module.check_lengths([xv[0]] + yv, ["validation_data[0]"] + ["validation_data[1]"] * len(yv))
+            for node, xt, xvv in zip(self.inputs, xs, xv):
+                if xvv.dtype.kind in "biuf" and xt.shape[1:] != xvv.shape[1:]:
+                    raise ValueError(
+                        f"`validation_data[0]` has examples of shape {xvv.shape[1:]} but `x` has {xt.shape[1:]}."
+                    )
+            x_train, y_train, x_val, y_val, sw_train = xs, ys, xv, yv, sw
+        else:
+            stratify = None
+            if hasattr(self.heads[0], "encoder") and self.heads[0].encoder.label_format == "labels":
+                stratify = self.heads[0].encode(ys[0], "y")
+            train_idx, val_idx = data_module.split_validation(n, validation_split, self.seed or 0, stratify)
+            x_train = [a[train_idx] for a in xs]
+            y_train = [a[train_idx] for a in ys]
+            x_val = [a[val_idx] for a in xs]
+            y_val = [a[val_idx] for a in ys]
+            sw_train = sw[train_idx] if sw is not None else None
+        for node, arr in zip(self.inputs, x_train):
+            node.set_data(arr)
+        enc_train = [h.encode(t, "y") for h, t in zip(self.heads, y_train)]
+        enc_val = [h.encode(t, "validation_data[1]" if validation_data is not None else "y")
+                   for h, t in zip(self.heads, y_val)]
+
+        tuner = self._make_tuner(verbose)
+        deadline = time.time() + self.max_time if self.max_time else None
+        if tuner.reporter is not None:
+            tuner.reporter.deadline = deadline
+        start = time.time()
+        tuner.search(
+            train=(self._keras_x(x_train), self._keras_y(enc_train)),
+            validation=(self._keras_x(x_val), self._keras_y(enc_val)),
+            epochs=epochs, batch_size=batch_size, callbacks=callbacks, verbose=verbose,
+            class_weight=class_weight, sample_weight=sw_train, deadline=deadline,
+        )
+        self.search_time_ = time.time() - start
+        best = tuner.best_trial()
+        x_all = [np.concatenate([a, b]) for a, b in zip(x_train, x_val)]
+        y_all = [np.concatenate([a, b]) for a, b in zip(enc_train, enc_val)]
+        sw_all = None
+        if sw is not None:
+            sw_val = np.ones(len(x_val[0]), "float32") if validation_data is not None else sw[val_idx]
+            sw_all = np.concatenate([sw_train, sw_val])
+        model, info = tuner.refit(best, self._keras_x(x_all), self._keras_y(y_all), batch_size=batch_size,
+                                  callbacks=callbacks or [], verbose=verbose, class_weight=class_weight,
+                                  sample_weight=sw_all)
+        self.tuner_, self.model_, self.best_trial_, self.refit_info_ = tuner, model, best, info
+        self._fit_count += 1
+        logger.info("Refitted trial %s for %d epochs in %.1fs.", best.trial_id, info["epochs"], info["duration"])
+        return model.history
+
+    def _check_fit_args(self, epochs, batch_size, validation_split, validation_data, callbacks, verbose):
+        if epochs is not None and (isinstance(epochs, bool) or not isinstance(epochs, numbers.Integral)
+                                   or epochs <= 0):
+            raise ValueError(f"`epochs` must be a positive integer or None; received {epochs!r}.")
+        if isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral) or batch_size <= 0:
+            raise ValueError(f"`batch_size` must be a positive integer; received {batch_size!r}.")
+        if validation_data is None:
+            if not isinstance(validation_split, numbers.Real) or not 0 < validation_split < 1:
+                raise ValueError(
+                    f"`validation_split` must be a fraction strictly between 0 and 1 when no "
+                    f"`validation_data` is given; received {validation_split!r}."
+                )
+        elif validation_split not in (None, 0, 0.0, 0.2):
+            raise ValueError(
+                f"Pass either `validation_split` (received {validation_split!r}) or `validation_data`, not both."
+            )
+        if callbacks is not None and not isinstance(callbacks, (list, tuple)):
+            raise TypeError(f"`callbacks` must be a list of keras.callbacks.Callback; received {type(callbacks).__name__}.")
+        if verbose not in (0, 1, 2, "auto"):
+            raise ValueError(f"`verbose` must be 0, 1 or 2; received {verbose!r}.")
+
+    def _make_tuner(self, verbose):
+        from autonas.reporting.progress import SearchProgress
+        from autonas.reporting.tensorboard import resolve_log_dir
+        from autonas.tuner import Tuner
+
+        objective = self.objective or (self.heads[0].default_objective if len(self.heads) == 1 else "val_loss")
+        oracle = search.get_oracle(
+            self.tuner, objective=objective, max_trials=self.max_trials, seed=self.seed,
+            **({"initial_hps": self.initial_hps,
+                "max_consecutive_failed_trials": self.max_consecutive_failed_trials}
+               if isinstance(self.tuner, str) else {}),
+        )
+        verbose = 1 if verbose == "auto" else verbose
+        reporter = SearchProgress(self.max_trials, verbose=verbose)
+        tuner = Tuner(oracle, self.graph, directory=self.directory, project_name=self.project_name,
+                      overwrite=self.overwrite, max_model_size=self.max_model_size, seed=self.seed,
+                      reporter=reporter,
+                      tensorboard=resolve_log_dir(self.tensorboard, os.path.join(self.directory, self.project_name)))
+        done = len(tuner.oracle.trials)
+        if done and self._fit_count > 0 and tuner.oracle.max_trials is not None:
+            # A second fit on the same object continues the search with `max_trials` more trials.
+            tuner.oracle.max_trials = done + self.max_trials
+            logger.info("Continuing the search in %s: %d trials done, %d more to run.",
+                        tuner.project_dir, done, self.max_trials)
+        elif done:
+            logger.info("Resuming the search in %s: %d of %s trials already done.",
+                        tuner.project_dir, done, tuner.oracle.max_trials)
+        reporter.max_trials = tuner.oracle.max_trials
+        return tuner
+
+    # -- Keras data forms ------------------------------------------------------
+    def _load(self, x, y=None, arg_name="x", target_arg_name="y"):
+        """Paths, folders and tf.data read into memory (see `autonas.data.load_data`)."""
+        kind = self.inputs[0].kind if len(self.inputs) == 1 else None
+        return data_module.load_data(x, y, kind=kind, arg_name=arg_name, target_arg_name=target_arg_name)
+
+    def _keras_x(self, arrays):
+        if len(self.inputs) == 1:
+            return self.inputs[0].keras_data(arrays[0])
+        flat = {}
+        for node, arr in zip(self.inputs, arrays):
+            data = node.keras_data(arr)
+            flat.update(data if isinstance(data, dict) else {node.name: data})
+        return flat
+
+    def _keras_y(self, arrays):
+        if len(self.heads) == 1:
+            return arrays[0]
+        return {head.name: arr for head, arr in zip(self.heads, arrays)}
+
+    # -- using the fitted model ----------------------------------------------
+    def _check_fitted(self, method):
+        if self.model_ is None:
+            raise RuntimeError(f"Call `fit` before `{method}`: this {type(self).__name__} has no model yet.")
+
+    def predict_raw(self, x, batch_size=32, verbose=0):
+        """Raw model outputs (probabilities for classifiers), a list per head."""
+        self._check_fitted("predict")
+        x, _ = self._load(x)
+        xs = data_module.adapt_inputs(x, self.inputs, "x")
+        out = self.model_.predict(self._keras_x(xs), batch_size=batch_size, verbose=verbose)
+        if len(self.heads) == 1:
+            return [np.asarray(out)]
+        if isinstance(out, dict):
+            return [np.asarray(out[h.name]) for h in self.heads]
+        return [np.asarray(o) for o in out]
+
+    def predict(self, x, batch_size=32, verbose=0):
+        """Predict decoded outputs: labels of the kind fitted on, or numbers.
+
+        Args:
+            x: inputs in the same form as at fit.
+            batch_size: batch size.
+            verbose: Keras verbosity.
+
+        Returns:
+            A numpy array (one head) or a list of arrays (several heads).
+
+        Example:
+            >>> clf.predict(x_test)  # doctest: +SKIP
+        """
+        outs = [h.decode(o) for h, o in zip(self.heads, self.predict_raw(x, batch_size, verbose))]
+        return outs[0] if len(outs) == 1 else outs
+
+    def evaluate(self, x, y, batch_size=32, verbose=0):
+        """Evaluate the refitted model.
+
+        Args:
+            x: inputs in the same form as at fit.
+            y: targets in the same form as at fit (labels never seen at fit are an error).
+            batch_size: batch size.
+            verbose: Keras verbosity.
+
+        Returns:
+            A dict of metric name to value (``loss``, ``accuracy``, ...).
+
+        Example:
+            >>> clf.evaluate(x_test, y_test)["accuracy"]  # doctest: +SKIP
+        """
+        self._check_fitted("evaluate")
+        x, y = self._load(x, y)
+        xs = data_module.adapt_inputs(x, self.inputs, "x")
+        ys = data_module.adapt_targets(y, self.heads, "y")
+        data_module.check_lengths([xs[0]] + ys, ["x"] + ["y"] * len(ys))
+        enc = [h.encode(t, "y") for h, t in zip(self.heads, ys)]
+        result = self.model_.evaluate(self._keras_x(xs), self._keras_y(enc), batch_size=batch_size,
+                                      verbose=verbose, return_dict=True)
+        return {k: float(v) for k, v in result.items()}
+
+    def export_model(self):
+        """The refitted Keras model (raw inputs in, predictions out).
+
+        Returns:
+            A `keras.Model`: the refit of the best trial, not a trial checkpoint.
+        """
+        self._check_fitted("export_model")
+        return self.model_
+
+    def export(self, path, format="saved_model"):
+        """Write the refitted model for serving.
+
+        Args:
+            path: destination folder (SavedModel) or ``.keras`` file.
+            format: ``"saved_model"`` (TensorFlow SavedModel with a
+                ``serving_default`` signature) or ``"keras"``.
+
+        Returns:
+            The path written.
+
+        Example:
+            >>> clf.export("serving/digits/1")  # doctest: +SKIP
+        """
+        from autonas import export as export_module
+
+        self._check_fitted("export")
+        return export_module.export(self, path, format=format)
+
+    def leaderboard(self):
+        """One row per trial: id, status, score, parameters, duration, hyperparameters.
+
+        Returns:
+            A `pandas.DataFrame`, best first.
+        """
+        from autonas.reporting.leaderboard import leaderboard
+
+        if self.tuner_ is None:
+            raise RuntimeError("Call `fit` before `leaderboard`: no search has run yet.")
+        return leaderboard(self.tuner_)
+
+
+def _unpack_validation(validation_data):
+    if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
+        raise ValueError(
+            "`validation_data` must be a tuple (x_val, y_val); received "
+            f"{type(validation_data).__name__}"
+            + (f" of length {len(validation_data)}" if hasattr(validation_data, "__len__") else "") + "."
+        )
+    return validation_data

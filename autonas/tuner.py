@@ -1,0 +1,404 @@
+"""The autonas `Tuner`: runs trials for any oracle, then refits the winner.
+
+It owns the project directory, trains each trial with early stopping, a time
+budget and NaN protection, keeps the best-epoch checkpoint of every trial,
+records per-trial facts (parameters, duration, best epoch) as JSON, and refits
+the best configuration on all the data for its best number of epochs.
+"""
+
+import contextlib
+import io
+import logging
+import math
+import os
+import time
+
+import keras
+import keras_tuner
+import numpy as np
+from keras_tuner.engine import trial as trial_module
+
+from autonas import _compat
+from autonas.utils.io import atomic_write_json, read_json
+
+_compat.install()
+
+logger = logging.getLogger("autonas")
+
+#: epochs cap when `epochs=None` lets early stopping decide.
+DEFAULT_MAX_EPOCHS = 100
+#: patience of early stopping when `epochs=None`.
+DEFAULT_PATIENCE = 10
+TRIAL_INFO = "autonas_trial.json"
+
+
+class TrialFailed(keras_tuner.errors.FailedTrialError):
+    """A trial that must be recorded FAILED (NaN loss, nothing trained, ...)."""
+
+
+class SearchFailed(RuntimeError):
+    """Too many trials failed in a row: the search stops with their messages."""
+
+
+class Tuner(keras_tuner.Tuner):
+    """Runs a search for one `HyperModel` with any `keras_tuner.Oracle`.
+
+    Args:
+        oracle: the search strategy (a `keras_tuner.Oracle`).
+        hypermodel: the search space (an autonas `Graph` or any HyperModel).
+        directory: parent folder of the project directory.
+        project_name: name of the project directory.
+        overwrite: start afresh instead of resuming an existing project.
+        max_model_size: skip candidates with more parameters than this, without
+            counting them as trials or failures.
+        seed: base seed; trial ``i`` trains with ``seed + i``.
+        reporter: optional object with ``on_trial_begin(tuner, trial)`` and
+            ``on_trial_end(tuner, trial, info)``, and optionally
+            ``on_search_end(tuner)`` (see `autonas.reporting`).
+        tensorboard: optional log directory; every trial then writes its
+            scalars and hyperparameters there for TensorBoard (see
+            `autonas.reporting.tensorboard`).
+
+    Example:
+        >>> tuner = Tuner(oracle, graph, directory="runs", project_name="demo")  # doctest: +SKIP
+        >>> tuner.search(train=(x, y), validation=(xv, yv), epochs=5)          # doctest: +SKIP
+    """
+
+    def __init__(self, oracle, hypermodel, directory=None, project_name=None, overwrite=False,
+                 max_model_size=None, seed=None, reporter=None, tensorboard=None, **kwargs):
+        self.seed = seed
+        self.reporter = reporter
+        self.tensorboard = None if tensorboard is None else os.fspath(tensorboard)
+        self._tensorboard_logger = None
+        self.search_max_model_size = max_model_size
+        try:
+            with _quiet():
+                super().__init__(oracle=oracle, hypermodel=hypermodel, directory=directory,
+                                 project_name=project_name, overwrite=overwrite, **kwargs)
+        except (KeyError, TypeError, AttributeError, ValueError, IndexError) as e:
+            if overwrite:
+                raise
+            project = os.path.join(str(directory or "."), project_name or "untitled_project")
+            raise ValueError(
+                f"The search state in {project!r} could not be reloaded ({type(e).__name__}: {e}). "
+                "A file there was changed or damaged; delete the project or pass overwrite=True."
+            ) from e
+        self.oracle.verbose = 0
+        if max_model_size is not None and hasattr(self.oracle, "constraint"):
+            self.oracle.constraint = self._within_size
+        self.search_start = None
+        self.deadline = None
+
+    # -- feasibility ----------------------------------------------------------
+    def count_params(self, values):
+        """Number of parameters of the model built from hyperparameter `values`."""
+        hp = self.oracle.get_space()
+        hp.values.update(values)
+        keras.backend.clear_session()
+        model = self.hypermodel.build(hp)
+        return int(model.count_params())
+
+    def _within_size(self, values):
+        params = self.count_params(values)
+        if params > self.search_max_model_size:
+            return False, f"{params} parameters > max_model_size={self.search_max_model_size}"
+        return True, None
+
+    # -- the search loop --------------------------------------------------------
+    def search(self, train, validation, epochs=None, batch_size=32, callbacks=None, verbose=1,
+               class_weight=None, sample_weight=None, deadline=None):
+        """Run trials until the oracle stops, `max_trials` is reached or time runs out.
+
+        Args:
+            train: ``(x, y)`` in Keras form (arrays, or dicts keyed by input/head name).
+            validation: ``(x, y)`` validation data in the same form.
+            epochs: epochs per trial; None lets early stopping decide (up to
+                `DEFAULT_MAX_EPOCHS`).
+            batch_size: batch size.
+            callbacks: extra Keras callbacks (copied for every trial).
+            verbose: 0 silent, 1 per-trial summaries, 2 also Keras epoch bars.
+            class_weight: optional Keras class weights.
+            sample_weight: optional per-example weights of the training data.
+            deadline: `time.time()` value after which no trial starts and a running
+                trial is stopped.
+        """
+        self.deadline = deadline
+        self.search_start = time.time()
+        objective = self.oracle.objective
+        atomic_write_json(os.path.join(self.project_dir, "autonas_search.json"), {
+            "objective": objective.name,
+            "direction": getattr(objective, "direction", "max"),
+            "max_trials": self.oracle.max_trials,
+            "strategy": type(self.oracle).__name__,
+        })
+        fit_kwargs = dict(train=train, validation=validation, epochs=epochs, batch_size=batch_size,
+                          callbacks=callbacks or [], verbose=verbose, class_weight=class_weight,
+                          sample_weight=sample_weight)
+        self.on_search_begin()
+        while True:
+            if not self._time_for_another_trial():
+                logger.info("Time budget reached: no further trial started.")
+                break
+            trial = self.oracle.create_trial(self.tuner_id)
+            if trial.status == trial_module.TrialStatus.STOPPED:
+                break
+            if trial.status == trial_module.TrialStatus.IDLE:
+                time.sleep(0.05)
+                continue
+            self.on_trial_begin(trial)
+            self._try_run_and_update_trial(trial, **fit_kwargs)
+            self.on_trial_end(trial)
+            self._check_failures()
+        self.on_search_end()
+
+    def _check_failures(self):
+        limit = getattr(self.oracle, "failure_limit", None)
+        if not limit:
+            return
+        failed = self.oracle.consecutive_failures()
+        if len(failed) >= limit:
+            lines = [f"  trial {t.trial_id}: {_last_line(t.message)}" for t in failed[-limit:]]
+            raise SearchFailed(
+                f"The search stopped: {len(failed)} trials failed in a row "
+                f"(max_consecutive_failed_trials={limit}). Last failures:\n" + "\n".join(lines)
+            )
+
+    def _time_for_another_trial(self):
+        if self.deadline is None:
+            return True
+        remaining = self.deadline - time.time()
+        durations = [info["duration"] for info in self.trial_infos().values() if info.get("duration")]
+        estimate = float(np.median(durations)) if durations else 0.0
+        return remaining > max(estimate, 1.0)
+
+    def on_trial_begin(self, trial):
+        super().on_trial_begin(trial)
+        if self.reporter is not None:
+            self.reporter.on_trial_begin(self, trial)
+
+    def on_trial_end(self, trial):
+        with _quiet():
+            super().on_trial_end(trial)
+        if self.reporter is not None:
+            ended = self.oracle.get_trial(trial.trial_id)
+            self.reporter.on_trial_end(self, ended, self.trial_info(trial.trial_id))
+
+    def on_search_end(self):
+        super().on_search_end()
+        if self.reporter is not None and hasattr(self.reporter, "on_search_end"):
+            self.reporter.on_search_end(self)
+
+    # -- one trial ----------------------------------------------------------------
+    def run_trial(self, trial, train, validation, epochs=None, batch_size=32, callbacks=(), verbose=1,
+                  class_weight=None, sample_weight=None):
+        """Build, train and score one configuration; returns its Keras `History`."""
+        hp = trial.hyperparameters
+        start = time.time()
+        trial_seed = None if self.seed is None else self.seed + _trial_index(trial.trial_id)
+        if trial_seed is not None:
+            keras.utils.set_random_seed(trial_seed)
+        model = self._try_build(hp)
+        params = int(model.count_params())
+        self._write_trial_info(trial.trial_id, {"params": params, "status": "RUNNING", "seed": trial_seed,
+                                                "start_time": start})
+
+        initial_epoch = 0
+        if "tuner/epochs" in hp.values:
+            epochs = int(hp.values["tuner/epochs"])
+            initial_epoch = int(hp.values.get("tuner/initial_epoch", 0))
+            parent = hp.values.get("tuner/trial_id")
+            if parent:
+                model.load_weights(self._get_checkpoint_fname(parent))
+        early = epochs is None
+        max_epochs = DEFAULT_MAX_EPOCHS if early else int(epochs)
+
+        objective = self.oracle.objective
+        cbs = self._deepcopy_callbacks(list(callbacks))
+        cbs.append(keras.callbacks.TerminateOnNaN())
+        cbs.append(_SaveBestEpoch(objective, self._get_checkpoint_fname(trial.trial_id)))
+        cbs.extend(self._tensorboard_callbacks(trial))
+        if early:
+            cbs.append(keras.callbacks.EarlyStopping(monitor=objective.name, mode=objective.direction,
+                                                     patience=DEFAULT_PATIENCE))
+        if self.deadline is not None:
+            cbs.append(_Deadline(self.deadline))
+        x, y = train
+        history = model.fit(
+            x, y, validation_data=validation, epochs=max_epochs, initial_epoch=initial_epoch,
+            batch_size=batch_size, callbacks=cbs, verbose=2 if verbose >= 2 else 0,
+            class_weight=class_weight, sample_weight=sample_weight,
+        )
+        losses = history.history.get("loss", [])
+        if not losses:
+            raise TrialFailed("The trial was stopped before it finished one epoch.")
+        if any(not math.isfinite(v) for v in losses):
+            raise TrialFailed(f"The training loss became NaN or infinite at epoch {initial_epoch + len(losses)}.")
+        if objective.name not in history.history:
+            raise TrialFailed(
+                f"The objective {objective.name!r} is not among the trained metrics "
+                f"{sorted(history.history)}; pass an `objective` the model reports."
+            )
+        best_rel = best_epoch_index(history.history[objective.name], objective)
+        self._write_trial_info(trial.trial_id, {
+            "params": params,
+            "seed": trial_seed,
+            "duration": time.time() - start,
+            "epochs_trained": len(losses),
+            "best_epoch": initial_epoch + best_rel + 1,
+            "stopped_by_deadline": any(isinstance(c, _Deadline) and c.fired for c in cbs),
+            "start_time": start,
+            "end_time": time.time(),
+        })
+        return history
+
+    # -- TensorBoard ------------------------------------------------------------
+    def _tensorboard_callbacks(self, trial):
+        """Per-trial TensorBoard callbacks (scalars, HParams) when `tensorboard` is set."""
+        if self.tensorboard is None:
+            return []
+        from autonas.reporting.tensorboard import TensorBoardLogger
+
+        if self._tensorboard_logger is None:
+            self._tensorboard_logger = TensorBoardLogger(self.tensorboard)
+        return self._tensorboard_logger.trial_callbacks(self, trial)
+
+    # -- trial facts --------------------------------------------------------------
+    def _trial_info_path(self, trial_id):
+        return os.path.join(self.project_dir, f"trial_{trial_id}", TRIAL_INFO)
+
+    def _write_trial_info(self, trial_id, info):
+        atomic_write_json(self._trial_info_path(trial_id), info)
+
+    def trial_info(self, trial_id):
+        """Facts autonas records about a trial (params, duration, best epoch, ...)."""
+        path = self._trial_info_path(trial_id)
+        return read_json(path, "trial record") if os.path.exists(path) else {}
+
+    def trial_infos(self):
+        """`trial_info` for every trial of the oracle, keyed by trial id."""
+        return {tid: self.trial_info(tid) for tid in self.oracle.trials}
+
+    # -- refit ----------------------------------------------------------------------
+    def best_trial(self):
+        """The best COMPLETED trial; raises a clear error when there is none."""
+        completed = [t for t in self.oracle.trials.values() if t.status == trial_module.TrialStatus.COMPLETED
+                     and t.score is not None and math.isfinite(t.score)]
+        if not completed:
+            failures = [t for t in self.oracle.trials.values() if t.message]
+            detail = ""
+            if failures:
+                detail = " Last failure: " + _last_line(failures[-1].message)
+            if getattr(self.oracle, "skipped", None):
+                detail += f" {len(self.oracle.skipped)} candidate(s) were skipped as too large (max_model_size)."
+            raise RuntimeError(f"The search completed no trial, so there is no model to refit.{detail}")
+        return self.oracle.get_best_trials(1)[0]
+
+    def refit(self, trial, x, y, epochs=None, batch_size=32, callbacks=(), verbose=1,
+              class_weight=None, sample_weight=None):
+        """Train the configuration of `trial` afresh on all of `x`, `y`.
+
+        Args:
+            trial: the trial whose hyperparameters are refitted.
+            x: training inputs (train + validation) in Keras form.
+            y: training targets in Keras form.
+            epochs: epochs to train; the trial's best epoch count when None.
+            batch_size, callbacks, verbose, class_weight, sample_weight: as in `search`.
+
+        Returns:
+            ``(model, info)``: the fitted `keras.Model` and a dict describing the refit.
+        """
+        info = self.trial_info(trial.trial_id)
+        if epochs is None:
+            epochs = int(info.get("best_epoch") or (trial.best_step or 0) + 1)
+        seed = None if self.seed is None else self.seed + 100003
+        if seed is not None:
+            keras.utils.set_random_seed(seed)
+        start = time.time()
+        model = self._try_build(trial.hyperparameters)
+        cbs = self._deepcopy_callbacks(list(callbacks)) + [keras.callbacks.TerminateOnNaN()]
+        history = model.fit(x, y, epochs=epochs, batch_size=batch_size, callbacks=cbs,
+                            verbose=2 if verbose >= 2 else 0, class_weight=class_weight,
+                            sample_weight=sample_weight)
+        refit_info = {
+            "trial_id": trial.trial_id,
+            "epochs": epochs,
+            "duration": time.time() - start,
+            "final_loss": float(history.history["loss"][-1]),
+            "hyperparameters": dict(trial.hyperparameters.values),
+        }
+        atomic_write_json(os.path.join(self.project_dir, "refit.json"), refit_info)
+        return model, refit_info
+
+    def load_trial_model(self, trial):
+        """The best-epoch checkpoint of a trial, as a Keras model."""
+        return self.load_model(trial)
+
+
+def best_epoch_index(values, objective):
+    """Index of the best finite value of an objective's per-epoch history.
+
+    Ties go to the later epoch: when a saturating metric such as accuracy stays
+    at its best, the model trained longer usually generalises better.
+    """
+    best = None
+    for i, value in enumerate(values):
+        if value is None or not math.isfinite(value):
+            continue
+        if best is None or not objective.better_than(values[best], value):
+            best = i
+    return 0 if best is None else best
+
+
+class _SaveBestEpoch(keras.callbacks.Callback):
+    """Saves the weights of the best epoch so far (by the objective)."""
+
+    def __init__(self, objective, filepath):
+        super().__init__()
+        self.objective = objective
+        self.filepath = filepath
+        self.best = None
+
+    def on_epoch_end(self, epoch, logs=None):
+        value = (logs or {}).get(self.objective.name)
+        if value is None or not math.isfinite(value):
+            return
+        if self.best is None or not self.objective.better_than(self.best, value):
+            self.best = value
+            self.model.save_weights(self.filepath)
+
+
+class _Deadline(keras.callbacks.Callback):
+    """Stops training as soon as the search's time budget is spent."""
+
+    def __init__(self, deadline):
+        super().__init__()
+        self.deadline = deadline
+        self.fired = False
+
+    def on_train_batch_end(self, batch, logs=None):
+        if time.time() >= self.deadline:
+            self.fired = True
+            self.model.stop_training = True
+
+
+def _last_line(message):
+    lines = [line for line in (message or "").strip().splitlines() if line.strip()]
+    return lines[-1].strip() if lines else "no message"
+
+
+def _trial_index(trial_id):
+    try:
+        return int(trial_id)
+    except (TypeError, ValueError):
+        return abs(hash(trial_id)) % 100000
+
+
+@contextlib.contextmanager
+def _quiet():
+    """Swallow KerasTuner's own console prints (autonas reports through `logging`)."""
+    buffer = io.StringIO()
+    with contextlib.redirect_stdout(buffer):
+        yield
+    text = buffer.getvalue().strip()
+    if text:
+        logger.debug("keras_tuner: %s", text)

@@ -1,0 +1,98 @@
+"""Training control: early stopping, time budget, model-size limit, refits, seeds."""
+
+import time
+
+import numpy as np
+import pytest
+
+import autonas
+
+
+def test_epochs_none_early_stopping_and_refit_uses_best_epoch(tmp_path, small_digits):
+    x, y, _, _ = small_digits
+    clf = autonas.ImageClassifier(max_trials=1, seed=0, directory=tmp_path, overwrite=True)
+    clf.fit(x, y, epochs=None, verbose=0)
+    info = clf.tuner_.trial_info(clf.best_trial_.trial_id)
+    assert 1 <= info["best_epoch"] <= info["epochs_trained"]
+    assert info["epochs_trained"] < autonas.tuner.DEFAULT_MAX_EPOCHS
+    assert info["epochs_trained"] - info["best_epoch"] <= autonas.tuner.DEFAULT_PATIENCE
+    assert clf.refit_info_["epochs"] == info["best_epoch"]
+    assert len(clf.model_.history.history["loss"]) == info["best_epoch"]
+
+
+def test_max_time_stops_the_search_and_still_refits(tmp_path, small_digits):
+    x, y, x_test, _ = small_digits
+    clf = autonas.ImageClassifier(max_trials=50, max_time=4, seed=0, directory=tmp_path, overwrite=True)
+    start = time.time()
+    clf.fit(x, y, epochs=200, verbose=0)
+    elapsed = time.time() - start
+    board = clf.leaderboard()
+    assert len(board) < 50
+    assert clf.search_time_ < 4 + 30  # the running trial is stopped at the budget
+    assert clf.model_ is not None and clf.predict(x_test).shape == (len(x_test),)
+    infos = clf.tuner_.trial_infos()
+    assert any(i.get("stopped_by_deadline") for i in infos.values())
+    assert elapsed < 120
+
+
+def test_oversized_candidates_are_skipped_not_failed(tmp_path, small_digits):
+    x, y, _, _ = small_digits
+    clf = autonas.ImageClassifier(max_trials=3, max_model_size=30_000, seed=0, directory=tmp_path,
+                                  overwrite=True)
+    clf.fit(x, y, epochs=1, verbose=0)
+    board = clf.leaderboard()
+    assert len(board) == 3
+    assert set(board["status"]) == {"COMPLETED"}
+    assert (board["params"] <= 30_000).all()
+    skipped = clf.tuner_.oracle.skipped
+    assert skipped, "the default configuration (67k parameters) must have been skipped"
+    assert all("max_model_size=30000" in s["reason"] for s in skipped)
+
+
+def test_no_feasible_candidate_is_a_clear_error(tmp_path, small_digits):
+    x, y, _, _ = small_digits
+    clf = autonas.ImageClassifier(max_trials=2, max_model_size=10, seed=0, directory=tmp_path, overwrite=True)
+    with pytest.raises(RuntimeError, match="completed no trial.*max_model_size"):
+        clf.fit(x, y, epochs=1, verbose=0)
+
+
+def test_second_fit_continues_or_restarts(tmp_path, small_digits):
+    x, y, _, _ = small_digits
+    clf = autonas.ImageClassifier(max_trials=1, seed=0, directory=tmp_path, overwrite=False)
+    clf.fit(x, y, epochs=1, verbose=0)
+    clf.fit(x, y, epochs=1, verbose=0)
+    assert len(clf.leaderboard()) == 2  # continued with max_trials more
+    fresh = autonas.ImageClassifier(max_trials=1, seed=0, directory=tmp_path, overwrite=True)
+    fresh.fit(x, y, epochs=1, verbose=0)
+    fresh.fit(x, y, epochs=1, verbose=0)
+    assert len(fresh.leaderboard()) == 1  # a new search each time
+
+
+def test_same_seed_same_trials(tmp_path, small_digits):
+    x, y, _, _ = small_digits
+    boards = []
+    for run in range(2):
+        clf = autonas.ImageClassifier(max_trials=2, seed=0, directory=tmp_path / str(run), overwrite=True)
+        clf.fit(x, y, epochs=1, verbose=0)
+        boards.append(clf.leaderboard().sort_values("trial_id").reset_index(drop=True))
+    hp_columns = [c for c in boards[0].columns if "/" in c or c in ("optimizer", "learning_rate")]
+    assert boards[0][hp_columns].equals(boards[1][hp_columns])
+    np.testing.assert_allclose(boards[0]["score"], boards[1]["score"], atol=1e-6)
+
+
+def test_seed_zero_is_a_seed(tmp_path, small_digits):
+    x, y, _, _ = small_digits
+    clf = autonas.ImageClassifier(max_trials=1, seed=0, directory=tmp_path, overwrite=True)
+    clf.fit(x, y, epochs=1, verbose=0)
+    assert clf.tuner_.trial_info("0")["seed"] == 0
+
+
+def test_image_regressor_predicts_numbers(tmp_path, small_digits):
+    x, y, x_test, y_test = small_digits
+    reg = autonas.ImageRegressor(max_trials=1, seed=0, directory=tmp_path, overwrite=True)
+    reg.fit(x, y.astype("float32"), epochs=3, verbose=0)
+    pred = reg.predict(x_test)
+    assert pred.shape == (len(x_test),)
+    rmse = float(np.sqrt(np.mean((pred - y_test) ** 2)))
+    assert rmse < float(np.std(y_test))  # better than predicting the mean
+    assert "mean_squared_error" in reg.evaluate(x_test, y_test.astype("float32"))
