@@ -18,7 +18,7 @@ import keras_tuner
 import numpy as np
 from keras_tuner.engine import trial as trial_module
 
-from autonas import _compat
+from autonas import _compat, accelerate, distribute
 from autonas.utils.io import atomic_write_json, read_json
 
 _compat.install()
@@ -58,6 +58,10 @@ class Tuner(keras_tuner.Tuner):
         tensorboard: optional log directory; every trial then writes its
             scalars and hyperparameters there for TensorBoard (see
             `autonas.reporting.tensorboard`).
+        distribution_strategy: optional `tf.distribute.Strategy`; every trial and
+            the refit are built and trained under it (TensorFlow backend).
+        mixed_precision: True, False or a Keras policy name; see `autonas.accelerate`.
+        jit_compile: True, False or ``"auto"``: XLA compilation of every model.
 
     Example:
         >>> tuner = Tuner(oracle, graph, directory="runs", project_name="demo")  # doctest: +SKIP
@@ -65,16 +69,25 @@ class Tuner(keras_tuner.Tuner):
     """
 
     def __init__(self, oracle, hypermodel, directory=None, project_name=None, overwrite=False,
-                 max_model_size=None, seed=None, reporter=None, tensorboard=None, **kwargs):
+                 max_model_size=None, seed=None, reporter=None, tensorboard=None, distribution_strategy=None,
+                 mixed_precision=False, jit_compile="auto", **kwargs):
         self.seed = seed
         self.reporter = reporter
         self.tensorboard = None if tensorboard is None else os.fspath(tensorboard)
         self._tensorboard_logger = None
         self.search_max_model_size = max_model_size
+        # Hardware settings (autonas.accelerate); the policy is resolved once, here.
+        self.precision_policy = accelerate.resolve_precision_policy(mixed_precision)
+        self.jit_compile = accelerate.check_jit_compile(jit_compile)
+        accelerate.check_distribution_strategy(distribution_strategy)
+        if overwrite and distribute.role() == "worker":
+            logger.info("overwrite=True is ignored on a worker: only the chief may clear the shared project.")
+            overwrite = False
         try:
             with _quiet():
                 super().__init__(oracle=oracle, hypermodel=hypermodel, directory=directory,
-                                 project_name=project_name, overwrite=overwrite, **kwargs)
+                                 project_name=project_name, overwrite=overwrite,
+                                 distribution_strategy=distribution_strategy, **kwargs)
         except (KeyError, TypeError, AttributeError, ValueError, IndexError) as e:
             if overwrite:
                 raise
@@ -137,6 +150,10 @@ class Tuner(keras_tuner.Tuner):
         fit_kwargs = dict(train=train, validation=validation, epochs=epochs, batch_size=batch_size,
                           callbacks=callbacks or [], verbose=verbose, class_weight=class_weight,
                           sample_weight=sample_weight)
+        role = distribute.role()
+        if role is not None:  # KerasTuner chief/worker mode: see autonas.distribute
+            self._distributed_search(role, fit_kwargs)
+            return
         self.on_search_begin()
         while True:
             if not self._time_for_another_trial():
@@ -153,6 +170,26 @@ class Tuner(keras_tuner.Tuner):
             self.on_trial_end(trial)
             self._check_failures()
         self.on_search_end()
+
+    def _distributed_search(self, role, fit_kwargs):
+        if role == "chief":
+            from autonas.distribute import chief
+
+            self.on_search_begin()
+            chief.serve(self)
+            self.on_search_end()
+            self._check_failures()
+        else:
+            from autonas.distribute import worker
+
+            self.worker_trials = worker.work(self, fit_kwargs)
+
+    def _build_hypermodel(self, hp):
+        # KerasTuner's build hook, called after `clear_session` (which resets the dtype
+        # policy) and inside the distribution strategy's scope.
+        with accelerate.precision_scope(self.precision_policy):
+            model = super()._build_hypermodel(hp)
+        return accelerate.apply_jit_compile(model, self.jit_compile)
 
     def _check_failures(self):
         limit = getattr(self.oracle, "failure_limit", None)

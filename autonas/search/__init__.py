@@ -6,6 +6,7 @@ from autonas.search.evolution import AgingEvolution
 from autonas.search.grid import GridSearch
 from autonas.search.hyperband import Hyperband
 from autonas.search.hyperband_evolution import HyperbandEvolution
+from autonas.search.darts_oracle import DartsOracle
 from autonas.search.random_search import RandomSearch
 
 #: strategy name -> oracle class. Strategies register themselves here.
@@ -16,6 +17,8 @@ STRATEGIES = {
     "bayesian": BayesianOptimization,
     "hyperband": Hyperband,
     "hyperband-evolution": HyperbandEvolution,
+    # one-shot: the supernet search runs in autonas.darts.tuner.DartsTuner
+    "darts": DartsOracle,
 }
 
 
@@ -51,3 +54,4 @@ def get_oracle(tuner, objective, max_trials, seed=None, **kwargs):
 
 
 __all__ = ["AgingEvolution", "BayesianOptimization", "GridSearch", "Hyperband", "HyperbandEvolution", "Oracle", "RandomSearch", "STRATEGIES", "get_oracle"]
+__all__ = ["DartsOracle", "Oracle", "RandomSearch", "STRATEGIES", "get_oracle"]

@@ -134,7 +134,8 @@ class Oracle(keras_tuner.Oracle):
         if initial_hps is not None and not isinstance(initial_hps, (list, tuple)):
             raise ValueError(f"`initial_hps` must be a list of dicts or None; received {type(initial_hps).__name__}.")
         if max_consecutive_failed_trials is not None and (
-                not isinstance(max_consecutive_failed_trials, int) or max_consecutive_failed_trials <= 0):
+                not isinstance(max_consecutive_failed_trials, int) or isinstance(max_consecutive_failed_trials, bool)
+                or max_consecutive_failed_trials <= 0):
             raise ValueError(
                 "`max_consecutive_failed_trials` must be a positive integer or None; received "
                 f"{max_consecutive_failed_trials!r}."
@@ -220,6 +221,34 @@ class Oracle(keras_tuner.Oracle):
             if hps.is_active(hp):
                 hps.values[hp.name] = partial.get(hp.name, hp.default)
         return dict(hps.values)
+
+    def consecutive_failures(self):
+        """The trials that failed in a row most recently (in end order).
+
+        Returns:
+            A list of `Trial` objects, empty when the last ended trial did not fail.
+        """
+        failed = []
+        for trial_id in reversed(self.end_order):
+            trial = self.trials[trial_id]
+            if trial.status != trial_module.TrialStatus.FAILED:
+                break
+            failed.append(trial)
+        return failed[::-1]
+
+    @keras_tuner.synchronized
+    def end_trial(self, trial):
+        """End a trial (see `keras_tuner.Oracle.end_trial`), then save the state again.
+
+        KerasTuner saves the oracle before it drops the trial from the ongoing
+        ones, so a search reloaded right after a trial ended would run that
+        trial again; saving once more makes a reload resume exactly.
+
+        Args:
+            trial: the finished `keras_tuner.engine.trial.Trial`.
+        """
+        super().end_trial(trial)
+        self.save()
 
     def _compute_values_hash(self, values):
         # Hyperband's fidelity keys do not make a configuration new (as in
@@ -378,20 +407,6 @@ class Oracle(keras_tuner.Oracle):
         if len(best) < num_trials:
             best += [t for t in self.trials.values() if t.status != COMPLETED]
         return best[:num_trials]
-
-    def consecutive_failures(self):
-        """The trials that failed in a row most recently (in end order).
-
-        Returns:
-            A list of `Trial` objects, empty when the last ended trial did not fail.
-        """
-        failed = []
-        for trial_id in reversed(self.end_order):
-            trial = self.trials[trial_id]
-            if trial.status != trial_module.TrialStatus.FAILED:
-                break
-            failed.append(trial)
-        return failed[::-1]
 
     # -- state --------------------------------------------------------------
     def reload(self):

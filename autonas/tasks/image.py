@@ -7,6 +7,17 @@ from autonas.graph.nodes import ImageInput
 from autonas.tasks.base import ClassifierMixin
 
 
+def _image_block(tuner):
+    """The default image hyper-block: a DARTS cell network when the strategy is DARTS."""
+    from autonas.search.darts_oracle import DartsOracle
+
+    if (isinstance(tuner, str) and tuner.lower() == "darts") or isinstance(tuner, DartsOracle):
+        from autonas.darts.block import DartsBlock
+
+        return DartsBlock()
+    return ImageBlock()
+
+
 class ImageClassifier(ClassifierMixin, AutoModel):
     """Searches image classification networks.
 
@@ -22,7 +33,8 @@ class ImageClassifier(ClassifierMixin, AutoModel):
         project_name: project directory name (default ``"image_classifier"``).
         **kwargs: search arguments of `AutoModel` (`max_trials`, `tuner`,
             `objective`, `max_time`, `max_model_size`, `seed`, `directory`,
-            `overwrite`, ...).
+            `overwrite`, ...). With ``tuner="darts"`` the image block is a
+            `DartsBlock` whose cells a DARTS supernet search derives.
 
     Example:
         >>> clf = ImageClassifier(max_trials=3, seed=0)   # doctest: +SKIP
@@ -34,7 +46,7 @@ class ImageClassifier(ClassifierMixin, AutoModel):
                  project_name="image_classifier", **kwargs):
         inputs = ImageInput()
         outputs = ClassificationHead(num_classes=num_classes, multi_label=multi_label, loss=loss,
-                                     metrics=metrics)(ImageBlock()(inputs))
+                                     metrics=metrics)(_image_block(kwargs.get("tuner"))(inputs))
         super().__init__(inputs=inputs, outputs=outputs, project_name=project_name, **kwargs)
 
 
@@ -55,5 +67,5 @@ class ImageRegressor(AutoModel):
     def __init__(self, output_dim=None, loss="mean_squared_error", metrics=None,
                  project_name="image_regressor", **kwargs):
         inputs = ImageInput()
-        outputs = RegressionHead(output_dim=output_dim, loss=loss, metrics=metrics)(ImageBlock()(inputs))
+        outputs = RegressionHead(output_dim=output_dim, loss=loss, metrics=metrics)(_image_block(kwargs.get("tuner"))(inputs))
         super().__init__(inputs=inputs, outputs=outputs, project_name=project_name, **kwargs)
