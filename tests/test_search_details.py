@@ -145,6 +145,13 @@ def test_hyperband_promotions_continue_the_best_trials():
         assert values["tuner/initial_epoch"] == parent["tuner/epochs"]
 
 
+def test_hyperband_warm_start_enters_the_first_bracket():
+    oracle = in_memory(Hyperband(objective=OBJ, max_epochs=9, seed=0, hyperparameters=nas_space()))
+    first = step(oracle, objective=nas_score).hyperparameters.values
+    assert first == {**{f"layer_{i}": 0 for i in range(5)}, "tuner/epochs": 1, "tuner/initial_epoch": 0,
+                     "tuner/bracket": 2, "tuner/round": 0}
+
+
 def test_hyperband_max_epochs_from_the_tuner():
     oracle = in_memory(Hyperband(objective=OBJ, max_trials=5, seed=0, hyperparameters=nas_space()))
     assert oracle.max_epochs is None

@@ -121,6 +121,10 @@ class Oracle(keras_tuner.Oracle):
         ...         return {"status": "RUNNING", "values": self._sample_new(rng)}
     """
 
+    #: True when the strategy places the warm-start configurations itself (for
+    #: example in a Hyperband bracket) instead of having them proposed first.
+    warm_start_in_propose = False
+
     def __init__(self, objective=None, max_trials=10, seed=None, hyperparameters=None,
                  initial_hps=None, remeasure=1, max_infeasible=50, max_consecutive_failed_trials=3,
                  **kwargs):
@@ -177,7 +181,7 @@ class Oracle(keras_tuner.Oracle):
         if repeat is not None:
             return {"status": RUNNING, "values": repeat}
         for _ in range(self.max_infeasible):
-            values = self._next_initial_values()
+            values = None if self.warm_start_in_propose else self._next_initial_values()
             response = {"status": RUNNING, "values": values} if values is not None else self.propose(trial_id)
             if response.get("status") != RUNNING:
                 return response
