@@ -262,7 +262,14 @@ class Oracle(keras_tuner.Oracle):
     # -- helpers for strategies ---------------------------------------------
     @property
     def space(self):
-        """The current search space as a `SearchSpace` (rebuilt when it grows)."""
+        """The current search space as a `SearchSpace` (rebuilt when it grows).
+
+        Returns:
+            A `autonas.search.space.SearchSpace`.
+
+        Example:
+            >>> oracle.space.sample(random.Random(0))  # doctest: +SKIP
+        """
         key = (id(self.hyperparameters), len(self.hyperparameters.space))
         if self._space_cache[0] != key:
             self._space_cache = (key, SearchSpace(self.hyperparameters))
@@ -279,7 +286,18 @@ class Oracle(keras_tuner.Oracle):
         return 1.0 if getattr(self.objective, "direction", "min") == "max" else -1.0
 
     def fitness(self, trial):
-        """The trial's score oriented so that larger is better (``None`` if it has none)."""
+        """The trial's score oriented so that larger is better.
+
+        Args:
+            trial: a `keras_tuner.engine.trial.Trial`.
+
+        Returns:
+            A float, or ``None`` for a trial without a completed score.
+
+        Example:
+            >>> oracle.fitness(oracle.get_best_trials(1)[0])  # doctest: +SKIP
+            0.97
+        """
         if trial.status != COMPLETED or trial.score is None:
             return None
         return self._sign * float(trial.score)
@@ -292,6 +310,9 @@ class Oracle(keras_tuner.Oracle):
 
         Returns:
             A list of `keras_tuner.engine.trial.Trial`.
+
+        Example:
+            >>> [t.score for t in oracle.completed_trials()]  # doctest: +SKIP
         """
         out = []
         for trial_id in self.end_order:
@@ -309,6 +330,10 @@ class Oracle(keras_tuner.Oracle):
             A dict in first-seen order: config hash -> ``{"config", "fitness"
             (list, larger is better), "attempts" (all trials incl. running and
             failed), "trial_ids", "first"}`` where ``first`` is the start index.
+
+        Example:
+            >>> [len(s["fitness"]) for s in oracle.config_stats().values()]  # doctest: +SKIP
+            [1, 3, 1]
         """
         stats = {}
         for index, trial_id in enumerate(self.start_order):
@@ -397,6 +422,9 @@ class Oracle(keras_tuner.Oracle):
 
         Returns:
             A list of `keras_tuner.engine.trial.Trial`.
+
+        Example:
+            >>> best = oracle.get_best_trials(1)[0]  # doctest: +SKIP
         """
         groups = {}
         for trial in self.trials.values():

@@ -29,7 +29,7 @@ def clip_outliers(fitness, spread=2.0):
         A new array.
 
     Example:
-        >>> clip_outliers(np.array([45.0, 92.0, 92.5, 93.0, 92.8])).min() > 90
+        >>> bool(clip_outliers(np.array([45.0, 92.0, 92.5, 93.0, 92.8])).min() > 90)
         True
     """
     q1, median, q3 = np.percentile(fitness, [25, 50, 75])

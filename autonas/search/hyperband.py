@@ -91,7 +91,15 @@ class Hyperband(Oracle):
 
     # -- the schedule (as in KerasTuner's HyperbandOracle) ----------------------
     def num_brackets(self):
-        """Number of brackets in one Hyperband sweep."""
+        """Number of brackets in one Hyperband sweep.
+
+        Returns:
+            An int (3 for ``max_epochs=9, factor=3``).
+
+        Example:
+            >>> Hyperband(max_epochs=9).num_brackets()
+            3
+        """
         epochs, brackets = self.max_epochs, 0
         while epochs >= 1:
             epochs = epochs / self.factor
@@ -99,12 +107,36 @@ class Hyperband(Oracle):
         return brackets
 
     def round_size(self, bracket, round_num):
-        """Trials in a round of a bracket."""
+        """Trials in a round of a bracket.
+
+        Args:
+            bracket: the bracket number (the most aggressive is ``num_brackets() - 1``).
+            round_num: the round, from 0.
+
+        Returns:
+            An int.
+
+        Example:
+            >>> [Hyperband(max_epochs=9).round_size(2, r) for r in range(3)]
+            [9, 3, 1]
+        """
         end_size = math.ceil(1 + math.log(self.max_epochs, self.factor)) / (bracket + 1)
         return math.ceil(end_size * self.factor ** (bracket - round_num))
 
     def round_epochs(self, bracket, round_num):
-        """Epochs trained by the end of a round of a bracket."""
+        """Epochs trained by the end of a round of a bracket.
+
+        Args:
+            bracket: the bracket number.
+            round_num: the round, from 0.
+
+        Returns:
+            An int.
+
+        Example:
+            >>> [Hyperband(max_epochs=9).round_epochs(2, r) for r in range(3)]
+            [1, 3, 9]
+        """
         return math.ceil(self.max_epochs / self.factor ** (bracket - round_num))
 
     # -- proposals ----------------------------------------------------------

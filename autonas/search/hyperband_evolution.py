@@ -58,6 +58,9 @@ class HyperbandEvolution(Hyperband):
 
         Returns:
             A list of configurations ranked by (most epochs trained, score there).
+
+        Example:
+            >>> oracle.parents()[:1]  # doctest: +SKIP
         """
         best = {}
         for trial in self.completed_trials():
