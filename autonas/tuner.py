@@ -160,9 +160,11 @@ class Tuner(keras_tuner.Tuner):
             from autonas.distribute import chief
 
             self.on_search_begin()
-            chief.serve(self)
+            leases = chief.serve(self)
             self.on_search_end()
             self._check_failures()
+            if leases.failure:
+                raise SearchFailed(f"The search stopped: the strategy raised {leases.failure}")
         else:
             from autonas.distribute import worker
 
