@@ -20,23 +20,47 @@ from autonas.blocks import (  # noqa: E402
     ClassificationHead,
     ConvBlock,
     DenseBlock,
+    Embedding,
     Flatten,
     Head,
+    ImageAugmentation,
     ImageBlock,
+    MBConvBlock,
+    Merge,
     Normalization,
     RegressionHead,
+    ResNetBlock,
+    RNNBlock,
     SpatialReduction,
+    StructuredDataBlock,
+    TemporalReduction,
+    TextBlock,
+    TextVectorization,
+    TransformerBlock,
+    XceptionBlock,
 )
+from autonas.darts.block import DartsBlock  # noqa: E402
 from autonas.graph import Graph, ImageInput, Input, StructuredDataInput, TextInput  # noqa: E402
-from autonas.tasks import ImageClassifier, ImageRegressor  # noqa: E402
+from autonas.tasks import (  # noqa: E402
+    ImageClassifier,
+    ImageRegressor,
+    StructuredDataClassifier,
+    StructuredDataRegressor,
+    TextClassifier,
+    TextRegressor,
+)
 from autonas.tuner import Tuner  # noqa: E402
+from autonas import benchmarks  # noqa: E402,F401  (autonas.benchmarks.TableBenchmark)
 
 logging.getLogger("autonas").addHandler(logging.NullHandler())
 
 __all__ = [
     "AutoModel", "Graph", "Tuner",
     "Input", "ImageInput", "TextInput", "StructuredDataInput",
-    "Block", "Head", "ConvBlock", "DenseBlock", "Flatten", "ImageBlock", "Normalization", "SpatialReduction",
+    "Block", "Head", "ConvBlock", "DartsBlock", "DenseBlock", "Flatten", "ImageBlock", "Normalization", "SpatialReduction",
+    "ResNetBlock", "XceptionBlock", "MBConvBlock", "RNNBlock", "TransformerBlock", "Embedding", "TextVectorization",
+    "ImageAugmentation", "TemporalReduction", "Merge", "TextBlock", "StructuredDataBlock",
     "ClassificationHead", "RegressionHead",
-    "ImageClassifier", "ImageRegressor",
+    "ImageClassifier", "ImageRegressor", "TextClassifier", "TextRegressor",
+    "StructuredDataClassifier", "StructuredDataRegressor",
 ]

@@ -15,19 +15,25 @@ import numpy as np
 from autonas import accelerate, distribute, search
 from autonas import data as data_module
 from autonas.graph.graph import Graph
+from autonas.reporting.mixin import ReportingMixin
+from autonas.reporting.tensorboard import check_tensorboard_arg
 from autonas.utils.timeparse import parse_duration
 
 logger = logging.getLogger("autonas")
 
 
-class AutoModel:
+class AutoModel(ReportingMixin):
     """Search a graph of blocks for the best Keras model, then refit it.
 
     Args:
         inputs: input node(s), e.g. ``autonas.ImageInput()``.
         outputs: head output node(s), e.g. ``autonas.ClassificationHead()(x)``.
         max_trials: number of configurations to train (default 10).
-        tuner: a strategy name (``"random"``, ...) or a `keras_tuner.Oracle`.
+        tuner: a strategy name (``"random"``, ..., ``"darts"``) or a
+            `keras_tuner.Oracle`. ``"darts"`` (or an
+            `autonas.search.DartsOracle` with its settings) needs a graph with
+            one `DartsBlock` fed by an `ImageInput`: a supernet search derives
+            its cells, then the derived network is trained as the trials.
         objective: metric to optimise; ``"val_accuracy"`` for a classification
             head, ``"val_loss"`` otherwise.
         max_time: time budget for the search, seconds or a string like ``"30m"``.
@@ -40,6 +46,9 @@ class AutoModel:
         overwrite: start a new search instead of resuming the project on disk.
         initial_hps: configurations (value dicts) tried first; defaults first when None.
         max_consecutive_failed_trials: failed trials in a row that end the search.
+        tensorboard: True to log every trial for TensorBoard (scalars and the
+            HParams dashboard) under ``<project dir>/tensorboard``, or a log
+            directory; nothing is logged when None or False.
         distribution_strategy: a `tf.distribute.Strategy` (e.g.
             `tf.distribute.MirroredStrategy()` over the GPUs of this machine, or a
             TPUStrategy) under which every trial and the refit are built and
@@ -63,7 +72,7 @@ class AutoModel:
 
     def __init__(self, inputs, outputs, max_trials=10, tuner="random", objective=None, max_time=None,
                  max_model_size=None, seed=None, directory=None, project_name="auto_model", overwrite=False,
-                 initial_hps=None, max_consecutive_failed_trials=3, distribution_strategy=None,
+                 initial_hps=None, max_consecutive_failed_trials=3, tensorboard=None, distribution_strategy=None,
                  mixed_precision=False, jit_compile="auto"):
         if isinstance(max_trials, bool) or not isinstance(max_trials, numbers.Integral) or max_trials <= 0:
             raise ValueError(f"`max_trials` must be a positive integer; received {max_trials!r}.")
@@ -111,6 +120,7 @@ class AutoModel:
         self.overwrite = overwrite
         self.initial_hps = initial_hps
         self.max_consecutive_failed_trials = max_consecutive_failed_trials
+        self.tensorboard = check_tensorboard_arg(tensorboard)
         self.tuner_ = None
         self.model_ = None
         self.best_trial_ = None
@@ -146,7 +156,8 @@ class AutoModel:
             >>> clf.fit(x_train, y_train, epochs=5)  # doctest: +SKIP
         """
         self._check_fit_args(epochs, batch_size, validation_split, validation_data, callbacks, verbose)
-        xs = data_module.adapt_inputs(x, self.inputs, "x")
+        x, y = self._load(x, y)
+        xs = data_module.adapt_inputs(x, self.inputs, "x", fit=True)
         ys = data_module.adapt_targets(y, self.heads, "y")
         data_module.check_lengths([xs[0]] + ys, ["x"] + ["y"] * len(ys))
         n = len(xs[0])
@@ -160,6 +171,7 @@ class AutoModel:
             head.fit_targets(target, "y")
         if validation_data is not None:
             xv_raw, yv_raw = _unpack_validation(validation_data)
+            xv_raw, yv_raw = self._load(xv_raw, yv_raw, "validation_data[0]", "validation_data[1]")
             xv = data_module.adapt_inputs(xv_raw, self.inputs, "validation_data[0]")
             yv = data_module.adapt_targets(yv_raw, self.heads, "validation_data[1]")
             data_module.check_lengths([xv[0]] + yv, ["validation_data[0]"] + ["validation_data[1]"] * len(yv))
@@ -237,6 +249,7 @@ class AutoModel:
 
     def _make_tuner(self, verbose):
         from autonas.reporting.progress import SearchProgress
+        from autonas.reporting.tensorboard import resolve_log_dir
         from autonas.tuner import Tuner
 
         objective = self.objective or (self.heads[0].default_objective if len(self.heads) == 1 else "val_loss")
@@ -248,10 +261,18 @@ class AutoModel:
         )
         verbose = 1 if verbose == "auto" else verbose
         reporter = SearchProgress(self.max_trials, verbose=verbose)
-        tuner = Tuner(oracle, self.graph, directory=self.directory, project_name=self.project_name,
-                      overwrite=self.overwrite, max_model_size=self.max_model_size, seed=self.seed,
-                      reporter=reporter, distribution_strategy=self.distribution_strategy,
-                      mixed_precision=self.mixed_precision, jit_compile=self.jit_compile)
+        tuner_class = Tuner
+        if isinstance(oracle, search.DartsOracle):
+            # tuner="darts": the supernet search runs before the trials (autonas.darts.tuner)
+            from autonas.darts.tuner import DartsTuner
+
+            tuner_class = DartsTuner
+        tuner = tuner_class(oracle, self.graph, directory=self.directory, project_name=self.project_name,
+                            overwrite=self.overwrite, max_model_size=self.max_model_size, seed=self.seed,
+                            reporter=reporter, distribution_strategy=self.distribution_strategy,
+                            mixed_precision=self.mixed_precision, jit_compile=self.jit_compile,
+                            tensorboard=resolve_log_dir(self.tensorboard,
+                                                        os.path.join(self.directory, self.project_name)))
         if distribute.role() == "worker":  # the search state lives on the chief
             return tuner
         done = len(tuner.oracle.trials)
@@ -267,10 +288,19 @@ class AutoModel:
         return tuner
 
     # -- Keras data forms ------------------------------------------------------
+    def _load(self, x, y=None, arg_name="x", target_arg_name="y"):
+        """Paths, folders and tf.data read into memory (see `autonas.data.load_data`)."""
+        kind = self.inputs[0].kind if len(self.inputs) == 1 else None
+        return data_module.load_data(x, y, kind=kind, arg_name=arg_name, target_arg_name=target_arg_name)
+
     def _keras_x(self, arrays):
         if len(self.inputs) == 1:
-            return arrays[0]
-        return {node.name: arr for node, arr in zip(self.inputs, arrays)}
+            return self.inputs[0].keras_data(arrays[0])
+        flat = {}
+        for node, arr in zip(self.inputs, arrays):
+            data = node.keras_data(arr)
+            flat.update(data if isinstance(data, dict) else {node.name: data})
+        return flat
 
     def _keras_y(self, arrays):
         if len(self.heads) == 1:
@@ -285,6 +315,7 @@ class AutoModel:
     def predict_raw(self, x, batch_size=32, verbose=0):
         """Raw model outputs (probabilities for classifiers), a list per head."""
         self._check_fitted("predict")
+        x, _ = self._load(x)
         xs = data_module.adapt_inputs(x, self.inputs, "x")
         out = self.model_.predict(self._keras_x(xs), batch_size=batch_size, verbose=verbose)
         if len(self.heads) == 1:
@@ -326,6 +357,7 @@ class AutoModel:
             >>> clf.evaluate(x_test, y_test)["accuracy"]  # doctest: +SKIP
         """
         self._check_fitted("evaluate")
+        x, y = self._load(x, y)
         xs = data_module.adapt_inputs(x, self.inputs, "x")
         ys = data_module.adapt_targets(y, self.heads, "y")
         data_module.check_lengths([xs[0]] + ys, ["x"] + ["y"] * len(ys))

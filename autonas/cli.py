@@ -1,10 +1,12 @@
 """The `autonas` command line.
 
-    autonas demo [--max-trials N] [--out DIR]
+    autonas fit DATA [--task TASK] [--target COL] [--max-trials N] [--tuner NAME] [--max-time 30m] [--export DIR]
+    autonas leaderboard PROJECT_DIR
+    autonas demo [--max-trials N] [--max-time 90s]
     autonas chief [--host 127.0.0.1] [--port 8000] [--lease-timeout 60] SCRIPT [ARGS...]
     autonas worker --chief HOST:PORT [--id ID] [--chief-timeout 600] SCRIPT [ARGS...]
 
-More commands (fit, predict, leaderboard, benchmark-table) build on this module.
+Errors are reported as one line on stderr with exit code 2.
 """
 
 import argparse
@@ -75,6 +77,121 @@ def _demo(args):
     return 0 if same else 1
 
 
+TASKS = {
+    "image-classification": "ImageClassifier",
+    "image-regression": "ImageRegressor",
+    "text-classification": "TextClassifier",
+    "text-regression": "TextRegressor",
+    "structured-classification": "StructuredDataClassifier",
+    "structured-regression": "StructuredDataRegressor",
+}
+
+
+def infer_task(data, task=None):
+    """The task name for a data path: explicit, or guessed from the data's form.
+
+    Args:
+        data: a CSV file, an image or text folder (one subfolder per class) or an .npz.
+        task: an explicit task name, a data kind (``"image"``, ``"text"``,
+            ``"structured"``) meaning its classification task, or None.
+
+    Returns:
+        A key of `TASKS`.
+
+    Example:
+        >>> infer_task("train.csv")  # doctest: +SKIP
+        'structured-classification'
+    """
+    if task is not None:
+        if task in TASKS:
+            return task
+        if f"{task}-classification" in TASKS:
+            return f"{task}-classification"
+        raise ValueError(f"`--task` must be one of {sorted(TASKS)}; received {task!r}.")
+    if not os.path.exists(data):
+        raise FileNotFoundError(f"`DATA` {data!r} does not exist.")
+    if os.path.isdir(data):
+        from autonas.data.folders import folder_kind
+
+        kind = folder_kind(data)
+        if kind is None:
+            raise ValueError(f"`DATA` folder {data!r} holds neither images nor .txt files in class subfolders.")
+        return f"{kind}-classification"
+    lower = data.lower()
+    if lower.endswith(".csv"):
+        return "structured-classification"
+    if lower.endswith(".npz"):
+        import numpy as np
+
+        with np.load(data, allow_pickle=False) as npz:
+            if "x" not in npz:
+                raise ValueError(f"`DATA` {data!r} must hold an array named 'x' (and 'y' to fit).")
+            x = npz["x"]
+        if x.dtype.kind in "US":
+            return "text-classification"
+        return "image-classification" if x.ndim >= 3 else "structured-classification"
+    raise ValueError(f"`DATA` must be a .csv file, an .npz file or a class folder; received {data!r}.")
+
+
+def _fit_data(data, target):
+    """(x, y) for `fit` from a DATA path and an optional target column."""
+    lower = data.lower()
+    if lower.endswith(".npz"):
+        import numpy as np
+
+        with np.load(data, allow_pickle=False) as npz:
+            if "y" not in npz:
+                raise ValueError(f"`DATA` {data!r} has no array named 'y' with the targets.")
+            return npz["x"], npz["y"]
+    if lower.endswith(".csv"):
+        if not target:
+            raise ValueError("`--target` is required with a CSV file: name the column to predict.")
+        return data, target
+    if target:
+        raise ValueError("`--target` is only for CSV files; a class folder takes its labels from its subfolders.")
+    return data, None
+
+
+def _fit(args):
+    import autonas
+
+    task = infer_task(args.data, args.task)
+    x, y = _fit_data(args.data, args.target)
+    cls = getattr(autonas, TASKS[task])
+    model = cls(max_trials=args.max_trials, tuner=args.tuner, max_time=args.max_time, seed=args.seed,
+                directory=args.directory, project_name=args.project_name or task.replace("-", "_"),
+                overwrite=args.overwrite)
+    print(f"autonas fit: {TASKS[task]} on {args.data}, up to {args.max_trials} trials"
+          + (f" in {args.max_time}" if args.max_time else ""))
+    model.fit(x, y, epochs=args.epochs, batch_size=args.batch_size, validation_split=args.validation_split,
+              verbose=args.verbose)
+    board = model.leaderboard()
+    print("\nLeaderboard:")
+    print(board[[c for c in ["trial_id", "status", "score", "params", "duration", "best_epoch"]
+                 if c in board.columns]].to_string(index=False))
+    print(f"\nBest trial {model.best_trial_.trial_id}: {board.attrs.get('objective', 'score')} "
+          f"{model.best_trial_.score:.4f}; project in {model.tuner_.project_dir}")
+    if args.export:
+        path = model.export(args.export)
+        print(f"Exported a SavedModel to {path}")
+    return 0
+
+
+def _leaderboard(args):
+    from autonas.reporting.leaderboard import read_leaderboard
+
+    board = read_leaderboard(args.project_dir)
+    if board.empty:
+        print("No trials yet.")
+        return 0
+    columns = ["trial_id", "status", "score", "params", "duration", "best_epoch"]
+    if args.all:
+        columns = list(board.columns)
+    print(f"objective: {board.attrs.get('objective', 'score')}")
+    print(board[[c for c in columns if c in board.columns]].to_string(index=False))
+    return 0
+
+
 def _logging(verbose):
     import logging
 
@@ -137,6 +254,36 @@ def build_parser():
     """
     parser = argparse.ArgumentParser(prog="autonas", description="Keras-style AutoML and architecture search.")
     sub = parser.add_subparsers(dest="command", required=True)
+
+    fit = sub.add_parser("fit", help="search and refit a model on a CSV file, a class folder or an .npz",
+                         description="Search for the best model on DATA, refit it on all the data, and "
+                                     "optionally export it as a SavedModel.")
+    fit.add_argument("data", metavar="DATA",
+                     help="a CSV file (with --target), a folder with one subfolder per class (images or "
+                          ".txt files), or an .npz with arrays x and y")
+    fit.add_argument("--task", choices=sorted(TASKS) + ["image", "text", "structured"], default=None,
+                     help="what to learn; guessed from DATA when omitted (classification by default)")
+    fit.add_argument("--target", help="the target column of a CSV file")
+    fit.add_argument("--max-trials", type=int, default=10, help="number of configurations to train (default 10)")
+    fit.add_argument("--tuner", default="random", help="search strategy (default random)")
+    fit.add_argument("--max-time", default=None, help="time budget such as 90s, 30m or 2h")
+    fit.add_argument("--epochs", type=int, default=None, help="epochs per trial (default: early stopping)")
+    fit.add_argument("--batch-size", type=int, default=32, help="batch size (default 32)")
+    fit.add_argument("--validation-split", type=float, default=0.2, help="held-out fraction (default 0.2)")
+    fit.add_argument("--seed", type=int, default=None, help="random seed")
+    fit.add_argument("--directory", default="autonas_runs", help="where projects live (default autonas_runs)")
+    fit.add_argument("--project-name", default=None, help="project folder name (default: the task)")
+    fit.add_argument("--overwrite", action="store_true", help="start afresh instead of resuming the project")
+    fit.add_argument("--export", metavar="DIR", help="export the refitted model as a SavedModel to DIR")
+    fit.add_argument("--verbose", type=int, choices=[0, 1, 2], default=1, help="0 silent, 1 per trial, 2 epochs")
+    fit.set_defaults(func=_fit)
+
+    board = sub.add_parser("leaderboard", help="show the trials of a project directory",
+                           description="Print one row per trial of a search, best first, from its project "
+                                       "directory (no model is built).")
+    board.add_argument("project_dir", metavar="PROJECT_DIR", help="the project directory (directory/project_name)")
+    board.add_argument("--all", action="store_true", help="also show every hyperparameter")
+    board.set_defaults(func=_leaderboard)
     demo = sub.add_parser("demo", help="search, refit, export and reload an image classifier on digits")
     demo.add_argument("--max-trials", type=int, default=5, help="number of trials (default 5)")
     demo.add_argument("--max-time", default="90s", help="search time budget (default 90s)")
@@ -160,8 +307,9 @@ def main(argv=None):
     args = parser.parse_args(argv)
     try:
         return args.func(args)
-    except (ValueError, TypeError, FileNotFoundError) as e:
-        print(f"autonas: error: {e}", file=sys.stderr)
+    except (ValueError, TypeError, FileNotFoundError, KeyError) as e:
+        message = " ".join(str(e).split())
+        print(f"autonas: error: {message}", file=sys.stderr)
         return 2
 
 

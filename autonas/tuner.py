@@ -28,7 +28,7 @@ logger = logging.getLogger("autonas")
 #: epochs cap when `epochs=None` lets early stopping decide.
 DEFAULT_MAX_EPOCHS = 100
 #: patience of early stopping when `epochs=None`.
-DEFAULT_PATIENCE = 5
+DEFAULT_PATIENCE = 10
 TRIAL_INFO = "autonas_trial.json"
 
 
@@ -53,7 +53,11 @@ class Tuner(keras_tuner.Tuner):
             counting them as trials or failures.
         seed: base seed; trial ``i`` trains with ``seed + i``.
         reporter: optional object with ``on_trial_begin(tuner, trial)`` and
-            ``on_trial_end(tuner, trial, info)`` (see `autonas.reporting`).
+            ``on_trial_end(tuner, trial, info)``, and optionally
+            ``on_search_end(tuner)`` (see `autonas.reporting`).
+        tensorboard: optional log directory; every trial then writes its
+            scalars and hyperparameters there for TensorBoard (see
+            `autonas.reporting.tensorboard`).
         distribution_strategy: optional `tf.distribute.Strategy`; every trial and
             the refit are built and trained under it (TensorFlow backend).
         mixed_precision: True, False or a Keras policy name; see `autonas.accelerate`.
@@ -65,10 +69,12 @@ class Tuner(keras_tuner.Tuner):
     """
 
     def __init__(self, oracle, hypermodel, directory=None, project_name=None, overwrite=False,
-                 max_model_size=None, seed=None, reporter=None, distribution_strategy=None,
+                 max_model_size=None, seed=None, reporter=None, tensorboard=None, distribution_strategy=None,
                  mixed_precision=False, jit_compile="auto", **kwargs):
         self.seed = seed
         self.reporter = reporter
+        self.tensorboard = None if tensorboard is None else os.fspath(tensorboard)
+        self._tensorboard_logger = None
         self.search_max_model_size = max_model_size
         # Hardware settings (autonas.accelerate); the policy is resolved once, here.
         self.precision_policy = accelerate.resolve_precision_policy(mixed_precision)
@@ -131,6 +137,13 @@ class Tuner(keras_tuner.Tuner):
         """
         self.deadline = deadline
         self.search_start = time.time()
+        objective = self.oracle.objective
+        atomic_write_json(os.path.join(self.project_dir, "autonas_search.json"), {
+            "objective": objective.name,
+            "direction": getattr(objective, "direction", "max"),
+            "max_trials": self.oracle.max_trials,
+            "strategy": type(self.oracle).__name__,
+        })
         fit_kwargs = dict(train=train, validation=validation, epochs=epochs, batch_size=batch_size,
                           callbacks=callbacks or [], verbose=verbose, class_weight=class_weight,
                           sample_weight=sample_weight)
@@ -209,6 +222,11 @@ class Tuner(keras_tuner.Tuner):
             ended = self.oracle.get_trial(trial.trial_id)
             self.reporter.on_trial_end(self, ended, self.trial_info(trial.trial_id))
 
+    def on_search_end(self):
+        super().on_search_end()
+        if self.reporter is not None and hasattr(self.reporter, "on_search_end"):
+            self.reporter.on_search_end(self)
+
     # -- one trial ----------------------------------------------------------------
     def run_trial(self, trial, train, validation, epochs=None, batch_size=32, callbacks=(), verbose=1,
                   class_weight=None, sample_weight=None):
@@ -220,7 +238,8 @@ class Tuner(keras_tuner.Tuner):
             keras.utils.set_random_seed(trial_seed)
         model = self._try_build(hp)
         params = int(model.count_params())
-        self._write_trial_info(trial.trial_id, {"params": params, "status": "RUNNING", "seed": trial_seed})
+        self._write_trial_info(trial.trial_id, {"params": params, "status": "RUNNING", "seed": trial_seed,
+                                                "start_time": start})
 
         initial_epoch = 0
         if "tuner/epochs" in hp.values:
@@ -236,6 +255,7 @@ class Tuner(keras_tuner.Tuner):
         cbs = self._deepcopy_callbacks(list(callbacks))
         cbs.append(keras.callbacks.TerminateOnNaN())
         cbs.append(_SaveBestEpoch(objective, self._get_checkpoint_fname(trial.trial_id)))
+        cbs.extend(self._tensorboard_callbacks(trial))
         if early:
             cbs.append(keras.callbacks.EarlyStopping(monitor=objective.name, mode=objective.direction,
                                                      patience=DEFAULT_PATIENCE))
@@ -265,8 +285,21 @@ class Tuner(keras_tuner.Tuner):
             "epochs_trained": len(losses),
             "best_epoch": initial_epoch + best_rel + 1,
             "stopped_by_deadline": any(isinstance(c, _Deadline) and c.fired for c in cbs),
+            "start_time": start,
+            "end_time": time.time(),
         })
         return history
+
+    # -- TensorBoard ------------------------------------------------------------
+    def _tensorboard_callbacks(self, trial):
+        """Per-trial TensorBoard callbacks (scalars, HParams) when `tensorboard` is set."""
+        if self.tensorboard is None:
+            return []
+        from autonas.reporting.tensorboard import TensorBoardLogger
+
+        if self._tensorboard_logger is None:
+            self._tensorboard_logger = TensorBoardLogger(self.tensorboard)
+        return self._tensorboard_logger.trial_callbacks(self, trial)
 
     # -- trial facts --------------------------------------------------------------
     def _trial_info_path(self, trial_id):
@@ -341,12 +374,16 @@ class Tuner(keras_tuner.Tuner):
 
 
 def best_epoch_index(values, objective):
-    """Index of the best finite value of an objective's per-epoch history."""
+    """Index of the best finite value of an objective's per-epoch history.
+
+    Ties go to the later epoch: when a saturating metric such as accuracy stays
+    at its best, the model trained longer usually generalises better.
+    """
     best = None
     for i, value in enumerate(values):
         if value is None or not math.isfinite(value):
             continue
-        if best is None or objective.better_than(value, values[best]):
+        if best is None or not objective.better_than(values[best], value):
             best = i
     return 0 if best is None else best
 
@@ -364,7 +401,7 @@ class _SaveBestEpoch(keras.callbacks.Callback):
         value = (logs or {}).get(self.objective.name)
         if value is None or not math.isfinite(value):
             return
-        if self.best is None or self.objective.better_than(value, self.best):
+        if self.best is None or not self.objective.better_than(self.best, value):
             self.best = value
             self.model.save_weights(self.filepath)
 

@@ -7,6 +7,8 @@ hyperparameter object (``keras_tuner.HyperParameters().Choice(...)``-style
 objects from ``keras_tuner.engine.hyperparameters``) customises its range.
 """
 
+import contextlib
+
 import keras_tuner
 
 from autonas.graph.nodes import Node
@@ -33,6 +35,9 @@ class Block:
         name: the block name, used as the prefix of its hyperparameter names.
             Defaults to the snake-case class name, made unique within a graph
             in topological order (``conv_block``, ``conv_block_1``, ...).
+
+    Returns:
+        (when called on nodes) the block's output `Node`.
 
     Example:
         >>> class Twice(Block):
@@ -80,9 +85,12 @@ class Block:
             return
         kind = node.kind
         if kind not in self.input_kinds:
+            block = type(self).__name__ + (f" {self.name!r}" if self.name else "")
+            source = type(node).__name__ + (f" {node.name!r}" if node.name else "")
+            if node.in_blocks:
+                source = f"the output of {type(node.in_blocks[0]).__name__}"
             raise TypeError(
-                f"{type(self).__name__} {self.name or ''} cannot be connected to a "
-                f"{type(node).__name__} (data of kind {kind!r}); it accepts "
+                f"{block} cannot be connected to {source} (data of kind {kind!r}); it accepts "
                 f"{', '.join(repr(k) for k in self.input_kinds)}."
             )
 
@@ -138,7 +146,18 @@ class Block:
 
 
 def serialize_value(value):
-    """JSON form of a block argument (hyperparameter objects included)."""
+    """JSON form of a block argument (hyperparameter objects included).
+
+    Args:
+        value: a plain value, a tuple, or a KerasTuner hyperparameter object.
+
+    Returns:
+        A JSON-serialisable value.
+
+    Example:
+        >>> serialize_value((3, 5))
+        [3, 5]
+    """
     if isinstance(value, _HP_TYPES):
         return {"class_name": type(value).__name__, "config": value.get_config()}
     if isinstance(value, tuple):
@@ -147,14 +166,36 @@ def serialize_value(value):
 
 
 def deserialize_value(value):
-    """Inverse of `serialize_value`."""
+    """Inverse of `serialize_value`.
+
+    Args:
+        value: the JSON form of a block argument.
+
+    Returns:
+        The value, with hyperparameter objects rebuilt.
+
+    Example:
+        >>> deserialize_value(32)
+        32
+    """
     if isinstance(value, dict) and set(value) == {"class_name", "config"}:
         return keras_tuner.engine.hyperparameters.deserialize(value)
     return value
 
 
 def choice(values, default=None):
-    """Returns a `default` callable for `Block.param` registering a Choice."""
+    """Returns a `default` callable for `Block.param` registering a Choice.
+
+    Args:
+        values: the choices.
+        default: the default choice (the first when None).
+
+    Returns:
+        A callable ``make(hp, name)``.
+
+    Example:
+        >>> make = choice([16, 32], default=32)
+    """
 
     def make(hp, name):
         return hp.Choice(name, values, default=default if default is not None else values[0])
@@ -163,9 +204,46 @@ def choice(values, default=None):
 
 
 def boolean(default=False):
-    """Returns a `default` callable for `Block.param` registering a Boolean."""
+    """Returns a `default` callable for `Block.param` registering a Boolean.
+
+    Args:
+        default: the default value.
+
+    Returns:
+        A callable ``make(hp, name)``.
+
+    Example:
+        >>> make = boolean(True)
+    """
 
     def make(hp, name):
         return hp.Boolean(name, default=default)
 
     return make
+
+
+@contextlib.contextmanager
+def conditional(hp, searched, parent, values):
+    """A conditional scope on the hyperparameter `parent` when it is searched.
+
+    Hyper-blocks use it so a family's hyperparameters are active only when the
+    family is chosen; when the choice is pinned there is nothing to condition on.
+
+    Args:
+        hp: the scoped `HyperParameters`.
+        searched: whether `parent` is a hyperparameter (not a pinned value).
+        parent: the parent hyperparameter name, relative to the current scope.
+        values: the parent values under which the scope is active.
+
+    Returns:
+        A context manager.
+
+    Example:
+        >>> with conditional(hp, True, "block_type", ["resnet"]):  # doctest: +SKIP
+        ...     hp.Choice("filters", [16, 32])
+    """
+    if searched:
+        with hp.conditional_scope(parent, list(values)):
+            yield
+    else:
+        yield

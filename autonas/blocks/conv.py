@@ -9,6 +9,32 @@ _SEP = {1: keras.layers.SeparableConv1D, 2: keras.layers.SeparableConv2D}
 _POOL = {1: keras.layers.MaxPooling1D, 2: keras.layers.MaxPooling2D, 3: keras.layers.MaxPooling3D}
 
 
+def spatial_rank(block, x, ranks):
+    """The spatial rank of `x` (its rank minus batch and channel axes), checked.
+
+    Args:
+        block: the block asking (named in the error message).
+        x: a Keras tensor of shape (batch, *spatial, channels).
+        ranks: the spatial ranks the block supports, e.g. ``(1, 2, 3)``.
+
+    Returns:
+        The spatial rank, an int.
+
+    Example:
+        >>> spatial_rank(ConvBlock(), keras.Input((8, 8, 1)), (1, 2, 3))
+        2
+    """
+    rank = len(x.shape) - 2
+    if rank not in ranks:
+        described = ", ".join(f"{r}-D" for r in ranks)
+        raise ValueError(
+            f"{type(block).__name__} {block.name!r} needs a {described} spatial input "
+            f"(a tensor of rank {min(ranks) + 2} to {max(ranks) + 2} with batch and channel axes); "
+            f"received shape {tuple(x.shape)}."
+        )
+    return rank
+
+
 class ConvBlock(Block):
     """Vanilla convolutional stages: ``num_blocks`` x (``num_layers`` convs + pooling).
 
@@ -26,6 +52,9 @@ class ConvBlock(Block):
         separable: depthwise-separable convolutions (1-D/2-D); searched when None.
         dropout: dropout after each stage; searched over {0, 0.25, 0.5}.
         name: block name.
+
+    Returns:
+        (when called on a node) the output node, of the input's kind.
 
     Example:
         >>> x = ConvBlock(num_blocks=2, filters=32)(autonas.ImageInput())  # doctest: +SKIP
@@ -46,12 +75,7 @@ class ConvBlock(Block):
 
     def build(self, hp, inputs):
         x = inputs
-        rank = len(x.shape) - 2
-        if rank not in _CONV:
-            raise ValueError(
-                f"{type(self).__name__} {self.name!r} needs a 1-D, 2-D or 3-D spatial input "
-                f"(rank 3 to 5 with batch and channels); received shape {tuple(x.shape)}."
-            )
+        rank = spatial_rank(self, x, (1, 2, 3))
         kernel_size = self.param(hp, "kernel_size", self.kernel_size, choice([3, 5, 7], default=3))
         num_blocks = self.param(hp, "num_blocks", self.num_blocks, choice([1, 2, 3], default=2))
         num_layers = self.param(hp, "num_layers", self.num_layers, choice([1, 2], default=2))

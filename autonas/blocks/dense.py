@@ -15,10 +15,19 @@ class DenseBlock(Block):
         dropout: dropout rate after each layer; searched over {0, 0.25, 0.5}.
         name: block name (hyperparameters are named ``"<name>/<argument>"``).
 
+    Returns:
+        (when called on a node) a ``"tensor"`` output node.
+
+    Connected directly to a `StructuredDataInput`, the columns are first encoded
+    with the default encoding of `StructuredDataBlock` (standardised numbers,
+    one-hot categories, tf-idf text).
+
     Example:
         >>> inp = autonas.StructuredDataInput()                 # doctest: +SKIP
         >>> out = autonas.ClassificationHead()(DenseBlock(num_layers=2)(inp))  # doctest: +SKIP
     """
+
+    input_kinds = ("tensor", "image", "sequence", "structured")
 
     def __init__(self, num_layers=None, num_units=None, use_batchnorm=None, dropout=None, name=None):
         super().__init__(name=name)
@@ -27,12 +36,19 @@ class DenseBlock(Block):
         self.use_batchnorm = use_batchnorm
         self.dropout = dropout
 
+    def output_kind(self, nodes):
+        return "tensor"
+
     def build(self, hp, inputs):
         num_layers = self.param(hp, "num_layers", self.num_layers, choice([1, 2, 3], default=2))
         num_units = self.param(hp, "num_units", self.num_units, choice([32, 64, 128, 256, 512, 1024], default=128))
         use_bn = self.param(hp, "use_batchnorm", self.use_batchnorm, boolean(False))
         dropout = self.param(hp, "dropout", self.dropout, choice([0.0, 0.25, 0.5], default=0.0))
         x = inputs
+        if isinstance(x, dict):
+            from autonas.blocks.structured_data_block import encode_columns
+
+            x = encode_columns(self.inputs[0], x)
         if len(x.shape) > 2:
             x = keras.layers.Flatten()(x)
         for _ in range(num_layers):

@@ -17,6 +17,9 @@ class Head(Block):
         name: block name; also the name of the Keras model output.
     """
 
+    #: heads take feature tensors; raw text and tables need a TextBlock / StructuredDataBlock first.
+    input_kinds = ("tensor", "image", "sequence")
+
     def __init__(self, loss=None, metrics=None, name=None):
         super().__init__(name=name)
         self.loss = loss

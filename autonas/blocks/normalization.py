@@ -17,9 +17,14 @@ class Normalization(Block):
     Args:
         name: block name.
 
+    Returns:
+        (when called on a node) the output node, of the input's kind.
+
     Example:
         >>> x = Normalization()(autonas.ImageInput())  # doctest: +SKIP
     """
+
+    input_kinds = ("image", "tensor", "sequence")
 
     def __call__(self, inputs):
         out = super().__call__(inputs)
@@ -44,6 +49,9 @@ def channel_statistics(node):
 
     Returns:
         ``(mean, variance)`` as float32 arrays over the last axis of the model tensor.
+
+    Example:
+        >>> mean, variance = channel_statistics(image_input)  # doctest: +SKIP
     """
     cached = getattr(node, "_channel_stats", None)
     if cached is not None and cached[0] is node.data:

@@ -38,13 +38,20 @@ def to_array(x, arg_name):
     return arr
 
 
-def adapt_inputs(x, input_nodes, arg_name="x"):
+def adapt_inputs(x, input_nodes, arg_name="x", fit=False):
     """Split and validate `x` into one numpy array per input node.
+
+    Text inputs become 1-D object arrays of `str`, structured inputs numpy
+    record arrays with one field per column (see `autonas.data.prepare_input`);
+    feed them to a model with `node.keras_data`.
 
     Args:
         x: an array (single input), or a list/tuple or dict keyed by input name.
+            A single structured input also takes a DataFrame or a dict of columns.
         input_nodes: the graph's input nodes.
         arg_name: the argument name for error messages.
+        fit: whether `x` is training data (structured inputs infer their
+            column types from it).
 
     Returns:
         A list of numpy arrays, in the order of `input_nodes`.
@@ -52,7 +59,10 @@ def adapt_inputs(x, input_nodes, arg_name="x"):
     Example:
         >>> adapt_inputs(np.zeros((4, 8, 8)), [ImageInput()])  # doctest: +SKIP
     """
-    if isinstance(x, dict):
+    from autonas.data.inputs import prepare_input
+
+    single_table = len(input_nodes) == 1 and input_nodes[0].kind == "structured"
+    if isinstance(x, dict) and not (single_table and input_nodes[0].name not in x):
         missing = [n.name for n in input_nodes if n.name not in x]
         if missing:
             raise ValueError(f"`{arg_name}` is missing input(s) {missing}; received keys {sorted(x)}.")
@@ -74,6 +84,9 @@ def adapt_inputs(x, input_nodes, arg_name="x"):
     arrays = []
     for node, part in zip(input_nodes, parts):
         name = arg_name if len(input_nodes) == 1 else f"{arg_name}[{node.name!r}]"
+        if node.kind in ("text", "structured"):
+            arrays.append(prepare_input(part, node, fit=fit, arg_name=name))
+            continue
         arr = to_array(part, name)
         if len(arr) == 0:
             raise ValueError(f"`{name}` is empty; expected at least one example.")

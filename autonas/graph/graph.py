@@ -128,11 +128,30 @@ class Graph(keras_tuner.HyperModel):
             tensors[id(block.outputs[0])] = out
         outputs = [tensors[id(n)] for n in self.outputs]
         model = keras.Model(
-            inputs=keras_inputs if len(keras_inputs) > 1 else keras_inputs[0],
+            inputs=self._model_inputs(keras_inputs),
             outputs=outputs if len(outputs) > 1 else outputs[0],
         )
         self.compile_model(model, hp)
         return model
+
+    def _model_inputs(self, keras_inputs):
+        """One input: its tensor (or its dict of column tensors). Several: one flat dict by Keras input name.
+
+        A structured input contributes one entry per column, so a multi-input
+        model is fed (and served) with ``{"image_input": ..., "Age": ..., ...}``.
+        """
+        if len(keras_inputs) == 1:
+            return keras_inputs[0]
+        flat = {}
+        for node, tensor in zip(self.inputs, keras_inputs):
+            for key, value in (tensor.items() if isinstance(tensor, dict) else [(node.name, tensor)]):
+                if key in flat:
+                    raise ValueError(
+                        f"Two model inputs are named {key!r} (input {node.name!r} clashes with another input or "
+                        "column); rename the input node with `name=` or the column."
+                    )
+                flat[key] = value
+        return flat
 
     def compile_model(self, model, hp):
         """Compile `model` with the graph's optimizer, heads' losses and metrics."""

@@ -96,6 +96,18 @@ class Input(Node):
         """Turns the raw Keras input into the tensor that blocks receive."""
         return tensor
 
+    def keras_data(self, x):
+        """The value(s) to feed the Keras input(s) of `build_node` for data `x`.
+
+        Args:
+            x: this input's data, as prepared by the data layer.
+
+        Returns:
+            An array, or a dict keyed by Keras input name for inputs with several
+            Keras inputs (`StructuredDataInput`).
+        """
+        return x
+
     def get_config(self):
         return {"name": self.name, "shape": list(self.shape) if self.shape else None}
 
@@ -137,6 +149,10 @@ class ImageInput(Input):
 class TextInput(Input):
     """Raw text: one string per example.
 
+    The data layer (`autonas.data.prepare_input`) turns lists, pandas Series,
+    one-column DataFrames and arrays into a 1-D object array of `str`; the
+    model's Keras input is a string tensor of shape (batch,).
+
     Args:
         name: Keras input name (default ``"text_input"``).
 
@@ -165,12 +181,22 @@ class TextInput(Input):
 
 
 class StructuredDataInput(Input):
-    """Tabular data: a DataFrame, a CSV path or a 2-D array of columns.
+    """Tabular data: a DataFrame, a CSV path, a dict of columns or a 2-D array.
+
+    The model takes one Keras input per column, named by column (see
+    `autonas.data.columns`): a float32 scalar for numbers (NaN when missing)
+    and a string scalar for categories and text (``""`` when missing), so an
+    exported model is served with ``{column: values}``. The data layer
+    (`autonas.data.prepare_input`) infers the column types at fit and stores
+    them in `columns`; the data itself travels as a numpy record array with
+    one field per column.
 
     Args:
-        name: Keras input name (default ``"structured_data_input"``).
-        column_names: column names; taken from a DataFrame or CSV when omitted.
-        column_types: optional dict ``{column: "numerical" | "categorical"}``
+        name: name of the input node (default ``"structured_data_input"``).
+        shape: ``(number of columns,)``; set from the data.
+        column_names: column names; taken from a DataFrame or CSV when omitted,
+            ``column_0``, ``column_1``, ... for an unnamed 2-D array.
+        column_types: optional dict ``{column: "numerical" | "categorical" | "text"}``
             overriding the inferred types.
 
     Example:
@@ -178,12 +204,64 @@ class StructuredDataInput(Input):
     """
 
     kind = "structured"
-    accepted_kinds = "biufOUS"
+    accepted_kinds = "biufOUSV"
 
     def __init__(self, name=None, shape=None, column_names=None, column_types=None):
         super().__init__(name=name, shape=shape)
         self.column_names = list(column_names) if column_names is not None else None
         self.column_types = dict(column_types) if column_types is not None else None
+        #: list of `autonas.data.columns.ColumnInfo`, set by the data layer at fit.
+        self.columns = None
+
+    def set_columns(self, columns):
+        """Record the analysed columns (called by the data layer at fit).
+
+        Args:
+            columns: a list of `autonas.data.columns.ColumnInfo`.
+        """
+        self.columns = list(columns)
+        self.shape = (len(self.columns),)
+
+    def set_data(self, x):
+        """Attach the training records (a numpy record array, one field per column)."""
+        self._require_columns()
+        self.check_data(x)
+        self.data = x
+        self.shape = (len(self.columns),)
+
+    def check_data(self, x, arg_name="x"):
+        self._require_columns()
+        names = getattr(getattr(x, "dtype", None), "names", None)
+        if not names:
+            raise TypeError(
+                f"`{arg_name}` for input {self.name!r} must be prepared with autonas.data.prepare_input "
+                f"(a record array with one field per column); received {type(x).__name__}."
+            )
+        missing = [c.name for c in self.columns if c.name not in names]
+        if missing:
+            raise ValueError(f"`{arg_name}` is missing column(s) {missing} that the model was fitted on.")
+
+    def _require_columns(self):
+        if self.columns is None:
+            raise ValueError(
+                f"Input {self.name!r} has no analysed columns yet: pass the data through "
+                "autonas.data.prepare_input(x, node, fit=True) first."
+            )
+
+    def build_node(self, hp):
+        """One scalar Keras input per column, in a dict keyed by input name."""
+        import keras
+
+        self._require_columns()
+        return {c.input_name: keras.Input(shape=(), name=c.input_name, dtype=c.dtype) for c in self.columns}
+
+    def keras_data(self, x):
+        """``{input name: 1-D column array}`` for a record array `x`."""
+        self._require_columns()
+        return {
+            c.input_name: x[c.name].astype("float32") if c.dtype == "float32" else x[c.name].astype(object)
+            for c in self.columns
+        }
 
     def get_config(self):
         config = super().get_config()

@@ -1,14 +1,24 @@
 """Image tasks: `ImageClassifier` and `ImageRegressor`."""
 
-import numpy as np
-
 from autonas.auto_model import AutoModel
 from autonas.blocks.heads import ClassificationHead, RegressionHead
 from autonas.blocks.image_block import ImageBlock
 from autonas.graph.nodes import ImageInput
+from autonas.tasks.base import ClassifierMixin
 
 
-class ImageClassifier(AutoModel):
+def _image_block(tuner):
+    """The default image hyper-block: a DARTS cell network when the strategy is DARTS."""
+    from autonas.search.darts_oracle import DartsOracle
+
+    if (isinstance(tuner, str) and tuner.lower() == "darts") or isinstance(tuner, DartsOracle):
+        from autonas.darts.block import DartsBlock
+
+        return DartsBlock()
+    return ImageBlock()
+
+
+class ImageClassifier(ClassifierMixin, AutoModel):
     """Searches image classification networks.
 
     Images are numpy arrays of shape (N, H, W) or (N, H, W, C) of any numeric
@@ -23,7 +33,8 @@ class ImageClassifier(AutoModel):
         project_name: project directory name (default ``"image_classifier"``).
         **kwargs: search arguments of `AutoModel` (`max_trials`, `tuner`,
             `objective`, `max_time`, `max_model_size`, `seed`, `directory`,
-            `overwrite`, ...).
+            `overwrite`, ...). With ``tuner="darts"`` the image block is a
+            `DartsBlock` whose cells a DARTS supernet search derives.
 
     Example:
         >>> clf = ImageClassifier(max_trials=3, seed=0)   # doctest: +SKIP
@@ -35,28 +46,8 @@ class ImageClassifier(AutoModel):
                  project_name="image_classifier", **kwargs):
         inputs = ImageInput()
         outputs = ClassificationHead(num_classes=num_classes, multi_label=multi_label, loss=loss,
-                                     metrics=metrics)(ImageBlock()(inputs))
+                                     metrics=metrics)(_image_block(kwargs.get("tuner"))(inputs))
         super().__init__(inputs=inputs, outputs=outputs, project_name=project_name, **kwargs)
-
-    def predict_proba(self, x, batch_size=32, verbose=0):
-        """Class probabilities, one column per class (two columns for binary).
-
-        Args:
-            x: images.
-            batch_size: batch size.
-            verbose: Keras verbosity.
-
-        Returns:
-            A float array of shape (N, number of classes); columns follow
-            ``self.classes_``.
-        """
-        raw = self.predict_raw(x, batch_size, verbose)[0]
-        return self.heads[0].probabilities(raw)
-
-    @property
-    def classes_(self):
-        """The class labels, in the order of `predict_proba`'s columns."""
-        return np.asarray(self.heads[0].encoder.classes_)
 
 
 class ImageRegressor(AutoModel):
@@ -76,5 +67,5 @@ class ImageRegressor(AutoModel):
     def __init__(self, output_dim=None, loss="mean_squared_error", metrics=None,
                  project_name="image_regressor", **kwargs):
         inputs = ImageInput()
-        outputs = RegressionHead(output_dim=output_dim, loss=loss, metrics=metrics)(ImageBlock()(inputs))
+        outputs = RegressionHead(output_dim=output_dim, loss=loss, metrics=metrics)(_image_block(kwargs.get("tuner"))(inputs))
         super().__init__(inputs=inputs, outputs=outputs, project_name=project_name, **kwargs)

@@ -1,0 +1,103 @@
+"""`TextBlock`: the text hyper-block (vectorization + embedding + a searched body)."""
+
+import keras
+
+from autonas.blocks.base import Block, choice, conditional
+from autonas.blocks.conv import ConvBlock
+from autonas.blocks.dense import DenseBlock
+from autonas.blocks.embedding import embed
+from autonas.blocks.rnn import RNNBlock
+from autonas.blocks.text_vectorization import require_input_node, resolve_max_tokens, vectorization_layer
+from autonas.blocks.transformer import TransformerBlock
+
+#: body family -> (body block class, reduction of its output sequence, input form)
+FAMILIES = {
+    "vanilla": (ConvBlock, "global_max", "sequence"),
+    "rnn": (RNNBlock, None, "sequence"),
+    "transformer": (TransformerBlock, "global_avg", "sequence"),
+    "ngram": (DenseBlock, None, "ngrams"),
+}
+
+
+class TextBlock(Block):
+    """Raw strings to a feature vector, with the architecture family searched.
+
+    Families: ``"vanilla"`` (token ids, embedding, 1-D convolutions, global max
+    pooling), ``"rnn"`` (embedding, LSTM/GRU), ``"transformer"`` (embedding,
+    position embedding, transformer encoder, global average pooling) and
+    ``"ngram"`` (tf-idf over word n-grams, dense layers). The vocabulary is
+    learnt once from the training split and cached (see `TextVectorization`),
+    so trials do not re-adapt; the exported model takes raw strings.
+
+    Hyperparameter names: ``<name>/block_type``, ``<name>/max_tokens``;
+    ``<name>/sequence_length`` and ``<name>/embedding_dim`` for the sequence
+    families, ``<name>/ngrams`` for ``"ngram"``; each family's body under
+    ``<name>/<family>/<argument>`` (conditional on ``block_type``).
+
+    Args:
+        block_type: ``"vanilla"``, ``"rnn"``, ``"transformer"`` or ``"ngram"``;
+            searched when None (default ``"vanilla"``).
+        max_tokens: vocabulary size; searched over {5000, 10000, 20000} (default 10000).
+        sequence_length: padded length for sequence families; searched over
+            {32, ..., 512} (default: covers 95% of the training texts).
+        embedding_dim: embedding size for sequence families; searched over
+            {32, 64, 128, 256} (default 64).
+        ngrams: n-gram size for ``"ngram"``; searched over {1, 2} (default 2).
+        name: block name (default ``"text_block"``).
+
+    Returns:
+        (when called on a node) a ``"tensor"`` output node.
+
+    Example:
+        >>> out = ClassificationHead()(TextBlock(block_type="ngram")(autonas.TextInput()))  # doctest: +SKIP
+    """
+
+    input_kinds = ("text",)
+
+    def __init__(self, block_type=None, max_tokens=None, sequence_length=None, embedding_dim=None, ngrams=None,
+                 name=None):
+        super().__init__(name=name)
+        if isinstance(block_type, str) and block_type not in FAMILIES:
+            raise ValueError(f"`block_type` must be one of {sorted(FAMILIES)}; received {block_type!r}.")
+        self.block_type = block_type
+        self.max_tokens = max_tokens
+        self.sequence_length = sequence_length
+        self.embedding_dim = embedding_dim
+        self.ngrams = ngrams
+
+    def __call__(self, inputs):
+        out = super().__call__(inputs)
+        require_input_node(self, "TextInput")
+        return out
+
+    def output_kind(self, nodes):
+        return "tensor"
+
+    def build(self, hp, inputs):
+        node = self.inputs[0]
+        families = list(FAMILIES)
+        block_type = self.param(hp, "block_type", self.block_type, choice(families))
+        searched = not isinstance(self.block_type, str)
+        body_cls, reduction, form = FAMILIES[block_type]
+        sequence_families = [f for f in families if FAMILIES[f][2] == "sequence"]
+        max_tokens = resolve_max_tokens(self, hp, self.max_tokens)
+        with conditional(hp, searched, "block_type", sequence_families if form == "sequence" else ["ngram"]):
+            mode = "int" if form == "sequence" else "tf_idf"
+            layer = vectorization_layer(self, hp, node, mode, max_tokens, self.sequence_length, self.ngrams)
+            x = layer(inputs)
+            if form == "sequence":
+                embedding_dim = self.param(hp, "embedding_dim", self.embedding_dim,
+                                           choice([32, 64, 128, 256], default=64))
+                x = embed(x, layer.vocabulary_size(), embedding_dim, 0.0)
+        with conditional(hp, searched, "block_type", [block_type]), hp.name_scope(block_type):
+            x = body_cls().build(hp, x)
+        if reduction is not None and len(x.shape) == 3:
+            x = (keras.layers.GlobalMaxPooling1D() if reduction == "global_max"
+                 else keras.layers.GlobalAveragePooling1D())(x)
+        return x
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(block_type=self.block_type, max_tokens=self.max_tokens, sequence_length=self.sequence_length,
+                      embedding_dim=self.embedding_dim, ngrams=self.ngrams)
+        return config

@@ -1,0 +1,225 @@
+"""`TextVectorization`: raw strings to token ids or n-gram vectors, vocabulary from the training split."""
+
+import logging
+
+import keras
+import numpy as np
+
+from autonas.blocks.base import Block, choice
+from autonas.graph.nodes import Input
+
+logger = logging.getLogger("autonas")
+
+OUTPUT_MODES = ("int", "tf_idf", "multi_hot", "count")
+SEQUENCE_LENGTHS = (32, 64, 128, 256, 512)
+MAX_TOKENS = (5000, 10000, 20000)
+
+
+class TextVectorization(Block):
+    """Turns raw text into token ids (``"int"``) or n-gram vectors, inside the model.
+
+    The vocabulary is learnt ONCE per input node and n-gram size from the
+    training split the node was given (``set_data``), ordered by frequency and
+    cached; each trial slices the ``max_tokens`` most frequent entries and
+    builds a `keras.layers.TextVectorization` with ``vocabulary=`` (and
+    ``idf_weights=`` for tf-idf), so no trial pays for ``adapt``. The exported
+    model therefore takes raw strings.
+
+    Must be connected directly to a `TextInput`.
+
+    Args:
+        max_tokens: vocabulary size; searched over {5000, 10000, 20000} (default 10000).
+        output_mode: ``"int"`` (token ids, output kind ``"tokens"``), or
+            ``"tf_idf"``, ``"multi_hot"``, ``"count"`` (bag of n-grams, kind
+            ``"tensor"``). Not searched, as it decides what may follow (default ``"int"``).
+        sequence_length: padded length for ``"int"``; searched over
+            {32, 64, 128, 256, 512}, defaulting to the smallest that covers 95% of
+            the training texts.
+        ngrams: n-gram size for the bag modes; searched over {1, 2} (default 2).
+        name: block name.
+
+    Returns:
+        (when called on a node) the output node.
+
+    Example:
+        >>> tokens = TextVectorization(max_tokens=5000)(autonas.TextInput())  # doctest: +SKIP
+    """
+
+    input_kinds = ("text",)
+
+    def __init__(self, max_tokens=None, output_mode="int", sequence_length=None, ngrams=None, name=None):
+        super().__init__(name=name)
+        if output_mode not in OUTPUT_MODES:
+            raise ValueError(f"`output_mode` must be one of {OUTPUT_MODES}; received {output_mode!r}.")
+        self.max_tokens = max_tokens
+        self.output_mode = output_mode
+        self.sequence_length = sequence_length
+        self.ngrams = ngrams
+        self.vocabulary_size_ = None
+
+    def __call__(self, inputs):
+        out = super().__call__(inputs)
+        require_input_node(self, "TextInput")
+        return out
+
+    def output_kind(self, nodes):
+        return "tokens" if self.output_mode == "int" else "tensor"
+
+    def build(self, hp, inputs):
+        layer = vectorization_layer(self, hp, self.inputs[0], self.output_mode, self.max_tokens,
+                                    self.sequence_length, self.ngrams)
+        self.vocabulary_size_ = layer.vocabulary_size()
+        return layer(inputs)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(max_tokens=self.max_tokens, output_mode=self.output_mode,
+                      sequence_length=self.sequence_length, ngrams=self.ngrams)
+        return config
+
+
+def require_input_node(block, expected):
+    """Raise unless `block` is connected directly to an input node (it adapts on that node's data).
+
+    Args:
+        block: a connected block.
+        expected: the input node class name, for the message.
+
+    Returns:
+        None; raises `TypeError` when the block follows another block.
+
+    Example:
+        >>> require_input_node(TextVectorization()(autonas.TextInput()).in_blocks[0], "TextInput")  # doctest: +SKIP
+    """
+    node = block.inputs[0]
+    if not isinstance(node, Input):
+        raise TypeError(
+            f"{type(block).__name__} must be connected directly to a {expected} so it can learn its preprocessing "
+            f"from the training data; received the output of {type(node.in_blocks[0]).__name__}."
+        )
+
+
+def vectorization_layer(block, hp, node, output_mode, max_tokens, sequence_length, ngrams):
+    """Resolve the vectorization hyperparameters and build the Keras layer.
+
+    Registers ``max_tokens`` and, by mode, ``sequence_length`` or ``ngrams`` in
+    the current hyperparameter scope.
+
+    Args:
+        block: the block resolving its arguments (for `Block.param`).
+        hp: the scoped `HyperParameters`.
+        node: the `TextInput` whose training data gives the vocabulary.
+        output_mode: ``"int"``, ``"tf_idf"``, ``"multi_hot"`` or ``"count"``.
+        max_tokens, sequence_length, ngrams: the block's arguments (None searches).
+
+    Returns:
+        A `keras.layers.TextVectorization` built with ``vocabulary=``.
+
+    Example:
+        >>> layer = vectorization_layer(block, hp, text_input, "int", None, None, None)  # doctest: +SKIP
+    """
+    max_tokens = resolve_max_tokens(block, hp, max_tokens)
+    if output_mode == "int":
+        default_length = default_sequence_length(node)
+        sequence_length = block.param(hp, "sequence_length", sequence_length,
+                                      choice(list(SEQUENCE_LENGTHS), default=default_length))
+        vocab, _ = text_vocabulary(node, 1)
+        return keras.layers.TextVectorization(
+            output_mode="int", output_sequence_length=int(sequence_length),
+            vocabulary=vocab[: max(1, int(max_tokens) - 2)],
+        )
+    ngrams = block.param(hp, "ngrams", ngrams, choice([1, 2], default=2))
+    vocab, idf = text_vocabulary(node, int(ngrams))
+    keep = max(1, int(max_tokens) - 1)
+    kwargs = {"idf_weights": idf[:keep]} if output_mode == "tf_idf" else {}
+    return keras.layers.TextVectorization(output_mode=output_mode, ngrams=int(ngrams) if ngrams > 1 else None,
+                                          vocabulary=vocab[:keep], **kwargs)
+
+
+def resolve_max_tokens(block, hp, max_tokens):
+    """Resolve the ``max_tokens`` argument (searched over {5000, 10000, 20000}, default 10000).
+
+    Args:
+        block: the block resolving its arguments.
+        hp: the scoped `HyperParameters`.
+        max_tokens: the block's argument.
+
+    Returns:
+        The vocabulary size, an int.
+
+    Example:
+        >>> resolve_max_tokens(block, hp, None)  # doctest: +SKIP
+        10000
+    """
+    return int(block.param(hp, "max_tokens", max_tokens, choice(list(MAX_TOKENS), default=10000)))
+
+
+def text_vocabulary(node, ngrams, data=None):
+    """The frequency-ordered vocabulary of a text input's training split (cached).
+
+    One `keras.layers.TextVectorization.adapt` per node and n-gram size, with
+    the default standardisation (lower case, punctuation stripped) and
+    whitespace split, so it matches the layers built from it.
+
+    Args:
+        node: a `TextInput` (or any object with a ``data`` attribute of strings).
+        ngrams: the n-gram size (1 for words).
+        data: optional strings to use instead of ``node.data`` (not cached).
+
+    Returns:
+        ``(vocabulary, idf_weights)``: a list of tokens, most frequent first
+        (without padding and OOV entries), and a float32 array of their
+        inverse document frequencies.
+
+    Example:
+        >>> vocab, idf = text_vocabulary(text_input, 1)  # doctest: +SKIP
+    """
+    source = node.data if data is None else data
+    if source is None:
+        raise ValueError(f"Input {getattr(node, 'name', node)!r} has no training data to learn a vocabulary from.")
+    cache = getattr(node, "_vocabulary_cache", None) if data is None else None
+    if cache is None or cache[0] is not source:
+        cache = (source, {})
+        if data is None:
+            node._vocabulary_cache = cache
+    if ngrams not in cache[1]:
+        texts = np.asarray([str(t) for t in np.asarray(source).reshape(-1)], dtype=object)
+        layer = keras.layers.TextVectorization(max_tokens=None, output_mode="tf_idf",
+                                               ngrams=ngrams if ngrams > 1 else None)
+        layer.adapt(texts, batch_size=1024)
+        vocab = [str(t) for t in layer.get_vocabulary()[1:]]
+        idf = np.asarray(keras.ops.convert_to_numpy(layer._lookup_layer.idf_weights), dtype="float32")[1:]
+        if not vocab:
+            raise ValueError(
+                f"The training texts of input {getattr(node, 'name', node)!r} contain no tokens; "
+                "a text model needs words to learn from."
+            )
+        logger.debug("Learnt a vocabulary of %d %d-gram token(s) for %r.", len(vocab), ngrams,
+                     getattr(node, "name", node))
+        cache[1][ngrams] = (vocab, idf)
+    return cache[1][ngrams]
+
+
+def default_sequence_length(node):
+    """The smallest of {32, ..., 512} covering 95% of the training texts (in words).
+
+    Args:
+        node: a `TextInput` with training data.
+
+    Returns:
+        An int from `SEQUENCE_LENGTHS`.
+
+    Example:
+        >>> default_sequence_length(text_input)  # doctest: +SKIP
+        64
+    """
+    cached = getattr(node, "_length_cache", None)
+    if cached is not None and cached[0] is node.data:
+        return cached[1]
+    if node.data is None:
+        return 128
+    lengths = [len(str(t).split()) for t in np.asarray(node.data).reshape(-1)]
+    p95 = float(np.percentile(lengths, 95)) if lengths else 0.0
+    length = next((n for n in SEQUENCE_LENGTHS if n >= p95), SEQUENCE_LENGTHS[-1])
+    node._length_cache = (node.data, length)
+    return length

@@ -1,0 +1,13 @@
+"""Custom Keras layers used by autonas blocks.
+
+Every layer here is registered with
+``keras.saving.register_keras_serializable(package="autonas")`` and has a
+`get_config`, so a saved model loads with ``safe_mode=True`` once ``autonas``
+is imported. Layers on the image path use ``keras.ops`` only (TensorFlow and
+JAX backends).
+"""
+
+from autonas.layers.missing import FillMissing
+from autonas.layers.position_embedding import PositionEmbedding
+
+__all__ = ["FillMissing", "PositionEmbedding"]
