@@ -100,7 +100,11 @@ class DartsTuner(Tuner):
             batch_size, callbacks, verbose, class_weight, sample_weight, deadline:
                 as in `autonas.Tuner.search`.
         """
-        if self.oracle.pinned is None:
+        from autonas import distribute
+
+        if distribute.role() == "worker":
+            pass  # the chief searched the cells; a worker trains the trials it hands out
+        elif self.oracle.pinned is None:
             self._search_cells(train, epochs, batch_size, verbose, deadline)
         else:
             logger.info("DARTS cells already derived in %s; training the derived network.", self.project_dir)

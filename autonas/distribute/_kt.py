@@ -9,11 +9,19 @@ its oracle state, and reaches into these private pieces only here:
 - `keras_tuner.src.protos`: the generated gRPC service and messages;
 - `keras_tuner.src.distribute.oracle_client.TIMEOUT`: how long a worker waits
   for the chief;
-- `Oracle._retry_queue`: where a trial whose worker died is queued again.
+- `Oracle._retry_queue`: where a trial whose worker died is queued again;
+- `keras_tuner.src.engine.oracle.LOCKS`/`THREADS`: the lock behind
+  `keras_tuner.synchronized`. That decorator never releases its lock when the
+  method raises, so one exception in a strategy would deadlock every later
+  call; the chief takes the lock itself with `oracle_lock`, and nested
+  synchronized calls then neither take nor leak it.
 
 Each is checked by `check()`, which the tests call, so a KerasTuner release
 that moves them fails loudly instead of hanging a search.
 """
+
+import contextlib
+import threading
 
 from keras_tuner.engine import trial as trial_module
 
@@ -50,6 +58,9 @@ def check():
                 raise ImportError(f"{module.__name__}.{name} is missing")
         if not hasattr(oracle_module.Oracle(objective="loss"), "_retry_queue"):
             raise ImportError("keras_tuner Oracle has no _retry_queue")
+        for name in ("LOCKS", "THREADS"):
+            if not hasattr(oracle_module, name):
+                raise ImportError(f"keras_tuner.src.engine.oracle.{name} is missing")
     except ImportError as e:
         raise ImportError(
             f"Distributed search needs keras-tuner 1.4.8's chief/worker internals ({e}); install "
@@ -112,3 +123,33 @@ def idle_trial(oracle):
 def stopped_trial(oracle):
     """An empty STOPPED trial: tells a worker that the search is over."""
     return trial_module.Trial(oracle.get_space(), status=TRIAL_STATUS.STOPPED)
+
+
+@contextlib.contextmanager
+def oracle_lock(oracle):
+    """Hold the lock of `keras_tuner.synchronized` for `oracle`, released even on errors.
+
+    Re-entrant within a thread. Inside it, the oracle's synchronized methods run
+    without taking the lock again, so an exception they raise cannot leave it held.
+
+    Args:
+        oracle: a `keras_tuner.Oracle`.
+
+    Example:
+        >>> with oracle_lock(oracle):          # doctest: +SKIP
+        ...     trial = oracle.create_trial("worker-1")
+    """
+    from keras_tuner.src.engine import oracle as oracle_module
+
+    name = threading.current_thread().name
+    if oracle_module.THREADS[oracle] == name:
+        yield
+        return
+    lock = oracle_module.LOCKS[oracle]
+    lock.acquire()
+    oracle_module.THREADS[oracle] = name
+    try:
+        yield
+    finally:
+        oracle_module.THREADS[oracle] = None
+        lock.release()
