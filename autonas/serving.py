@@ -261,12 +261,16 @@ def read_data(path, model, column=None):
                 texts = [line.rstrip("\r\n") for line in f]
             return {node["input"]: np.asarray(texts, dtype=object)}, None
         return {node["input"]: _read_text_csv(path, node, column)}, None
-    if os.path.isdir(path):
+    if kind == "image" and os.path.isdir(path):
         images, ids = _read_image_folder(path, node)
         return {node["input"]: images}, ids
-    raise ValueError(
-        f"`DATA` for an image model must be a folder of images or an .npz file with an array 'x'; received {path!r}."
-    )
+    if kind == "image":
+        raise ValueError(
+            f"`DATA` for an image model must be a folder of images or an .npz file with an array 'x'; received "
+            f"{path!r}."
+        )
+    raise ValueError(f"`DATA` for a model with a {kind!r} input must be an .npz file with an array 'x'; received "
+                     f"{path!r}.")
 
 
 def _read_csv(path, dtype=None):
