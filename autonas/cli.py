@@ -6,6 +6,7 @@
     autonas demo [--max-trials N] [--max-time 90s]
     autonas chief [--host 127.0.0.1] [--port 8000] [--lease-timeout 60] SCRIPT [ARGS...]
     autonas worker --chief HOST:PORT [--id ID] [--chief-timeout 600] SCRIPT [ARGS...]
+    autonas predict MODEL DATA [--output FILE] [--column NAME] [--batch-size N]
 
 Errors are reported as one line on stderr with exit code 2.
 """
@@ -27,7 +28,7 @@ path, data = sys.argv[1], np.load(sys.argv[2])
 serve = tf.saved_model.load(path).signatures["serving_default"]
 name = list(serve.structured_input_signature[1])[0]
 out = serve(**{name: tf.constant(data["x"], dtype=tf.float32)})
-probs = next(iter(out.values())).numpy()
+probs = out["probabilities"].numpy()
 print(json.dumps({"max_abs_diff": float(np.max(np.abs(probs - data["p"]))),
                   "autonas_imported": "autonas" in sys.modules}))
 """
@@ -275,6 +276,42 @@ def _benchmark_table(args):
     return 0
 
 
+def _predict(args):
+    """``autonas predict``: predictions of an exported SavedModel as CSV (stdout or --output)."""
+    from autonas import serving
+
+    try:
+        model = serving.ServedModel(args.model)
+        feeds, ids = serving.read_data(args.data, model, column=args.column)
+        frame = model.predictions_frame(model.predict(feeds, batch_size=args.batch_size), ids)
+        if args.output:
+            folder = os.path.dirname(os.path.abspath(args.output))
+            os.makedirs(folder, exist_ok=True)
+            frame.to_csv(args.output, index=False)
+            print(f"Wrote {len(frame)} prediction(s) to {args.output}", file=sys.stderr)
+        else:
+            sys.stdout.write(frame.to_csv(index=False))
+    except OSError as e:
+        raise ValueError(f"{e.strerror or e}: {e.filename!r}" if e.filename else str(e)) from None
+    return 0
+
+
+def _add_predict(sub):
+    predict = sub.add_parser(
+        "predict", help="predict with an exported SavedModel",
+        description="Predict with a SavedModel written by clf.export(...) or autonas fit --export. DATA is a CSV "
+                    "file (structured data, or texts in one column), an image folder, a text folder (.txt files), a "
+                    ".txt file (one text per line) or an .npz file with an array 'x'. Prints a CSV of predicted "
+                    "labels and class probabilities (classifiers) or values (regressors), one row per example in "
+                    "the order read (folders: sorted file paths, in a 'file' column).")
+    predict.add_argument("model", metavar="MODEL", help="the SavedModel folder (holding saved_model.pb)")
+    predict.add_argument("data", metavar="DATA", help="CSV file, image or text folder, .txt or .npz file")
+    predict.add_argument("--output", "-o", default=None, help="write the CSV to this file instead of printing it")
+    predict.add_argument("--column", default=None, help="text models and CSV data: the column holding the texts")
+    predict.add_argument("--batch-size", type=int, default=256, help="examples per model call (default 256)")
+    predict.set_defaults(func=_predict)
+
+
 def build_parser():
     """The argument parser of the `autonas` command.
 
@@ -334,6 +371,7 @@ def build_parser():
     demo.add_argument("--out", default="demo_out", help="output folder (default ./demo_out)")
     demo.set_defaults(func=_demo)
     _add_distributed(sub)
+    _add_predict(sub)
     return parser
 
 
