@@ -66,11 +66,11 @@ def parse_args(argv=None):
     p.add_argument("--search-channels", type=int, default=8)
     p.add_argument("--search-layers", type=int, default=3)
     p.add_argument("--search-epochs", type=int, default=6)
-    p.add_argument("--search-examples", type=int, default=2000,
+    p.add_argument("--search-examples", type=int, default=1000,
                    help="images per half (weights / architecture) of the supernet search")
     p.add_argument("--channels", type=int, default=16, help="channels of the retrained network")
     p.add_argument("--layers", type=int, default=5, help="cells of the retrained network")
-    p.add_argument("--epochs", type=int, default=6, help="retraining epochs")
+    p.add_argument("--epochs", type=int, default=4, help="retraining epochs")
     p.add_argument("--proxy-epochs", type=int, default=1, help="training epochs of a random candidate")
     p.add_argument("--batch-size", type=int, default=64)
     p.add_argument("--out", default=os.path.join(ROOT, "benchmarks", "runs", "darts"))
@@ -89,8 +89,11 @@ def main(argv=None):
         return 0
 
     import keras
+    import tensorflow as tf
 
     from autonas.darts import DartsSearch, build_network, random_genotype
+
+    tf.get_logger().setLevel("ERROR")  # one model per candidate: Keras retracing notices are expected
 
     x, y = data
     order = np.random.default_rng(0).permutation(len(x))
@@ -143,8 +146,10 @@ def main(argv=None):
     # -- random search with the same total time -----------------------------------
     rng = np.random.default_rng(0)
     start, cpu = time.time(), time.process_time()
-    candidates = []
-    while time.time() - start + darts_retrain < budget:
+    candidates, durations = [], []
+    # start a candidate only when its expected duration (median so far) still fits the budget
+    while time.time() - start + (np.median(durations) if durations else 0.0) + darts_retrain <= budget:
+        began = time.time()
         g = random_genotype(4, seed=rng)
         model = train(network(g, args.search_channels, args.search_layers), x_a, y_a, args.proxy_epochs)
         score = model.evaluate(x_b, y_b, batch_size=256, verbose=0, return_dict=True)["accuracy"]
@@ -152,6 +157,7 @@ def main(argv=None):
         print(f"  random candidate {len(candidates)}: proxy val accuracy {score:.4f} "
               f"({time.time() - start:.0f}s of {budget - darts_retrain:.0f}s)", flush=True)
         keras.backend.clear_session()
+        durations.append(time.time() - began)
     if not candidates:  # the budget cannot even hold one proxy: take one sample untried
         candidates.append((float("nan"), random_genotype(4, seed=rng)))
     proxy_time, proxy_cpu = time.time() - start, time.process_time() - cpu

@@ -67,6 +67,9 @@ class DartsTuner(Tuner):
             `ImageInput`.
         **kwargs: see `autonas.Tuner`.
 
+    Returns:
+        A tuner; `search` derives the cells, then runs the trials.
+
     Example:
         >>> tuner = DartsTuner(DartsOracle(objective="val_accuracy"), graph,
         ...                    directory="runs", project_name="darts")          # doctest: +SKIP
