@@ -49,3 +49,33 @@ def install():
     kt_utils.load_json = _load_json
     _installed = True
     return True
+
+
+def release_leaked_oracle_lock(oracle):
+    """Release the lock KerasTuner's `synchronized` leaves held when a method raises.
+
+    `keras_tuner`'s `synchronized` decorator acquires a per-oracle lock and
+    releases it only when the method returns: an exception leaves it held, and
+    every later call from another thread (a distributed chief serves each
+    worker from its own thread) waits forever. Call this from an ``except``
+    around a synchronized method, on the thread that called it.
+
+    Args:
+        oracle: the `keras_tuner.Oracle` whose method raised.
+
+    Returns:
+        True when a leaked lock was released.
+    """
+    import threading
+
+    from keras_tuner.src.engine import oracle as oracle_module
+
+    threads = getattr(oracle_module, "THREADS", None)
+    locks = getattr(oracle_module, "LOCKS", None)
+    if threads is None or locks is None:
+        return False
+    if threads.get(oracle) != threading.current_thread().name:
+        return False
+    threads[oracle] = None
+    locks[oracle].release()
+    return True

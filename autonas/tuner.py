@@ -137,6 +137,9 @@ class Tuner(keras_tuner.Tuner):
         """
         self.deadline = deadline
         self.search_start = time.time()
+        if getattr(self.oracle, "max_epochs", 0) is None and hasattr(self.oracle, "set_max_epochs"):
+            # Hyperband-style oracles derive their largest budget from the fit's epochs.
+            self.oracle.set_max_epochs(int(epochs) if epochs else DEFAULT_MAX_EPOCHS)
         objective = self.oracle.objective
         atomic_write_json(os.path.join(self.project_dir, "autonas_search.json"), {
             "objective": objective.name,

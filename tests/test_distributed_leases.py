@@ -307,3 +307,28 @@ def test_worker_dying_mid_trial_over_grpc(tmp_path, monkeypatch):
 def test_protocol_round_trip():
     assert protocol.decode(protocol.encode({"a": [1, "x"]})) == {"a": [1, "x"]}
     assert protocol.decode(b"\xff") == {} and protocol.decode(b"[1]") == {}
+
+
+def test_an_oracle_error_does_not_leave_the_chief_locked(tmp_path, monkeypatch):
+    """A strategy that raises inside a synchronized oracle call must not hang later calls."""
+    tuner = _tuner(tmp_path)
+    oracle = tuner.oracle
+    original = oracle.propose
+    calls = {"n": 0}
+
+    def failing_once(trial_id):
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise RuntimeError("the strategy failed once")
+        return original(trial_id)
+
+    monkeypatch.setattr(oracle, "propose", failing_once)
+    oracle.initial_hps = []
+    with pytest.raises(RuntimeError, match="failed once"):
+        oracle.create_trial("w0")
+    result = {}
+    thread = threading.Thread(target=lambda: result.update(trial=oracle.create_trial("w1")), daemon=True)
+    thread.start()
+    thread.join(timeout=20)
+    assert not thread.is_alive(), "the oracle lock leaked: a second thread could not create a trial"
+    assert result["trial"].status == "RUNNING"
