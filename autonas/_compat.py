@@ -8,7 +8,9 @@ clearly-failing versions. It is idempotent and is called when `autonas.tuner`
 is imported.
 """
 
+import contextlib
 import json
+import threading
 
 from autonas.utils.io import atomic_write_text, read_json
 
@@ -76,6 +78,46 @@ def release_leaked_oracle_lock(oracle):
         return False
     if threads.get(oracle) != threading.current_thread().name:
         return False
+    if id(oracle) in getattr(_held, "oracles", ()):
+        return False  # held on purpose by `hold_oracle_lock`, which releases it itself
     threads[oracle] = None
     locks[oracle].release()
     return True
+
+
+_held = threading.local()
+
+
+@contextlib.contextmanager
+def hold_oracle_lock(oracle):
+    """Hold the lock of `keras_tuner.synchronized` for `oracle`; released even on errors.
+
+    Re-entrant within a thread. Inside it, the oracle's synchronized methods run
+    without taking the lock again (so none can leak it), and
+    `release_leaked_oracle_lock` leaves it alone. The distributed chief holds
+    it around every oracle call.
+
+    Args:
+        oracle: a `keras_tuner.Oracle`.
+
+    Example:
+        >>> with hold_oracle_lock(oracle):          # doctest: +SKIP
+        ...     trial = oracle.create_trial("worker-1")
+    """
+    from keras_tuner.src.engine import oracle as oracle_module
+
+    name = threading.current_thread().name
+    if oracle_module.THREADS[oracle] == name:
+        yield
+        return
+    lock = oracle_module.LOCKS[oracle]
+    lock.acquire()
+    oracle_module.THREADS[oracle] = name
+    held = _held.__dict__.setdefault("oracles", set())
+    held.add(id(oracle))
+    try:
+        yield
+    finally:
+        held.discard(id(oracle))
+        oracle_module.THREADS[oracle] = None
+        lock.release()

@@ -150,9 +150,6 @@ class Tuner(keras_tuner.Tuner):
         fit_kwargs = dict(train=train, validation=validation, epochs=epochs, batch_size=batch_size,
                           callbacks=callbacks or [], verbose=verbose, class_weight=class_weight,
                           sample_weight=sample_weight)
-        if epochs is not None and hasattr(self.oracle, "set_max_epochs") and \
-                getattr(self.oracle, "max_epochs", 0) is None:
-            self.oracle.set_max_epochs(int(epochs))  # epoch-budget strategies (hyperband) size their brackets
         role = distribute.role()
         if role is not None:  # KerasTuner chief/worker mode: see autonas.distribute
             self._distributed_search(role, fit_kwargs)

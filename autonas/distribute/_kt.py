@@ -14,14 +14,12 @@ its oracle state, and reaches into these private pieces only here:
   `keras_tuner.synchronized`. That decorator never releases its lock when the
   method raises, so one exception in a strategy would deadlock every later
   call; the chief takes the lock itself with `oracle_lock`, and nested
-  synchronized calls then neither take nor leak it.
+  synchronized calls then neither take nor leak it (the lock helper itself
+  lives in `autonas._compat`, beside `release_leaked_oracle_lock`).
 
 Each is checked by `check()`, which the tests call, so a KerasTuner release
 that moves them fails loudly instead of hanging a search.
 """
-
-import contextlib
-import threading
 
 from keras_tuner.engine import trial as trial_module
 
@@ -125,31 +123,19 @@ def stopped_trial(oracle):
     return trial_module.Trial(oracle.get_space(), status=TRIAL_STATUS.STOPPED)
 
 
-@contextlib.contextmanager
 def oracle_lock(oracle):
-    """Hold the lock of `keras_tuner.synchronized` for `oracle`, released even on errors.
-
-    Re-entrant within a thread. Inside it, the oracle's synchronized methods run
-    without taking the lock again, so an exception they raise cannot leave it held.
+    """Hold KerasTuner's lock for `oracle`, released even on errors (see `autonas._compat.hold_oracle_lock`).
 
     Args:
         oracle: a `keras_tuner.Oracle`.
+
+    Returns:
+        A context manager.
 
     Example:
         >>> with oracle_lock(oracle):          # doctest: +SKIP
         ...     trial = oracle.create_trial("worker-1")
     """
-    from keras_tuner.src.engine import oracle as oracle_module
+    from autonas import _compat
 
-    name = threading.current_thread().name
-    if oracle_module.THREADS[oracle] == name:
-        yield
-        return
-    lock = oracle_module.LOCKS[oracle]
-    lock.acquire()
-    oracle_module.THREADS[oracle] = name
-    try:
-        yield
-    finally:
-        oracle_module.THREADS[oracle] = None
-        lock.release()
+    return _compat.hold_oracle_lock(oracle)
