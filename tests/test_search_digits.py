@@ -5,6 +5,7 @@ import pytest
 
 import autonas
 from autonas.search import STRATEGIES
+from search_helpers import NAMES
 
 
 def _search(tmp_path, small_digits, tuner, max_trials=4, epochs=3):
@@ -18,7 +19,7 @@ def _search(tmp_path, small_digits, tuner, max_trials=4, epochs=3):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", sorted(STRATEGIES))
+@pytest.mark.parametrize("name", NAMES)
 def test_each_strategy_runs_a_real_search(tmp_path, small_digits, name):
     model, x_test, y_test = _search(tmp_path, small_digits, name)
     oracle = model.tuner_.oracle
