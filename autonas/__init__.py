@@ -50,6 +50,7 @@ from autonas.tasks import (  # noqa: E402
     TextRegressor,
 )
 from autonas.tuner import Tuner  # noqa: E402
+from autonas import benchmarks  # noqa: E402,F401  (autonas.benchmarks.TableBenchmark)
 
 logging.getLogger("autonas").addHandler(logging.NullHandler())
 

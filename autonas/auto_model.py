@@ -367,10 +367,18 @@ class AutoModel(ReportingMixin):
         return {k: float(v) for k, v in result.items()}
 
     def export_model(self):
-        """The refitted Keras model (raw inputs in, predictions out).
+        """The refitted Keras model (raw inputs in, the heads' raw outputs out).
+
+        Its inputs are those of the exported SavedModel (see `autonas.export`);
+        its outputs are the heads' raw outputs: class probabilities (binary
+        classification: ONE sigmoid column, the probability of the second
+        label), or regression values of shape (N, output_dim).
 
         Returns:
             A `keras.Model`: the refit of the best trial, not a trial checkpoint.
+
+        Example:
+            >>> clf.export_model().predict(x_test[:4])  # doctest: +SKIP
         """
         self._check_fitted("export_model")
         return self.model_
@@ -381,7 +389,9 @@ class AutoModel(ReportingMixin):
         Args:
             path: destination folder (SavedModel) or ``.keras`` file.
             format: ``"saved_model"`` (TensorFlow SavedModel with a
-                ``serving_default`` signature) or ``"keras"``.
+                ``serving_default`` signature: named raw inputs; per head
+                ``probabilities``, ``class_index`` and ``label``, or
+                ``value``; see `autonas.export`) or ``"keras"``.
 
         Returns:
             The path written.

@@ -2,9 +2,11 @@
 
     autonas fit DATA [--task TASK] [--target COL] [--max-trials N] [--tuner NAME] [--max-time 30m] [--export DIR]
     autonas leaderboard PROJECT_DIR
+    autonas benchmark-table TABLE [--tuner NAME] [--max-trials N] [--seeds K]
     autonas demo [--max-trials N] [--max-time 90s]
     autonas chief [--host 127.0.0.1] [--port 8000] [--lease-timeout 60] SCRIPT [ARGS...]
     autonas worker --chief HOST:PORT [--id ID] [--chief-timeout 600] SCRIPT [ARGS...]
+    autonas predict MODEL DATA [--output FILE] [--column NAME] [--batch-size N]
 
 Errors are reported as one line on stderr with exit code 2.
 """
@@ -26,7 +28,7 @@ path, data = sys.argv[1], np.load(sys.argv[2])
 serve = tf.saved_model.load(path).signatures["serving_default"]
 name = list(serve.structured_input_signature[1])[0]
 out = serve(**{name: tf.constant(data["x"], dtype=tf.float32)})
-probs = next(iter(out.values())).numpy()
+probs = out["probabilities"].numpy()
 print(json.dumps({"max_abs_diff": float(np.max(np.abs(probs - data["p"]))),
                   "autonas_imported": "autonas" in sys.modules}))
 """
@@ -246,6 +248,70 @@ def _add_distributed(sub):
     worker.set_defaults(func=_worker)
 
 
+def _benchmark_table(args):
+    import statistics
+
+    from autonas.benchmarks import TableBenchmark
+
+    table = args.table
+    if not os.path.exists(table):
+        raise FileNotFoundError(f"`TABLE` {table!r} does not exist.")
+    if table.lower().endswith(".json"):
+        bench = TableBenchmark.nas_bench_macro(table)
+    else:
+        if not args.hyperparameters:
+            raise ValueError("`--hyperparameters` is required with a CSV table: name its configuration columns.")
+        bench = TableBenchmark.from_csv(table, hyperparameters=args.hyperparameters.split(","),
+                                        objective=args.objective, report=args.report, direction=args.direction)
+    reports = []
+    print(f"{args.tuner} on {os.path.basename(table)} ({len(bench)} configurations, optimum "
+          f"{bench.optimum:.4f}): {args.max_trials} evaluations x {args.seeds} seed(s)")
+    for seed in range(args.seed, args.seed + args.seeds):
+        result = bench.run(tuner=args.tuner, max_trials=args.max_trials, seed=seed)
+        reports.append(result.best_report)
+        print(f"seed {seed}: best reported {result.best_report:.4f} after {result.n_evaluations} evaluations; "
+              f"config {result.best_config}")
+    spread = statistics.pstdev(reports) if len(reports) > 1 else 0.0
+    print(f"mean best reported {statistics.mean(reports):.4f} +- {spread:.4f}")
+    return 0
+
+
+def _predict(args):
+    """``autonas predict``: predictions of an exported SavedModel as CSV (stdout or --output)."""
+    from autonas import serving
+
+    try:
+        model = serving.ServedModel(args.model)
+        feeds, ids = serving.read_data(args.data, model, column=args.column)
+        frame = model.predictions_frame(model.predict(feeds, batch_size=args.batch_size), ids)
+        if args.output:
+            folder = os.path.dirname(os.path.abspath(args.output))
+            os.makedirs(folder, exist_ok=True)
+            frame.to_csv(args.output, index=False)
+            print(f"Wrote {len(frame)} prediction(s) to {args.output}", file=sys.stderr)
+        else:
+            sys.stdout.write(frame.to_csv(index=False))
+    except OSError as e:
+        raise ValueError(f"{e.strerror or e}: {e.filename!r}" if e.filename else str(e)) from None
+    return 0
+
+
+def _add_predict(sub):
+    predict = sub.add_parser(
+        "predict", help="predict with an exported SavedModel",
+        description="Predict with a SavedModel written by clf.export(...) or autonas fit --export. DATA is a CSV "
+                    "file (structured data, or texts in one column), an image folder, a text folder (.txt files), a "
+                    ".txt file (one text per line) or an .npz file with an array 'x'. Prints a CSV of predicted "
+                    "labels and class probabilities (classifiers) or values (regressors), one row per example in "
+                    "the order read (folders: sorted file paths, in a 'file' column).")
+    predict.add_argument("model", metavar="MODEL", help="the SavedModel folder (holding saved_model.pb)")
+    predict.add_argument("data", metavar="DATA", help="CSV file, image or text folder, .txt or .npz file")
+    predict.add_argument("--output", "-o", default=None, help="write the CSV to this file instead of printing it")
+    predict.add_argument("--column", default=None, help="text models and CSV data: the column holding the texts")
+    predict.add_argument("--batch-size", type=int, default=256, help="examples per model call (default 256)")
+    predict.set_defaults(func=_predict)
+
+
 def build_parser():
     """The argument parser of the `autonas` command.
 
@@ -284,6 +350,20 @@ def build_parser():
     board.add_argument("project_dir", metavar="PROJECT_DIR", help="the project directory (directory/project_name)")
     board.add_argument("--all", action="store_true", help="also show every hyperparameter")
     board.set_defaults(func=_leaderboard)
+    table = sub.add_parser("benchmark-table", help="run a search strategy against a NAS lookup table",
+                           description="Run a strategy on a benchmark table with no training: NAS-Bench-Macro's "
+                                       "JSON, or any CSV whose configuration columns hold categorical values.")
+    table.add_argument("table", metavar="TABLE", help="nas-bench-macro_cifar10.json or a CSV table")
+    table.add_argument("--tuner", default="evolution", help="search strategy (default evolution)")
+    table.add_argument("--max-trials", type=int, default=100, help="evaluations per search (default 100)")
+    table.add_argument("--seeds", type=int, default=1, help="number of seeds to repeat the search with (default 1)")
+    table.add_argument("--seed", type=int, default=0, help="first seed (default 0)")
+    table.add_argument("--hyperparameters", help="CSV tables: comma-separated configuration columns")
+    table.add_argument("--objective", default="val_acc", help="CSV tables: the observed column (default val_acc)")
+    table.add_argument("--report", default="test_acc", help="CSV tables: the reported column (default test_acc)")
+    table.add_argument("--direction", choices=["max", "min"], default="max", help="CSV tables (default max)")
+    table.set_defaults(func=_benchmark_table)
+
     demo = sub.add_parser("demo", help="search, refit, export and reload an image classifier on digits")
     demo.add_argument("--max-trials", type=int, default=5, help="number of trials (default 5)")
     demo.add_argument("--max-time", default="90s", help="search time budget (default 90s)")
@@ -291,6 +371,7 @@ def build_parser():
     demo.add_argument("--out", default="demo_out", help="output folder (default ./demo_out)")
     demo.set_defaults(func=_demo)
     _add_distributed(sub)
+    _add_predict(sub)
     return parser
 
 

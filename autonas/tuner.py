@@ -137,6 +137,9 @@ class Tuner(keras_tuner.Tuner):
         """
         self.deadline = deadline
         self.search_start = time.time()
+        if getattr(self.oracle, "max_epochs", 0) is None and hasattr(self.oracle, "set_max_epochs"):
+            # Hyperband-style oracles derive their largest budget from the fit's epochs.
+            self.oracle.set_max_epochs(int(epochs) if epochs else DEFAULT_MAX_EPOCHS)
         objective = self.oracle.objective
         atomic_write_json(os.path.join(self.project_dir, "autonas_search.json"), {
             "objective": objective.name,
@@ -173,9 +176,11 @@ class Tuner(keras_tuner.Tuner):
             from autonas.distribute import chief
 
             self.on_search_begin()
-            chief.serve(self)
+            leases = chief.serve(self)
             self.on_search_end()
             self._check_failures()
+            if leases.failure:
+                raise SearchFailed(f"The search stopped: the strategy raised {leases.failure}")
         else:
             from autonas.distribute import worker
 

@@ -11,7 +11,9 @@ STRATEGY_KWARGS = {
     "hyperband": {"max_epochs": 9},
     "hyperband-evolution": {"max_epochs": 9},
 }
-NAMES = sorted(STRATEGIES)
+#: the black-box strategies under contract (DARTS, a one-shot method with its own tuner, is tested apart)
+NAMES = ["bayesian", "evolution", "grid", "hyperband", "hyperband-evolution", "random"]
+assert set(NAMES) <= set(STRATEGIES)
 
 
 def conditional_space():

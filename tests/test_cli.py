@@ -87,3 +87,25 @@ def test_help_lists_the_commands():
         assert command in result.stdout
     fit_help = _autonas("fit", "--help")
     assert "--target" in fit_help.stdout and "--max-time" in fit_help.stdout
+
+
+def test_benchmark_table_on_a_csv(tmp_path):
+    rows = ["a,b,val_acc,test_acc"]
+    for a in range(3):
+        for b in range(3):
+            rows.append(f"{a},{b},{a + b + 0.5},{a * b}")
+    csv = tmp_path / "table.csv"
+    csv.write_text("\n".join(rows) + "\n")
+    result = _autonas("benchmark-table", csv, "--hyperparameters", "a,b", "--tuner", "random",
+                      "--max-trials", 9, "--seeds", 2)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "optimum 4.0000" in result.stdout
+    assert "mean best reported 4.0000" in result.stdout  # all 9 configurations seen: the best one is found
+
+
+def test_benchmark_table_needs_columns_for_a_csv(tmp_path):
+    csv = tmp_path / "table.csv"
+    csv.write_text("a,val_acc,test_acc\n0,1,1\n")
+    result = _autonas("benchmark-table", csv)
+    assert result.returncode == 2
+    assert "`--hyperparameters` is required" in result.stderr

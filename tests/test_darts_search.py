@@ -166,3 +166,16 @@ def test_fit_validates_its_arguments(digits):
     with pytest.raises(ValueError, match="`patience`"):
         DartsSearch(patience=0)
 
+
+
+def test_regression_search_runs_on_standardised_targets(digits):
+    x, y = digits
+    search = _tiny(task="regression", patience=None, plot=False)
+    genotype = search.fit(x[:128], y[:128].astype("float32") * 10.0, epochs=1, batch_size=32, verbose=0)
+    _assert_valid_genotype(genotype, 2)
+    record = search.history[0]
+    assert search.classes_ is None and search.num_classes == 1
+    assert np.isfinite(record["train_loss"]) and record["train_loss"] < 10.0  # standardised targets
+    assert "val_mae" in record and "val_accuracy" not in record
+    with pytest.raises(ValueError, match="builds classifiers"):
+        search.build_network()

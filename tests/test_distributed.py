@@ -18,16 +18,17 @@ from sklearn.datasets import load_digits
 import autonas
 
 directory, max_trials, epochs = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+strategy = sys.argv[4] if len(sys.argv) > 4 else "random"
 d = load_digits()
 x, y = d.images[:300], d.target[:300]
-clf = autonas.ImageClassifier(max_trials=max_trials, seed=0, directory=directory, project_name="p")
+clf = autonas.ImageClassifier(max_trials=max_trials, seed=0, directory=directory, project_name="p", tuner=strategy)
 clf.fit(x, y, epochs=epochs, verbose=0)
 # Only the chief gets here: a worker's fit ends the process once the chief has no more trials.
 clf.export(directory + "/final.keras", format="keras")
 print("CHIEF DONE", len(clf.leaderboard()), clf.evaluate(x, y)["accuracy"], flush=True)
 """
 
-TIMEOUT = 300
+TIMEOUT = 400  # seconds per wait: an upper bound on a hang, not a speed target
 
 
 def _free_port():
@@ -39,12 +40,12 @@ def _free_port():
 class Cluster:
     """A chief and workers started with the `autonas` command, logs in files."""
 
-    def __init__(self, tmp_path, max_trials, epochs, lease_timeout):
+    def __init__(self, tmp_path, max_trials, epochs, lease_timeout, strategy="random"):
         self.tmp = tmp_path
         self.script = tmp_path / "search.py"
         self.script.write_text(SCRIPT)
         self.runs = tmp_path / "runs"
-        self.args = [str(self.runs), str(max_trials), str(epochs)]
+        self.args = [str(self.runs), str(max_trials), str(epochs), strategy]
         self.port = _free_port()
         self.lease_timeout = lease_timeout
         self.procs = {}
@@ -124,7 +125,6 @@ def _start_workers_then_chief(cluster, names):
 
 
 def test_chief_and_two_workers_finish_max_trials(cluster_factory):
-    start = time.monotonic()
     cluster = cluster_factory(max_trials=4, epochs=1, lease_timeout=20)
     _start_workers_then_chief(cluster, ["worker-a", "worker-b"])
     cluster.wait_for(lambda: all(p.poll() is not None for p in cluster.procs.values()), "every process to exit")
@@ -135,10 +135,9 @@ def test_chief_and_two_workers_finish_max_trials(cluster_factory):
     assert "CHIEF DONE" not in cluster.log("worker-a") + cluster.log("worker-b")
     assert list(cluster.trial_states().values()) == ["COMPLETED"] * 4
     completed_by = [h["tuner_id"] for hist in cluster.record().values() for h in hist if h["outcome"] == "completed"]
-    assert sorted(completed_by) != [] and len(completed_by) == 4
+    assert len(completed_by) == 4
     assert {"worker-a", "worker-b"} <= set(completed_by), f"a worker did not contribute: {completed_by}"
     assert (cluster.runs / "final.keras").exists()
-    assert time.monotonic() - start < TIMEOUT
 
 
 def test_a_worker_killed_mid_trial_does_not_hang_the_chief(cluster_factory):
@@ -167,3 +166,4 @@ def test_a_worker_killed_mid_trial_does_not_hang_the_chief(cluster_factory):
     assert len(taken_over) == 1, record
     assert "went silent" in cluster.log("chief")
     assert time.monotonic() - killed_at >= cluster.lease_timeout - 1
+

@@ -55,10 +55,13 @@ try:
 except RuntimeError as e:
     errors["saved_model"] = str(e)
 try:
-    text = autonas.TextInput()
-    autonas.AutoModel(text, autonas.ClassificationHead()(text))
+    autonas.TextClassifier()
 except RuntimeError as e:
     errors["text"] = str(e)
+try:
+    autonas.StructuredDataClassifier()
+except RuntimeError as e:
+    errors["structured"] = str(e)
 try:
     autonas.ImageClassifier(distribution_strategy=types.SimpleNamespace(scope=None, num_replicas_in_sync=2))
 except RuntimeError as e:
@@ -85,4 +88,5 @@ def test_image_classifier_runs_under_jax_without_tensorflow(tmp_path):
     errors = result["errors"]
     assert "TensorFlow" in errors["saved_model"] and "format='keras'" in errors["saved_model"]
     assert "TextInput" in errors["text"] and "needs TensorFlow" in errors["text"]
+    assert "StructuredDataInput" in errors["structured"] and "needs TensorFlow" in errors["structured"]
     assert "distribution_strategy" in errors["strategy"] and "TensorFlow backend" in errors["strategy"]

@@ -48,6 +48,10 @@ class BenchmarkResult:
             the oracle costs, whatever else the machine is doing).
         n_evaluations: evaluations run (fewer than the budget when the strategy stopped).
         optimum: the best reported metric in the table.
+
+    Example:
+        >>> result = bench.run(tuner="bayesian", max_trials=50, seed=1)  # doctest: +SKIP
+        >>> result.best_report, result.regret                             # doctest: +SKIP
     """
 
     best_config: dict
@@ -63,12 +67,27 @@ class BenchmarkResult:
 
     @property
     def regret(self):
-        """Distance of `best_report` from the table's optimum (non-negative)."""
+        """Distance of `best_report` from the table's optimum (non-negative).
+
+        Returns:
+            A float.
+
+        Example:
+            >>> result.regret  # doctest: +SKIP
+            0.047
+        """
         return abs(self.optimum - self.best_report)
 
     @property
     def mean_proposal_seconds(self):
-        """Mean oracle time per proposal, in seconds."""
+        """Mean oracle wall-clock time per proposal.
+
+        Returns:
+            Seconds, a float.
+
+        Example:
+            >>> result.mean_proposal_seconds  # doctest: +SKIP
+        """
         return float(np.mean(self.proposal_seconds)) if self.proposal_seconds else 0.0
 
 
@@ -164,10 +183,12 @@ class TableTuner:
                 trial.message = "configuration not in the table"
                 history.append(math.nan)
                 incumbents.append(incumbents[-1] if incumbents else math.nan)
-                try:
-                    oracle.end_trial(trial)
-                except RuntimeError as error:  # too many consecutive failures
-                    logger.warning("The search stopped: %s", error)
+                oracle.end_trial(trial)
+                limit = getattr(oracle, "failure_limit", None)
+                failures = oracle.consecutive_failures() if hasattr(oracle, "consecutive_failures") else []
+                if limit and len(failures) >= limit:
+                    logger.warning("The search stopped: %d configurations in a row are missing from the "
+                                   "table (max_consecutive_failed_trials=%d).", len(failures), limit)
                     break
                 continue
             observed = float(observed)
@@ -339,7 +360,18 @@ class TableBenchmark:
 
     # -- lookups ------------------------------------------------------------
     def key(self, config):
-        """The table key of a configuration (``None`` if a column is missing)."""
+        """The table key of a configuration.
+
+        Args:
+            config: a dict of hyperparameter values.
+
+        Returns:
+            The tuple of values in column order, ``None`` if a column is missing.
+
+        Example:
+            >>> bench.key({"op1": "conv", "op2": "relu"})  # doctest: +SKIP
+            ('conv', 'relu')
+        """
         try:
             return tuple(config[name] for name in self.hyperparameter_names)
         except KeyError:
@@ -354,6 +386,10 @@ class TableBenchmark:
 
         Returns:
             A float or ``None``.
+
+        Example:
+            >>> bench.observe({"op1": "conv", "op2": "relu"}, np.random.default_rng(0))  # doctest: +SKIP
+            0.7
         """
         row = self.rows.get(self.key(config))
         if row is None:
@@ -362,12 +398,35 @@ class TableBenchmark:
         return observations[int(rng.integers(len(observations)))] if len(observations) > 1 else observations[0]
 
     def report(self, config):
-        """The reported metric of a configuration (``nan`` if it is not in the table)."""
+        """The reported metric of a configuration.
+
+        Args:
+            config: a dict of hyperparameter values.
+
+        Returns:
+            A float (``nan`` if the configuration is not in the table).
+
+        Example:
+            >>> bench.report({"op1": "conv", "op2": "relu"})  # doctest: +SKIP
+            0.69
+        """
         row = self.rows.get(self.key(config))
         return math.nan if row is None else row[1]
 
     def better(self, a, b):
-        """Whether observed value `a` is strictly better than `b`."""
+        """Whether observed value `a` is strictly better than `b`.
+
+        Args:
+            a: a value of the objective.
+            b: another one.
+
+        Returns:
+            A bool, following `direction`.
+
+        Example:
+            >>> bench.better(0.9, 0.8)  # doctest: +SKIP
+            True
+        """
         return a > b if self.direction == "max" else a < b
 
     # -- running strategies ---------------------------------------------------
@@ -383,6 +442,9 @@ class TableBenchmark:
 
         Returns:
             A `keras_tuner.Oracle`.
+
+        Example:
+            >>> oracle = bench.make_oracle("evolution", max_trials=50, seed=0)  # doctest: +SKIP
         """
         objective = keras_tuner.Objective(self.objective, self.direction)
         if isinstance(tuner, type):

@@ -97,6 +97,10 @@ class DartsBlock(Block):
             (default True) when None.
         name: block name (default ``"darts_block"``).
 
+    Returns:
+        A `Block`; called on an image node it returns the output node of the
+        pooled cell features.
+
     Example:
         >>> inp = autonas.ImageInput()                                          # doctest: +SKIP
         >>> out = autonas.ClassificationHead()(DartsBlock(layers=5)(inp))       # doctest: +SKIP
@@ -134,6 +138,10 @@ class DartsBlock(Block):
 
         Returns:
             1 or 2.
+
+        Example:
+            >>> DartsBlock().resolve_stem_strides((28, 28, 1)), DartsBlock().resolve_stem_strides((64, 64, 3))
+            (1, 2)
         """
         if self.stem_strides is not None:
             return self.stem_strides
@@ -147,6 +155,10 @@ class DartsBlock(Block):
 
         Returns:
             The `Genotype` the current values describe.
+
+        Example:
+            >>> DartsBlock().searched_genotype(keras_tuner.HyperParameters()) == DARTS_V2  # doctest: +SKIP
+            True
         """
         ops_ = [c for c in self.candidates if c != "none"]
         defaults = self.default_values()

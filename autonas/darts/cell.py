@@ -44,6 +44,10 @@ def build_cell_inputs(cell, input_shape):
     Returns:
         ``(input_state_shape, node_shape)``: the shape of the two adapted
         inputs and of the intermediate nodes (halved in a reduction cell).
+
+    Example:
+        >>> build_cell_inputs(DartsCell(8, reduction=True), [(None, 8, 8, 3)] * 2)
+        ((None, 8, 8, 8), (None, 4, 4, 8))
     """
     shape0, shape1 = (tuple(s) for s in input_shape)
     cell.preprocess0.build(shape0)
@@ -64,6 +68,10 @@ def cell_output_shape(input_shape, channels, nodes, reduction):
 
     Returns:
         A shape tuple.
+
+    Example:
+        >>> cell_output_shape((None, 7, 7, 16), channels=8, nodes=4, reduction=True)
+        (None, 4, 4, 32)
     """
     batch, height, width, _ = input_shape
     if reduction:

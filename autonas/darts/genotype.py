@@ -129,7 +129,15 @@ class Genotype:
 
     @property
     def nodes(self):
-        """Number of intermediate nodes per cell."""
+        """Number of intermediate nodes per cell.
+
+        Returns:
+            An int.
+
+        Example:
+            >>> DARTS_V2.nodes  # doctest: +SKIP
+            4
+        """
         return len(self.normal) // 2
 
     def cell(self, kind):
@@ -140,6 +148,10 @@ class Genotype:
 
         Returns:
             A tuple of ``(operation, source)`` pairs.
+
+        Example:
+            >>> g.cell("reduce")[0]  # doctest: +SKIP
+            ('max_pool_3x3', 0)
         """
         if kind not in CELL_KINDS:
             raise ValueError(f"`kind` must be 'normal' or 'reduce'; received {kind!r}.")
@@ -163,7 +175,15 @@ class Genotype:
 
     # -- JSON ---------------------------------------------------------------
     def to_dict(self):
-        """JSON-ready dict: ``{"normal": [[op, src], ...], "reduce": [...]}``."""
+        """The genotype as plain lists.
+
+        Returns:
+            A JSON-ready dict ``{"normal": [[op, src], ...], "reduce": [...]}``.
+
+        Example:
+            >>> Genotype.from_dict(g.to_dict()) == g  # doctest: +SKIP
+            True
+        """
         return {kind: [[op, src] for op, src in self.cell(kind)] for kind in CELL_KINDS}
 
     @classmethod
@@ -175,6 +195,11 @@ class Genotype:
 
         Returns:
             A `Genotype`.
+
+        Example:
+            >>> Genotype.from_dict({"normal": [["skip_connect", 0], ["sep_conv_3x3", 1]],
+            ...                     "reduce": [["max_pool_3x3", 0], ["max_pool_3x3", 1]]}).nodes
+            1
         """
         if not isinstance(data, dict) or set(CELL_KINDS) - set(data):
             raise ValueError(f"`data` must be a dict with 'normal' and 'reduce' keys; received {data!r}.")
@@ -200,6 +225,10 @@ class Genotype:
 
         Returns:
             A `Genotype`.
+
+        Example:
+            >>> Genotype.from_json(g.to_json()) == g  # doctest: +SKIP
+            True
         """
         try:
             data = json.loads(text)

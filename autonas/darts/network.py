@@ -62,7 +62,7 @@ def build_network(genotype, input_shape, num_classes, channels=16, layers=8, ste
 
     Example:
         >>> model = build_network(random_genotype(2, seed=0), (8, 8), 10, channels=4, layers=3)
-        >>> model.compile("adam", "sparse_categorical_crossentropy", ["accuracy"])
+        >>> model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
     """
     if not isinstance(num_classes, int) or num_classes < 2:
         raise ValueError(f"`num_classes` must be an integer >= 2; received {num_classes!r}.")

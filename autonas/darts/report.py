@@ -47,19 +47,27 @@ def plot_alpha_history(alphas, path, kind=None):
         raise ValueError("`alphas` holds no epoch yet; run the search first.")
     plt = _pyplot()
     candidates, edges = alphas["candidates"], alphas["edges"]
+    nodes = max(node for node, _ in edges) - 1
     x = [e["epoch"] for e in epochs]
-    fig, axes = plt.subplots(len(kinds), len(edges), figsize=(1.9 * len(edges), 2.2 * len(kinds)),
+    # one block of panels per cell kind: a row per intermediate node, a column per source state
+    cols = nodes + 1
+    fig, axes = plt.subplots(nodes, cols * len(kinds), figsize=(2.0 * cols * len(kinds), 1.9 * nodes + 0.8),
                              sharex=True, sharey=True, squeeze=False)
-    for row, k in enumerate(kinds):
+    for ax in axes.flat:
+        ax.set_visible(False)
+    for block, k in enumerate(kinds):
         for col, (node, src) in enumerate(edges):
-            ax = axes[row][col]
+            ax = axes[node - 2][block * cols + src]
+            ax.set_visible(True)
             for op_index, op in enumerate(candidates):
-                ax.plot(x, [e[k][col][op_index] for e in epochs], label=op, linewidth=1.2)
-            ax.set_title(f"{k}: {state_name(src)}→{node}", fontsize=7)
+                ax.plot(x, [e[k][col][op_index] for e in epochs], label=op, linewidth=1.2, marker="o",
+                        markersize=2)
+            ax.set_title(f"{k}: {state_name(src)} → {node}", fontsize=7)
             ax.tick_params(labelsize=6)
     axes[0][0].set_ylabel("softmax(alpha)", fontsize=7)
     handles, labels = axes[0][0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="lower center", ncol=len(candidates), fontsize=7, frameon=False)
+    fig.supxlabel("epoch", fontsize=7, y=0.06)
     fig.tight_layout(rect=(0, 0.08, 1, 1))
     fig.savefig(path, dpi=110)
     plt.close(fig)
@@ -96,8 +104,12 @@ def plot_cell(genotype, kind="normal", path=None):
         ax.annotate("", xy=(x1, y1), xytext=(x0, y0),
                     arrowprops=dict(arrowstyle="->", color="tab:blue" if op != "skip_connect" else "tab:red",
                                     shrinkA=14, shrinkB=14, connectionstyle="arc3,rad=0.12"))
-        ax.text((x0 + x1) / 2, (y0 + y1) / 2 + 0.18, op, fontsize=7, ha="center", va="bottom",
-                bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.8))
+        # label on the arc, 40% of the way from the source
+        t, bend = 0.4, 0.12
+        lx, ly = x0 + t * (x1 - x0), y0 + t * (y1 - y0)
+        lx, ly = lx + bend * (y1 - y0) * 0.9, ly - bend * (x1 - x0) * 0.9
+        ax.text(lx, ly, op, fontsize=7, ha="center", va="center",
+                bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.85))
     for i in range(nodes):
         (x0, y0), (x1, y1) = pos[i + 2], pos["out"]
         ax.annotate("", xy=(x1, y1), xytext=(x0, y0),

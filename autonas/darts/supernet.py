@@ -118,12 +118,28 @@ class Supernet(keras.Model):
 
     @property
     def arch_variables(self):
-        """The architecture parameters: ``[alpha_normal, alpha_reduce]``."""
+        """The architecture parameters.
+
+        Returns:
+            ``[alpha_normal, alpha_reduce]``.
+
+        Example:
+            >>> [tuple(v.shape) for v in net.arch_variables]  # doctest: +SKIP
+            [(5, 8), (5, 8)]
+        """
         return [self.alpha_normal, self.alpha_reduce]
 
     @property
     def weight_variables(self):
-        """Every trainable variable except the architecture parameters."""
+        """The network weights.
+
+        Returns:
+            Every trainable variable except the architecture parameters.
+
+        Example:
+            >>> len(net.weight_variables) == len(net.trainable_variables) - 2  # doctest: +SKIP
+            True
+        """
         arch = {id(v) for v in self.arch_variables}
         return [v for v in self.trainable_variables if id(v) not in arch]
 

@@ -67,6 +67,9 @@ class DartsTuner(Tuner):
             `ImageInput`.
         **kwargs: see `autonas.Tuner`.
 
+    Returns:
+        A tuner; `search` derives the cells, then runs the trials.
+
     Example:
         >>> tuner = DartsTuner(DartsOracle(objective="val_accuracy"), graph,
         ...                    directory="runs", project_name="darts")          # doctest: +SKIP
@@ -100,7 +103,11 @@ class DartsTuner(Tuner):
             batch_size, callbacks, verbose, class_weight, sample_weight, deadline:
                 as in `autonas.Tuner.search`.
         """
-        if self.oracle.pinned is None:
+        from autonas import distribute
+
+        if distribute.role() == "worker":
+            pass  # the chief searched the cells; a worker trains the trials it hands out
+        elif self.oracle.pinned is None:
             self._search_cells(train, epochs, batch_size, verbose, deadline)
         else:
             logger.info("DARTS cells already derived in %s; training the derived network.", self.project_dir)

@@ -52,6 +52,7 @@ Example:
 
 import os
 
+from autonas.distribute.chief import DEFAULT_LEASE_TIMEOUT
 from autonas.distribute.launch import (
     DEFAULT_PORT,
     WorkerFinished,
@@ -61,8 +62,6 @@ from autonas.distribute.launch import (
     run_worker,
 )
 
-#: seconds without a heartbeat after which a worker's trial is handed on (see `chief.Leases`).
-DEFAULT_LEASE_TIMEOUT = 60.0
 
 
 def role():

@@ -9,7 +9,13 @@ its oracle state, and reaches into these private pieces only here:
 - `keras_tuner.src.protos`: the generated gRPC service and messages;
 - `keras_tuner.src.distribute.oracle_client.TIMEOUT`: how long a worker waits
   for the chief;
-- `Oracle._retry_queue`: where a trial whose worker died is queued again.
+- `Oracle._retry_queue`: where a trial whose worker died is queued again;
+- `keras_tuner.src.engine.oracle.LOCKS`/`THREADS`: the lock behind
+  `keras_tuner.synchronized`. That decorator never releases its lock when the
+  method raises, so one exception in a strategy would deadlock every later
+  call; the chief takes the lock itself with `oracle_lock`, and nested
+  synchronized calls then neither take nor leak it (the lock helper itself
+  lives in `autonas._compat`, beside `release_leaked_oracle_lock`).
 
 Each is checked by `check()`, which the tests call, so a KerasTuner release
 that moves them fails loudly instead of hanging a search.
@@ -50,6 +56,9 @@ def check():
                 raise ImportError(f"{module.__name__}.{name} is missing")
         if not hasattr(oracle_module.Oracle(objective="loss"), "_retry_queue"):
             raise ImportError("keras_tuner Oracle has no _retry_queue")
+        for name in ("LOCKS", "THREADS"):
+            if not hasattr(oracle_module, name):
+                raise ImportError(f"keras_tuner.src.engine.oracle.{name} is missing")
     except ImportError as e:
         raise ImportError(
             f"Distributed search needs keras-tuner 1.4.8's chief/worker internals ({e}); install "
@@ -112,3 +121,21 @@ def idle_trial(oracle):
 def stopped_trial(oracle):
     """An empty STOPPED trial: tells a worker that the search is over."""
     return trial_module.Trial(oracle.get_space(), status=TRIAL_STATUS.STOPPED)
+
+
+def oracle_lock(oracle):
+    """Hold KerasTuner's lock for `oracle`, released even on errors (see `autonas._compat.hold_oracle_lock`).
+
+    Args:
+        oracle: a `keras_tuner.Oracle`.
+
+    Returns:
+        A context manager.
+
+    Example:
+        >>> with oracle_lock(oracle):          # doctest: +SKIP
+        ...     trial = oracle.create_trial("worker-1")
+    """
+    from autonas import _compat
+
+    return _compat.hold_oracle_lock(oracle)

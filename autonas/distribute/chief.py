@@ -27,7 +27,6 @@ import ipaddress
 import logging
 import math
 import os
-import threading
 import time
 from concurrent import futures
 
@@ -85,8 +84,9 @@ class Leases:
         self.assignments = collections.defaultdict(list)
         self.stop_sent = False
         self.stop_reason = None
+        #: the error a strategy raised, which ends the search (the chief raises it after serving).
+        self.failure = None
         self._messages = {}
-        self._lock = threading.RLock()
 
     @property
     def heartbeat_interval(self):
@@ -113,7 +113,7 @@ class Leases:
         Returns:
             A `keras_tuner` `Trial`.
         """
-        with self._lock:
+        with _kt.oracle_lock(self.oracle):
             self.touch(tuner_id)
             held = self.oracle.ongoing_trials.get(tuner_id)
             if held is not None:
@@ -125,7 +125,13 @@ class Leases:
                 self.oracle.tuner_ids.discard(tuner_id)
                 self.stop_sent = True
                 return _kt.stopped_trial(self.oracle)
-            trial = self.oracle.create_trial(tuner_id)
+            try:
+                trial = self.oracle.create_trial(tuner_id)
+            except Exception as e:  # a strategy error ends the search, not the chief
+                self._fail(f"{type(e).__name__}: {e}", None)
+                self.oracle.tuner_ids.discard(tuner_id)
+                self.stop_sent = True
+                return _kt.stopped_trial(self.oracle)
             if trial.status == STOPPED:
                 if self.oracle.ongoing_trials:
                     # Another worker may still die; keep this one to take over its trial.
@@ -142,7 +148,7 @@ class Leases:
 
     def update_trial(self, tuner_id, trial_id, metrics, step=0):
         """Record metrics of `trial_id` if `tuner_id` holds it (None: trust the caller)."""
-        with self._lock:
+        with _kt.oracle_lock(self.oracle):
             self.touch(tuner_id)
             if tuner_id is not None and not self.holds(tuner_id, trial_id):
                 logger.warning("Ignored metrics of trial %s from %s, which no longer holds it.", trial_id, tuner_id)
@@ -151,7 +157,7 @@ class Leases:
 
     def set_message(self, tuner_id, trial_id, message):
         """Keep the failure message of `trial_id` for its `end_trial`."""
-        with self._lock:
+        with _kt.oracle_lock(self.oracle):
             self.touch(tuner_id)
             if tuner_id is None or self.holds(tuner_id, trial_id):
                 self._messages[trial_id] = str(message)
@@ -162,7 +168,7 @@ class Leases:
         Returns:
             True when the result was recorded, False when it was ignored.
         """
-        with self._lock:
+        with _kt.oracle_lock(self.oracle):
             self.touch(tuner_id)
             if tuner_id is not None and not self.holds(tuner_id, trial.trial_id):
                 logger.warning("Ignored the end of trial %s from %s, which no longer holds it.",
@@ -173,7 +179,10 @@ class Leases:
             message = self._messages.pop(trial.trial_id, None)
             if message and not trial.message:
                 trial.message = message
-            self.oracle.end_trial(trial)
+            try:
+                self.oracle.end_trial(trial)
+            except Exception as e:  # e.g. KerasTuner's own limit on failures in a row
+                self._fail(f"{type(e).__name__}: {e}", trial.trial_id)
             ended = self.oracle.get_trial(trial.trial_id)
             self._close_assignment(trial.trial_id, holder, str(ended.status).lower())
             self._after_end(ended)
@@ -196,7 +205,7 @@ class Leases:
             The ids of the trials whose lease expired.
         """
         expired = []
-        with self._lock:
+        with _kt.oracle_lock(self.oracle):
             now = self.clock()
             for tuner_id, trial in list(self.oracle.ongoing_trials.items()):
                 silent = now - self.last_seen.get(tuner_id, self.started)
@@ -216,7 +225,10 @@ class Leases:
                                      f"(lease_timeout={self.lease_timeout:g}s); the trial may crash them, for "
                                      "example by running out of memory.")
                     self.oracle.ongoing_trials[tuner_id] = trial  # so that end_trial finds and releases it
-                    self.oracle.end_trial(trial)
+                    try:
+                        self.oracle.end_trial(trial)
+                    except Exception as e:
+                        self._fail(f"{type(e).__name__}: {e}", trial.trial_id)
                     self._after_end(self.oracle.get_trial(trial.trial_id))
                 else:
                     logger.warning("Worker %s went silent for %.0fs (lease_timeout=%gs); trial %s goes to the "
@@ -233,10 +245,21 @@ class Leases:
 
     def finished(self):
         """True once the search is over and every live worker has been told so."""
-        with self._lock:
+        with _kt.oracle_lock(self.oracle):
             return self.stop_sent and not self.oracle.ongoing_trials and not self.oracle.tuner_ids
 
     # -- internals ------------------------------------------------------------------
+    def _fail(self, error, trial_id):
+        """The strategy raised: stop the search, release the trial, keep the error for the chief."""
+        logger.error("The search strategy raised%s; no further trial starts. %s",
+                     f" while ending trial {trial_id}" if trial_id else "", error)
+        self.failure = self.failure or error
+        self.stop_reason = self.stop_reason or "the search strategy raised an error"
+        for tuner_id, held in list(self.oracle.ongoing_trials.items()):
+            if held.trial_id == trial_id:
+                self.oracle.ongoing_trials.pop(tuner_id)
+        self.oracle.save()
+
     def _after_end(self, trial):
         limit = getattr(self.oracle, "failure_limit", None)
         if limit and hasattr(self.oracle, "consecutive_failures") and self.stop_reason is None:
@@ -337,7 +360,7 @@ def _servicer_class():
 
         @contextlib.contextmanager
         def _quiet(self):
-            with self.leases._lock, contextlib.redirect_stdout(io.StringIO()):
+            with _kt.oracle_lock(self.leases.oracle), contextlib.redirect_stdout(io.StringIO()):
                 yield
 
         def GetSpace(self, request, context):

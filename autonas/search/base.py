@@ -36,6 +36,7 @@ import random
 import keras_tuner
 from keras_tuner.engine import trial as trial_module
 
+from autonas import _compat
 from autonas.search.space import SearchSpace
 
 logger = logging.getLogger("autonas")
@@ -121,6 +122,10 @@ class Oracle(keras_tuner.Oracle):
         ...         return {"status": "RUNNING", "values": self._sample_new(rng)}
     """
 
+    #: True when the strategy places the warm-start configurations itself (for
+    #: example in a Hyperband bracket) instead of having them proposed first.
+    warm_start_in_propose = False
+
     def __init__(self, objective=None, max_trials=10, seed=None, hyperparameters=None,
                  initial_hps=None, remeasure=1, max_infeasible=50, max_consecutive_failed_trials=3,
                  **kwargs):
@@ -177,7 +182,7 @@ class Oracle(keras_tuner.Oracle):
         if repeat is not None:
             return {"status": RUNNING, "values": repeat}
         for _ in range(self.max_infeasible):
-            values = self._next_initial_values()
+            values = None if self.warm_start_in_propose else self._next_initial_values()
             response = {"status": RUNNING, "values": values} if values is not None else self.propose(trial_id)
             if response.get("status") != RUNNING:
                 return response
@@ -222,6 +227,21 @@ class Oracle(keras_tuner.Oracle):
                 hps.values[hp.name] = partial.get(hp.name, hp.default)
         return dict(hps.values)
 
+    # -- KerasTuner's synchronized methods, made exception-safe --------------
+    def create_trial(self, tuner_id):
+        try:
+            return super().create_trial(tuner_id)
+        except BaseException:
+            _compat.release_leaked_oracle_lock(self)
+            raise
+
+    def update_trial(self, trial_id, metrics, step=0):
+        try:
+            return super().update_trial(trial_id, metrics, step=step)
+        except BaseException:
+            _compat.release_leaked_oracle_lock(self)
+            raise
+
     def consecutive_failures(self):
         """The trials that failed in a row most recently (in end order).
 
@@ -247,8 +267,12 @@ class Oracle(keras_tuner.Oracle):
         Args:
             trial: the finished `keras_tuner.engine.trial.Trial`.
         """
-        super().end_trial(trial)
-        self.save()
+        try:
+            super().end_trial(trial)
+            self.save()
+        except BaseException:
+            _compat.release_leaked_oracle_lock(self)
+            raise
 
     def _compute_values_hash(self, values):
         # Hyperband's fidelity keys do not make a configuration new (as in
@@ -258,7 +282,14 @@ class Oracle(keras_tuner.Oracle):
     # -- helpers for strategies ---------------------------------------------
     @property
     def space(self):
-        """The current search space as a `SearchSpace` (rebuilt when it grows)."""
+        """The current search space as a `SearchSpace` (rebuilt when it grows).
+
+        Returns:
+            A `autonas.search.space.SearchSpace`.
+
+        Example:
+            >>> oracle.space.sample(random.Random(0))  # doctest: +SKIP
+        """
         key = (id(self.hyperparameters), len(self.hyperparameters.space))
         if self._space_cache[0] != key:
             self._space_cache = (key, SearchSpace(self.hyperparameters))
@@ -275,7 +306,18 @@ class Oracle(keras_tuner.Oracle):
         return 1.0 if getattr(self.objective, "direction", "min") == "max" else -1.0
 
     def fitness(self, trial):
-        """The trial's score oriented so that larger is better (``None`` if it has none)."""
+        """The trial's score oriented so that larger is better.
+
+        Args:
+            trial: a `keras_tuner.engine.trial.Trial`.
+
+        Returns:
+            A float, or ``None`` for a trial without a completed score.
+
+        Example:
+            >>> oracle.fitness(oracle.get_best_trials(1)[0])  # doctest: +SKIP
+            0.97
+        """
         if trial.status != COMPLETED or trial.score is None:
             return None
         return self._sign * float(trial.score)
@@ -288,6 +330,9 @@ class Oracle(keras_tuner.Oracle):
 
         Returns:
             A list of `keras_tuner.engine.trial.Trial`.
+
+        Example:
+            >>> [t.score for t in oracle.completed_trials()]  # doctest: +SKIP
         """
         out = []
         for trial_id in self.end_order:
@@ -305,6 +350,10 @@ class Oracle(keras_tuner.Oracle):
             A dict in first-seen order: config hash -> ``{"config", "fitness"
             (list, larger is better), "attempts" (all trials incl. running and
             failed), "trial_ids", "first"}`` where ``first`` is the start index.
+
+        Example:
+            >>> [len(s["fitness"]) for s in oracle.config_stats().values()]  # doctest: +SKIP
+            [1, 3, 1]
         """
         stats = {}
         for index, trial_id in enumerate(self.start_order):
@@ -393,6 +442,9 @@ class Oracle(keras_tuner.Oracle):
 
         Returns:
             A list of `keras_tuner.engine.trial.Trial`.
+
+        Example:
+            >>> best = oracle.get_best_trials(1)[0]  # doctest: +SKIP
         """
         groups = {}
         for trial in self.trials.values():

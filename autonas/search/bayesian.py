@@ -14,6 +14,28 @@ GRID_LIMIT = 50_000
 _GRID_CACHE = {}
 
 
+def clip_outliers(fitness, spread=2.0):
+    """Raise very poor results to ``median - spread * IQR`` before modelling.
+
+    A diverged run or a degenerate architecture can score far below everything
+    else; left alone it dominates the scale of the standardized targets and
+    flattens the model where it matters, among the good configurations.
+
+    Args:
+        fitness: array of results, larger is better.
+        spread: how many interquartile ranges below the median are kept.
+
+    Returns:
+        A new array.
+
+    Example:
+        >>> bool(clip_outliers(np.array([45.0, 92.0, 92.5, 93.0, 92.8])).min() > 90)
+        True
+    """
+    q1, median, q3 = np.percentile(fitness, [25, 50, 75])
+    return np.maximum(fitness, median - spread * (q3 - q1))
+
+
 class BayesianOptimization(Oracle):
     """Gaussian-process Bayesian optimization for architecture spaces.
 
@@ -22,7 +44,9 @@ class BayesianOptimization(Oracle):
     compared by equality (an exponentiated Hamming kernel), ordered and numeric
     hyperparameters by their distance on their own scale, and a hyperparameter
     inactive under a conditional scope is a value of its own. The lengthscale
-    and noise are chosen by marginal likelihood on a small grid; the next
+    and noise are chosen by marginal likelihood on a small grid, after very poor
+    results are clipped (`clip_outliers`) so that a diverged run does not
+    flatten the model among the good configurations; the next
     configuration maximizes expected improvement over a candidate set: every
     untried configuration of a small finite space (up to `candidates`, sampled
     beyond that) or else ``candidates / 4`` random configurations and
@@ -178,7 +202,7 @@ class BayesianOptimization(Oracle):
             return None
         points = self._model_points(observed)
         x = self._encode([c for c, _ in points])
-        y = np.array([f for _, f in points])
+        y = clip_outliers(np.array([f for _, f in points]))
         with single_threaded_blas():
             gp = GaussianProcess().fit(distances(x, x), y)
             mean, std = gp.predict(distances(encoded, x))

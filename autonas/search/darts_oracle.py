@@ -48,6 +48,9 @@ class DartsOracle(Oracle):
         max_examples: search on at most this many training examples (None: all).
         **kwargs: passed to `autonas.search.Oracle`.
 
+    Returns:
+        An oracle; give it to ``AutoModel(tuner=...)`` or an image task.
+
     Example:
         >>> oracle = DartsOracle(epochs=10, channels=8, layers=5)
         >>> clf = autonas.ImageClassifier(tuner=oracle)   # doctest: +SKIP
@@ -80,6 +83,9 @@ class DartsOracle(Oracle):
         Args:
             values: dict of hyperparameter name to value.
             genotype: the genotype as a JSON-ready dict (kept in the oracle state).
+
+        Returns:
+            None.
 
         Example:
             >>> oracle.set_derived({"darts_block/normal/node_2/op_0": "sep_conv_3x3"})  # doctest: +SKIP

@@ -38,7 +38,14 @@ class AgingEvolution(Oracle):
         self.sample_size = sample_size
 
     def population(self):
-        """The current population: ``(config, mean fitness)`` pairs, oldest first."""
+        """The current population, derived from the trial history.
+
+        Returns:
+            ``(config, mean fitness)`` pairs, oldest first (fitness: larger is better).
+
+        Example:
+            >>> [f for _, f in oracle.population()]  # doctest: +SKIP
+        """
         members = [s for s in self.config_stats().values() if s["fitness"]]
         members.sort(key=lambda s: s["first"])
         members = members[-self.population_size:]

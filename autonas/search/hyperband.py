@@ -26,8 +26,9 @@ class Hyperband(Oracle):
     ``epochs`` given to ``fit`` by calling ``oracle.set_max_epochs(epochs)``
     before the search starts (it must be set before the first proposal).
 
-    Promotions use only completed trials, a failed trial simply drops out of its
-    round; new configurations are never repeats, and the search stops once the
+    Warm-start configurations (``initial_hps``) enter the first bracket's first
+    round. Promotions use only completed trials, a failed trial simply drops out
+    of its round; new configurations are never repeats, and the search stops once the
     brackets are done (``hyperband_iterations``), `max_trials` is reached, or
     the space is exhausted. Bracket bookkeeping is part of the saved state.
 
@@ -49,16 +50,17 @@ class Hyperband(Oracle):
         9
     """
 
+    warm_start_in_propose = True
+
     def __init__(self, objective=None, max_trials=None, max_epochs=None, factor=3, hyperband_iterations=None,
-                 initial_hps=(), **kwargs):
+                 **kwargs):
         if not isinstance(factor, int) or isinstance(factor, bool) or factor < 2:
             raise ValueError(f"`factor` must be an integer >= 2; received {factor!r}.")
         if hyperband_iterations is not None and (not isinstance(hyperband_iterations, int)
                                                  or hyperband_iterations < 1):
             raise ValueError(f"`hyperband_iterations` must be a positive integer or None; "
                              f"received {hyperband_iterations!r}.")
-        super().__init__(objective=objective, max_trials=max_trials,
-                         initial_hps=list(initial_hps) if initial_hps is not None else None, **kwargs)
+        super().__init__(objective=objective, max_trials=max_trials, **kwargs)
         self.max_epochs = None
         if max_epochs is not None:
             self.set_max_epochs(max_epochs)
@@ -89,7 +91,15 @@ class Hyperband(Oracle):
 
     # -- the schedule (as in KerasTuner's HyperbandOracle) ----------------------
     def num_brackets(self):
-        """Number of brackets in one Hyperband sweep."""
+        """Number of brackets in one Hyperband sweep.
+
+        Returns:
+            An int (3 for ``max_epochs=9, factor=3``).
+
+        Example:
+            >>> Hyperband(max_epochs=9).num_brackets()
+            3
+        """
         epochs, brackets = self.max_epochs, 0
         while epochs >= 1:
             epochs = epochs / self.factor
@@ -97,12 +107,36 @@ class Hyperband(Oracle):
         return brackets
 
     def round_size(self, bracket, round_num):
-        """Trials in a round of a bracket."""
+        """Trials in a round of a bracket.
+
+        Args:
+            bracket: the bracket number (the most aggressive is ``num_brackets() - 1``).
+            round_num: the round, from 0.
+
+        Returns:
+            An int.
+
+        Example:
+            >>> [Hyperband(max_epochs=9).round_size(2, r) for r in range(3)]
+            [9, 3, 1]
+        """
         end_size = math.ceil(1 + math.log(self.max_epochs, self.factor)) / (bracket + 1)
         return math.ceil(end_size * self.factor ** (bracket - round_num))
 
     def round_epochs(self, bracket, round_num):
-        """Epochs trained by the end of a round of a bracket."""
+        """Epochs trained by the end of a round of a bracket.
+
+        Args:
+            bracket: the bracket number.
+            round_num: the round, from 0.
+
+        Returns:
+            An int.
+
+        Example:
+            >>> [Hyperband(max_epochs=9).round_epochs(2, r) for r in range(3)]
+            [1, 3, 9]
+        """
         return math.ceil(self.max_epochs / self.factor ** (bracket - round_num))
 
     # -- proposals ----------------------------------------------------------
@@ -194,7 +228,14 @@ class Hyperband(Oracle):
         return values
 
     def _new_config(self, bracket):
-        """A new configuration for round 0 of `bracket` (random here); ``None`` when exhausted."""
+        """A new configuration for round 0 of `bracket`; ``None`` when the space is exhausted.
+
+        Warm-start configurations (``initial_hps``, the defaults unless told
+        otherwise) come first, each in round 0 like any other; then random ones.
+        """
+        values = self._next_initial_values()
+        if values is not None:
+            return values
         return self._sample_new(self._new_rng())
 
     # -- state --------------------------------------------------------------

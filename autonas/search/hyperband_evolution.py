@@ -58,6 +58,9 @@ class HyperbandEvolution(Hyperband):
 
         Returns:
             A list of configurations ranked by (most epochs trained, score there).
+
+        Example:
+            >>> oracle.parents()[:1]  # doctest: +SKIP
         """
         best = {}
         for trial in self.completed_trials():
@@ -76,6 +79,9 @@ class HyperbandEvolution(Hyperband):
         return parents[min(picks)]  # parents are ranked: the smallest index wins
 
     def _new_config(self, bracket):
+        values = self._next_initial_values()
+        if values is not None:
+            return values
         rng = self._new_rng()
         first_bracket = bool(self._brackets) and bracket is self._brackets[0]
         parents = [] if first_bracket else self.parents()

@@ -156,7 +156,18 @@ class SearchSpace:
         return all(c.is_active(values) for c in entry.conditions)
 
     def active_entries(self, values):
-        """Entries active for a configuration, in space order (one per name)."""
+        """Entries active for a configuration, in space order (one per name).
+
+        Args:
+            values: a configuration.
+
+        Returns:
+            A list of entries (each with ``name``, ``values``, ``hp``...).
+
+        Example:
+            >>> [e.name for e in space.active_entries({"kind": "mlp"})]  # doctest: +SKIP
+            ['kind']
+        """
         seen, out = set(), []
         for e in self.entries:
             if e.name not in seen and e.name in values and self._active(e, values):
@@ -173,6 +184,10 @@ class SearchSpace:
 
         Returns:
             A dict of exactly the active hyperparameter values.
+
+        Example:
+            >>> space.complete({"kind": "cnn"})  # doctest: +SKIP
+            {'kind': 'cnn', 'filters': 8}
         """
         values = {}
         for e in self.entries:
@@ -186,13 +201,35 @@ class SearchSpace:
         return values
 
     def contains(self, values):
-        """Whether `values` (ignoring ``tuner/`` keys) is a complete valid configuration."""
+        """Whether `values` (ignoring ``tuner/`` keys) is a complete valid configuration.
+
+        Args:
+            values: a dict of trial values.
+
+        Returns:
+            A bool.
+
+        Example:
+            >>> space.contains({"kind": "mlp", "tuner/epochs": 3})  # doctest: +SKIP
+            True
+        """
         config = {k: v for k, v in values.items() if not str(k).startswith("tuner/")}
         return self.complete(config) == config
 
     # -- sampling and variation -----------------------------------------------
     def sample(self, rng):
-        """A uniformly random configuration (per hyperparameter, top-down)."""
+        """A uniformly random configuration (per hyperparameter, top-down).
+
+        Args:
+            rng: a `random.Random`.
+
+        Returns:
+            A dict of active values.
+
+        Example:
+            >>> space.sample(random.Random(0))  # doctest: +SKIP
+            {'kind': 'cnn', 'filters': 24}
+        """
         values = {}
         for e in self.entries:
             if e.name not in values and self._active(e, values):
@@ -200,6 +237,18 @@ class SearchSpace:
         return values
 
     def mutable_entries(self, values):
+        """Active entries with more than one value (those a mutation can change).
+
+        Args:
+            values: a configuration.
+
+        Returns:
+            A list of entries.
+
+        Example:
+            >>> len(space.mutable_entries({"kind": "mlp"}))  # doctest: +SKIP
+            1
+        """
         return [e for e in self.active_entries(values) if e.cardinality > 1]
 
     def mutate(self, values, rng, entry=None):
@@ -212,6 +261,10 @@ class SearchSpace:
 
         Returns:
             A new configuration, or ``None`` when nothing can change.
+
+        Example:
+            >>> space.mutate({"kind": "mlp"}, random.Random(0))  # doctest: +SKIP
+            {'kind': 'cnn', 'filters': 16}
         """
         if entry is None:
             choices = self.mutable_entries(values)
@@ -226,7 +279,21 @@ class SearchSpace:
         return self.complete(partial, rng)
 
     def crossover(self, a, b, rng):
-        """Uniform crossover: each hyperparameter from either parent, then completed."""
+        """Uniform crossover: each hyperparameter from either parent, then completed.
+
+        Args:
+            a: the first parent configuration.
+            b: the second parent configuration.
+            rng: a `random.Random`.
+
+        Returns:
+            A valid configuration (children made active are taken from a parent
+            that has them, or sampled).
+
+        Example:
+            >>> space.crossover({"kind": "mlp"}, {"kind": "cnn", "filters": 8}, random.Random(1))  # doctest: +SKIP
+            {'kind': 'cnn', 'filters': 8}
+        """
         partial = {}
         for name in self.names:
             if name in a and name in b:
@@ -246,6 +313,10 @@ class SearchSpace:
 
         Returns:
             A list of configurations.
+
+        Example:
+            >>> len(space.neighbors({"kind": "cnn", "filters": 8}, random.Random(0)))  # doctest: +SKIP
+            4
         """
         out = []
         for e in self.mutable_entries(values):
@@ -263,7 +334,18 @@ class SearchSpace:
 
     # -- enumeration ----------------------------------------------------------
     def size(self, limit=10**7):
-        """Number of configurations, or ``None`` when infinite or above `limit`."""
+        """Number of configurations, or ``None`` when infinite or above `limit`.
+
+        Args:
+            limit: stop counting beyond this many.
+
+        Returns:
+            An int or ``None``.
+
+        Example:
+            >>> space.size()  # doctest: +SKIP
+            5
+        """
         count = 0
         for _ in self.iter_grid(finite_only=True):
             count += 1
@@ -272,6 +354,15 @@ class SearchSpace:
         return count if self.is_finite() else None
 
     def is_finite(self):
+        """Whether every hyperparameter takes finitely many values.
+
+        Returns:
+            A bool (False when a numeric hyperparameter has no small `step`).
+
+        Example:
+            >>> space.is_finite()  # doctest: +SKIP
+            True
+        """
         return all(e.values is not None for e in self.entries)
 
     def iter_grid(self, finite_only=False):
@@ -283,6 +374,10 @@ class SearchSpace:
 
         Yields:
             Configurations (dicts of active values).
+
+        Example:
+            >>> next(space.iter_grid())  # doctest: +SKIP
+            {'kind': 'mlp'}
         """
         entries = self.entries
 
@@ -313,6 +408,9 @@ class SearchSpace:
             unordered finite hyperparameter's value index, ``-1`` when inactive;
             ``num`` a float array (n, n_numeric) holding ordered/numeric values
             scaled to [0, 1], ``-1`` when inactive.
+
+        Example:
+            >>> cat, num = space.encode([{"kind": "cnn", "filters": 8}])  # doctest: +SKIP
         """
         n = len(configs)
         cat = np.full((n, len(self._cat_slots)), -1, dtype=np.int64)

@@ -84,6 +84,11 @@ def distances(a, b):
 
     Returns:
         An array (n_a, n_b): categorical mismatches plus numeric L1 distance.
+
+    Example:
+        >>> a = (one_hot(np.array([[0], [1]]), [2]), np.zeros((2, 0)))
+        >>> distances(a, a).tolist()
+        [[0.0, 1.0], [1.0, 0.0]]
     """
     oa, na = a
     ob, nb = b
@@ -119,6 +124,9 @@ class GaussianProcess:
 
         Returns:
             self.
+
+        Example:
+            >>> gp = GaussianProcess().fit(np.array([[0.0, 1.0], [1.0, 0.0]]), [0.1, 0.9])
         """
         y = np.asarray(y, dtype=float)
         self.mean_ = float(y.mean())
@@ -151,6 +159,10 @@ class GaussianProcess:
 
         Returns:
             ``(mean, std)`` arrays of shape (m,), in the units of `y`.
+
+        Example:
+            >>> gp = GaussianProcess().fit(np.array([[0.0, 1.0], [1.0, 0.0]]), [0.1, 0.9])
+            >>> mean, std = gp.predict(np.array([[0.0, 1.0]]))
         """
         ks = np.exp(-cross / self.lengthscale_)
         mean = ks @ self._alpha
