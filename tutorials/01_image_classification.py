@@ -175,6 +175,6 @@ print(f"SavedModel written to {export_dir}")
 import tensorflow as tf  # noqa: E402  (only to show that serving needs nothing else)
 
 serve = tf.saved_model.load(os.fspath(export_dir)).signatures["serving_default"]
-served = next(iter(serve(image_input=tf.constant(x_test[:5], tf.float32)).values())).numpy()
+served = serve(image_input=tf.constant(x_test[:5], tf.float32))["probabilities"].numpy()
 print("served predictions:", clf.classes_[served.argmax(axis=1)].tolist())
 print("max difference from predict_proba:", float(np.abs(served - clf.predict_proba(x_test[:5])).max()))
