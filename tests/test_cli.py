@@ -1,10 +1,12 @@
 """The `autonas` command line, end to end in subprocesses."""
 
+import io
 import os
 import subprocess
 import sys
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from conftest import shared_data
@@ -41,6 +43,15 @@ def test_fit_on_an_image_folder_then_leaderboard(tmp_path, image_folder):
     assert (tmp_path / "export" / "saved_model.pb").exists()
     labels = (tmp_path / "export" / "assets" / "labels.txt").read_text().split()
     assert labels == ["digit_0", "digit_1", "digit_2"]
+    predicted = _autonas("predict", tmp_path / "export", image_folder, "--output", tmp_path / "predictions.csv")
+    assert predicted.returncode == 0, predicted.stderr[-3000:]
+    table = pd.read_csv(tmp_path / "predictions.csv")
+    assert list(table.columns) == ["file", "label", "probability_digit_0", "probability_digit_1",
+                                   "probability_digit_2"]
+    files = sorted(str(p.relative_to(image_folder)) for p in image_folder.rglob("*.png"))
+    assert table["file"].tolist() == files
+    assert set(table["label"]) <= set(labels)
+    np.testing.assert_allclose(table.iloc[:, 2:].sum(axis=1), 1.0, atol=1e-5)
     board = _autonas("leaderboard", tmp_path / "image_classification")
     assert board.returncode == 0, board.stderr[-3000:]
     assert "objective: val_accuracy" in board.stdout
@@ -55,6 +66,13 @@ def test_fit_on_titanic_csv(tmp_path):
     assert result.returncode == 0, result.stderr[-3000:]
     assert "StructuredDataClassifier" in result.stdout
     assert (tmp_path / "export" / "saved_model.pb").exists()
+    predicted = _autonas("predict", tmp_path / "export", csv)
+    assert predicted.returncode == 0, predicted.stderr[-3000:]
+    table = pd.read_csv(io.StringIO(predicted.stdout))
+    assert list(table.columns) == ["label", "probability_0", "probability_1"]
+    survived = pd.read_csv(csv)["Survived"].to_numpy()
+    assert len(table) == len(survived)
+    assert float(np.mean(table["label"].to_numpy() == survived)) > 0.7
 
 
 @pytest.mark.parametrize("args,message", [

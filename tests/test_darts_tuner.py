@@ -103,6 +103,8 @@ def test_automodel_darts_search_trains_the_derived_network_and_exports_a_savedmo
     loaded = tf.saved_model.load(path)
     serve = loaded.signatures["serving_default"]
     batch = x[1200:1216]
-    served = list(serve(tf.constant(batch)).values())[0].numpy()
-    np.testing.assert_allclose(served, model.export_model().predict(batch, verbose=0), rtol=1e-4, atol=1e-5)
+    served = serve(image_input=tf.constant(batch))
+    np.testing.assert_allclose(served["probabilities"].numpy(), model.export_model().predict(batch, verbose=0),
+                               rtol=1e-4, atol=1e-5)
+    np.testing.assert_array_equal(served["label"].numpy(), model.predict(batch))
     assert model.evaluate(x[1200:], y[1200:])["accuracy"] > 0.3
