@@ -1,14 +1,16 @@
 """Hyperband-evolution against Hyperband and aging evolution on a real task, at equal wall time.
 
-Each strategy searches the same image-classification space on the MNIST test
-set (10,000 digits from ../shared/data/mnist-t10k, split into a training part
-and a held-out part) for the same wall-clock budget, then the winner is refit
-and evaluated on the held-out images. Seeds are interleaved across strategies
-so that changes in machine load spread evenly.
+Each strategy searches the same image-classification space (a vanilla convnet
+``ImageBlock``: kernel size, stages, convolutions per stage, filters, pooling,
+separable convolutions, dropout, normalization, plus the optimizer settings)
+for the same wall-clock budget, then the winner is refit and evaluated on
+held-out images. Data: scikit-learn's digits (1,797 8x8 images, bundled) or the
+MNIST test set (10,000 28x28 digits from ../shared/data/mnist-t10k). Seeds are
+interleaved across strategies so that changes in machine load spread evenly.
 
 Usage (from the repository root):
 
-    python benchmarks/multifidelity.py --budget 240 --seeds 3 --epochs 9
+    python benchmarks/multifidelity.py --dataset digits --budget 300 --seeds 3 --epochs 9
 
 Prints, per strategy: trials run, best validation accuracy found during the
 search and held-out accuracy of the refit winner (mean +- std over seeds).
@@ -65,19 +67,29 @@ def run_one(strategy, seed, data, budget, epochs, n_train, directory):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--dataset", choices=["digits", "mnist"], default="digits")
     parser.add_argument("--data", default=str(DEFAULT_DATA), help="folder with the mnist-t10k IDX files")
     parser.add_argument("--strategies", nargs="+", default=["hyperband", "hyperband-evolution", "evolution"])
     parser.add_argument("--budget", type=float, default=240, help="search seconds per run")
     parser.add_argument("--epochs", type=int, default=9, help="epochs per trial (Hyperband's max_epochs)")
     parser.add_argument("--seeds", type=int, default=3)
-    parser.add_argument("--train", type=int, default=4000, help="images used for the search (the rest is held out)")
+    parser.add_argument("--train", type=int, default=None,
+                        help="images used for the search, the rest held out (default: 1200 digits / 4000 MNIST)")
     args = parser.parse_args(argv)
-    if not (Path(args.data) / "t10k-images-idx3-ubyte.gz").exists():
-        print(f"SKIPPED: mnist-t10k not found in {args.data} (pass --data FOLDER).")
-        return 0
     import numpy as np
 
-    data = load_mnist_t10k(args.data)
+    if args.dataset == "mnist":
+        if not (Path(args.data) / "t10k-images-idx3-ubyte.gz").exists():
+            print(f"SKIPPED: mnist-t10k not found in {args.data} (pass --data FOLDER).")
+            return 0
+        data = load_mnist_t10k(args.data)
+        args.train = args.train or 4000
+    else:
+        from sklearn.datasets import load_digits
+
+        digits = load_digits()
+        data = (digits.images, digits.target)
+        args.train = args.train or 1200
     directory = tempfile.mkdtemp(prefix="autonas-multifidelity-")
     rows = []
     try:
@@ -98,7 +110,7 @@ def main(argv=None):
               f"{np.mean([x['epochs_trained'] for x in r]):.0f} | "
               f"{np.mean([x['best_val'] for x in r]):.4f} ± {np.std([x['best_val'] for x in r]):.4f} | "
               f"{np.mean([x['test_accuracy'] for x in r]):.4f} ± {np.std([x['test_accuracy'] for x in r]):.4f} |")
-    print(f"\n{args.seeds} seeds, {args.budget:.0f} s of search each, {args.epochs} epochs per full trial, "
+    print(f"\n{args.dataset}: {args.seeds} seeds, {args.budget:.0f} s of search each, {args.epochs} epochs per full trial, "
           f"{args.train} training images (25% of them for validation), "
           f"{len(data[0]) - args.train} held out.")
     return 0

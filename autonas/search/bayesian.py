@@ -44,14 +44,16 @@ class BayesianOptimization(Oracle):
     compared by equality (an exponentiated Hamming kernel), ordered and numeric
     hyperparameters by their distance on their own scale, and a hyperparameter
     inactive under a conditional scope is a value of its own. The lengthscale
-    and noise are chosen by marginal likelihood on a small grid, after very poor
+    and noise are chosen by marginal likelihood on a small grid (the lengthscale
+    again each time the data has grown by a fifth), after very poor
     results are clipped (`clip_outliers`) so that a diverged run does not
     flatten the model among the good configurations; the next
     configuration maximizes expected improvement over a candidate set: every
     untried configuration of a small finite space (up to `candidates`, sampled
-    beyond that) or else ``candidates / 4`` random configurations and
-    ``candidates / 8`` configurations two mutations away from the best ones,
-    plus all neighbours of the best configurations seen so far.
+    beyond that) plus all neighbours of the best configurations seen so far; on
+    a larger space, ``candidates / 4`` random configurations, ``candidates / 8``
+    two mutations away from the best ones and up to 64 neighbours of each of the
+    best (fewer of each when the space has more than 16 hyperparameters).
     Never proposes a configuration twice; stops when the space is exhausted.
 
     Cost is bounded: the model is fitted on at most `max_points` configurations
@@ -90,6 +92,7 @@ class BayesianOptimization(Oracle):
         self.xi = xi
         self.max_points = max_points
         self._grid_cache = (None, None)
+        self._lengthscale = None  # the GP lengthscale last selected, and when: saved state
 
     # -- proposal -----------------------------------------------------------
     def propose(self, trial_id):
@@ -141,20 +144,24 @@ class BayesianOptimization(Oracle):
                 extra.append(values)
 
         best = sorted(observed, key=lambda o: -o[1])[: self.neighbors_of]
-        for config, _ in best:
-            for values in space.neighbors(config, rng):
-                add(values)
         grid = self._grid()
         if grid is None:
             # Sampled candidates are checked for novelty only when chosen (see `_acquire`).
-            for _ in range(self.candidates // 4):
+            # Work is kept in proportion: fewer candidates when there are many hyperparameters.
+            scale = min(1.0, 16.0 / max(1, len(space.entries)))
+            for config, _ in best:
+                extra.extend(space.neighbors(config, rng, limit=max(16, int(64 * scale))))
+            for _ in range(int(self.candidates // 4 * scale)):
                 extra.append(space.sample(rng))
             for config, _ in best:  # two steps away from the best ones
-                for _ in range(max(1, self.candidates // (8 * max(1, len(best))))):
+                for _ in range(max(1, int(self.candidates * scale) // (8 * max(1, len(best))))):
                     child = space.mutate(config, rng)
                     if child is not None:
                         extra.append(space.mutate(child, rng) or child)
             return extra, self._encode(extra)
+        for config, _ in best:
+            for values in space.neighbors(config, rng):
+                add(values)
         configs, index, (onehot, num) = grid
         untried = np.ones(len(configs), dtype=bool)
         for h in self._tried_so_far:
@@ -196,6 +203,16 @@ class BayesianOptimization(Oracle):
         self._grid_cache = (space, grid)
         return grid
 
+    def _fit(self, dist, y):
+        """Fit the GP; the lengthscale is re-selected as the data grows (20% more
+        points, or 10 proposals later), the noise level every time."""
+        n, last = len(y), self._lengthscale
+        if last is None or n >= 1.2 * last["n"] or n < last["n"] or self._draws - last["draw"] >= 10:
+            gp = GaussianProcess().fit(dist, y)
+            self._lengthscale = {"n": n, "draw": self._draws, "value": gp.lengthscale_}
+            return gp
+        return GaussianProcess(lengthscales=(last["value"],)).fit(dist, y)
+
     def _acquire(self, observed, rng):
         candidates, encoded = self._candidates(observed, rng)
         if not candidates:
@@ -204,7 +221,7 @@ class BayesianOptimization(Oracle):
         x = self._encode([c for c, _ in points])
         y = clip_outliers(np.array([f for _, f in points]))
         with single_threaded_blas():
-            gp = GaussianProcess().fit(distances(x, x), y)
+            gp = self._fit(distances(x, x), y)
             mean, std = gp.predict(distances(encoded, x))
         ei = expected_improvement(mean, std, float(y.max()), self.xi)
         for i in np.argsort(-ei, kind="stable"):
@@ -216,10 +233,12 @@ class BayesianOptimization(Oracle):
     def get_state(self):
         state = super().get_state()
         state.update(num_initial_points=self.num_initial_points, candidates=self.candidates,
-                     neighbors_of=self.neighbors_of, xi=self.xi, max_points=self.max_points)
+                     neighbors_of=self.neighbors_of, xi=self.xi, max_points=self.max_points,
+                     lengthscale=self._lengthscale)
         return state
 
     def set_state(self, state):
         super().set_state(state)
         for name in ("num_initial_points", "candidates", "neighbors_of", "xi", "max_points"):
             setattr(self, name, state.get(name, getattr(self, name)))
+        self._lengthscale = state.get("lengthscale")

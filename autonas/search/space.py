@@ -27,12 +27,16 @@ _MISSING = object()
 class _Entry:
     """One hyperparameter of the space, with what strategies need to know."""
 
-    __slots__ = ("hp", "name", "conditions", "values", "index", "ordered", "numeric", "default")
+    __slots__ = ("hp", "name", "conditions", "parents", "values", "index", "ordered", "numeric", "default")
 
     def __init__(self, hp):
         self.hp = hp
         self.name = hp.name
         self.conditions = list(hp.conditions)
+        # KerasTuner's `Parent` conditions compiled to (name, allowed values) for speed
+        self.parents = None
+        if all(type(c).__name__ == "Parent" and hasattr(c, "values") for c in self.conditions):
+            self.parents = tuple((c.name, frozenset(c.values)) for c in self.conditions)
         self.default = hp.default
         self.numeric = False
         self.ordered = False
@@ -141,6 +145,12 @@ class SearchSpace:
     def __init__(self, hyperparameters):
         self.entries = [_Entry(hp) for hp in hyperparameters.space]
         self.names = sorted({e.name for e in self.entries})
+        counts = {}
+        for e in self.entries:
+            counts[e.name] = counts.get(e.name, 0) + 1
+        # names defined once: in a configuration (active values only) such a
+        # hyperparameter is active exactly when its name is present
+        self._unique = {name for name, n in counts.items() if n == 1}
         # encoding: categorical columns (finite, unordered) and numeric columns
         self._cat_slots = [i for i, e in enumerate(self.entries) if e.values is not None and not e.ordered
                            and len(e.values) > 1]
@@ -153,13 +163,25 @@ class SearchSpace:
     # -- activity -------------------------------------------------------------
     @staticmethod
     def _active(entry, values):
-        return all(c.is_active(values) for c in entry.conditions)
+        if entry.parents is None:
+            return all(c.is_active(values) for c in entry.conditions)
+        for name, allowed in entry.parents:
+            v = values.get(name, _MISSING)
+            if v is _MISSING or v not in allowed:
+                return False
+        return True
+
+    def _present(self, entry, values):
+        """Whether `entry` is active in a configuration that holds active values only."""
+        if entry.name not in values:
+            return False
+        return entry.name in self._unique or not entry.conditions or self._active(entry, values)
 
     def active_entries(self, values):
         """Entries active for a configuration, in space order (one per name).
 
         Args:
-            values: a configuration.
+            values: a configuration (active values only).
 
         Returns:
             A list of entries (each with ``name``, ``values``, ``hp``...).
@@ -170,7 +192,7 @@ class SearchSpace:
         """
         seen, out = set(), []
         for e in self.entries:
-            if e.name not in seen and e.name in values and self._active(e, values):
+            if e.name not in seen and self._present(e, values):
                 seen.add(e.name)
                 out.append(e)
         return out
@@ -304,12 +326,13 @@ class SearchSpace:
                 partial[name] = b[name]
         return self.complete(partial, rng)
 
-    def neighbors(self, values, rng):
-        """All configurations one change away (numeric ones: two random steps).
+    def neighbors(self, values, rng, limit=None):
+        """Configurations one change away (numeric hyperparameters: two random steps).
 
         Args:
             values: a configuration.
             rng: a `random.Random` (children made active and numeric steps are sampled).
+            limit: at most this many, a random subset; ``None`` for all of them.
 
         Returns:
             A list of configurations.
@@ -318,18 +341,23 @@ class SearchSpace:
             >>> len(space.neighbors({"kind": "cnn", "filters": 8}, random.Random(0)))  # doctest: +SKIP
             4
         """
-        out = []
+        moves = []
         for e in self.mutable_entries(values):
             if e.values is None:
-                for _ in range(2):
-                    out.append(self.mutate(values, rng, entry=e))
+                moves += [(e, None), (e, None)]
                 continue
             current = e.value_index(values[e.name])
-            for i, v in enumerate(e.values):
-                if i != current:
-                    partial = dict(values)
-                    partial[e.name] = v
-                    out.append(self.complete(partial, rng))
+            moves += [(e, v) for i, v in enumerate(e.values) if i != current]
+        if limit is not None and len(moves) > limit:
+            moves = rng.sample(moves, limit)
+        out = []
+        for e, v in moves:
+            if v is None:
+                out.append(self.mutate(values, rng, entry=e))
+            else:
+                partial = dict(values)
+                partial[e.name] = v
+                out.append(self.complete(partial, rng))
         return out
 
     # -- enumeration ----------------------------------------------------------
@@ -417,17 +445,18 @@ class SearchSpace:
         num = np.full((n, len(self._num_slots)), -1.0)
         cat_slots = [(c, self.entries[slot]) for c, slot in enumerate(self._cat_slots)]
         num_slots = [(c, self.entries[slot]) for c, slot in enumerate(self._num_slots)]
+        unique = self._unique
         for r, values in enumerate(configs):
             for c, e in cat_slots:
                 v = values.get(e.name, _MISSING)
-                if v is _MISSING or (e.conditions and not self._active(e, values)):
+                if v is _MISSING or not (e.name in unique or not e.conditions or self._active(e, values)):
                     continue
                 idx = e.index.get((v.__class__ is bool, v))
                 if idx is not None:
                     cat[r, c] = idx
             for c, e in num_slots:
                 v = values.get(e.name, _MISSING)
-                if v is _MISSING or (e.conditions and not self._active(e, values)):
+                if v is _MISSING or not (e.name in unique or not e.conditions or self._active(e, values)):
                     continue
                 try:
                     num[r, c] = e.to_unit(v)
