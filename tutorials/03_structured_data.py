@@ -92,7 +92,7 @@ clf = autonas.StructuredDataClassifier(
     max_time="2m" if FAST else "15m",
     seed=0,
     directory=OUTPUT_DIR / "runs",
-    project_name="titanic",
+    project_name="titanic" if target == "Survived" else "breast_cancer",
     overwrite=True,
 )
 clf.fit(os.fspath(train_csv), target, epochs=2 if FAST else None)
