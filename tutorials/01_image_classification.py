@@ -110,13 +110,13 @@ print(f"{source}: {len(x_train)} training and {len(x_test)} test images of shape
 clf = autonas.ImageClassifier(
     max_trials=1 if FAST else 10,
     tuner="bayesian",
-    max_time="2m" if FAST else "30m",
+    max_time="5m" if FAST else "30m",
     seed=0,
     directory=OUTPUT_DIR / "runs",
     project_name="digits",
     overwrite=True,
 )
-clf.fit(x_train, y_train, epochs=1 if FAST else 10, validation_split=0.2, batch_size=32 if FAST else 64)
+clf.fit(x_train, y_train, epochs=2 if FAST else 10, validation_split=0.2, batch_size=32 if FAST else 64)
 
 # %% [markdown]
 # ## 3. Predict and evaluate
@@ -162,8 +162,10 @@ print(f"search plot saved to {plot_path}")
 #
 # `export_model()` gives the refitted `keras.Model` (it takes raw pixels);
 # `export(path)` writes a TensorFlow SavedModel with a `serving_default`
-# signature, the format TensorFlow Serving loads. The class labels are written
-# next to it in `assets/labels.json`. Reloading it needs TensorFlow only.
+# signature, the format TensorFlow Serving loads: it takes `image_input` (raw
+# pixels) and returns `probabilities`, `class_index` and the predicted `label`.
+# The class labels are also written next to it in `assets/labels.json`.
+# Reloading it needs TensorFlow only.
 
 # %%
 model = clf.export_model()
@@ -175,6 +177,8 @@ print(f"SavedModel written to {export_dir}")
 import tensorflow as tf  # noqa: E402  (only to show that serving needs nothing else)
 
 serve = tf.saved_model.load(os.fspath(export_dir)).signatures["serving_default"]
-served = serve(image_input=tf.constant(x_test[:5], tf.float32))["probabilities"].numpy()
-print("served predictions:", clf.classes_[served.argmax(axis=1)].tolist())
-print("max difference from predict_proba:", float(np.abs(served - clf.predict_proba(x_test[:5])).max()))
+served = serve(image_input=tf.constant(x_test[:5], tf.float32))
+print("served labels:     ", served["label"].numpy().tolist())
+print("predict in process:", clf.predict(x_test[:5]).tolist())
+print("max difference from predict_proba:",
+      float(np.abs(served["probabilities"].numpy() - clf.predict_proba(x_test[:5])).max()))

@@ -85,7 +85,7 @@ print(f"{len(x_train)} training and {len(x_test)} test messages")
 clf = autonas.TextClassifier(
     max_trials=1 if FAST else 6,
     tuner="random",
-    max_time="2m" if FAST else "20m",
+    max_time="5m" if FAST else "20m",
     seed=0,
     directory=OUTPUT_DIR / "runs",
     project_name="sms_spam",
@@ -135,4 +135,5 @@ clf.summary(print_fn=print)
 model = clf.export_model()
 raw_scores = model.predict(new_messages, verbose=0)
 # With two classes the model has one output: the probability of the second class, clf.classes_[1].
-print(f"the exported model, fed raw strings, gives p({clf.classes_[1]}) =", np.round(raw_scores.ravel(), 2).tolist())
+print(f"the exported model, fed raw strings, gives p({clf.classes_[1]}) =",
+      np.round(raw_scores.ravel().astype(float), 2).tolist())

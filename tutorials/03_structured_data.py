@@ -71,7 +71,8 @@ test_rows = table.sample(frac=0.2, random_state=0)
 train_csv, test_csv = OUTPUT_DIR / "train.csv", OUTPUT_DIR / "test.csv"
 table.drop(test_rows.index).to_csv(train_csv, index=False)
 test_rows.to_csv(test_csv, index=False)
-print(f"\n{len(table) - len(test_rows)} training rows in {train_csv.name}, {len(test_rows)} test rows in {test_csv.name}")
+print(f"\n{len(table) - len(test_rows)} training rows in {train_csv.name}, "
+      f"{len(test_rows)} test rows in {test_csv.name}")
 
 # %% [markdown]
 # ### Search
@@ -89,10 +90,10 @@ clf = autonas.StructuredDataClassifier(
     column_types=column_types,
     max_trials=1 if FAST else 10,
     tuner="bayesian",
-    max_time="2m" if FAST else "15m",
+    max_time="5m" if FAST else "15m",
     seed=0,
     directory=OUTPUT_DIR / "runs",
-    project_name="titanic",
+    project_name="titanic" if target == "Survived" else "breast_cancer",
     overwrite=True,
 )
 clf.fit(os.fspath(train_csv), target, epochs=2 if FAST else None)
@@ -149,7 +150,7 @@ scaled = (progression - mean) / std
 reg = autonas.StructuredDataRegressor(
     max_trials=1 if FAST else 10,
     tuner="random",
-    max_time="2m" if FAST else "15m",
+    max_time="5m" if FAST else "15m",
     seed=0,
     directory=OUTPUT_DIR / "runs",
     project_name="diabetes",

@@ -63,7 +63,8 @@ print(f"fast mode: {FAST}; outputs in {OUTPUT_DIR}")
 # %%
 bench = autonas.benchmarks.TableBenchmark.nas_bench_macro(TABLE)
 print(f"{len(bench)} architectures; hyperparameters {bench.hyperparameter_names}")
-print(f"observed metric: {bench.objective}; reported metric: {bench.report_name}; best in the table: {bench.optimum:.3f}")
+print(f"observed metric: {bench.objective}; reported metric: {bench.report_name}; "
+      f"best in the table: {bench.optimum:.3f}")
 
 # %% [markdown]
 # ## 2. One search
