@@ -8,7 +8,8 @@ half score architectures, for both strategies alike.
 
 Protocol, in one run:
 
-1. DARTS: a supernet search (first order, weight-only warm-up epochs, DARTS-
+1. DARTS: a supernet search (first order, weight-only warm-up epochs, Adam on
+   the alphas with a step scaled to the short search, DARTS-
    auxiliary skip, early stop on a stable genotype, at most 2 skips in the
    normal cell), then the derived network is trained from scratch on the 8,000
    training images ("retraining") and scored once on the test set. Its total
@@ -68,10 +69,12 @@ def parse_args(argv=None):
     p.add_argument("--quick", action="store_true", help="tiny sizes, for a smoke run")
     p.add_argument("--search-channels", type=int, default=8)
     p.add_argument("--search-layers", type=int, default=3)
-    p.add_argument("--search-epochs", type=int, default=6)
-    p.add_argument("--warmup-epochs", type=int, default=2,
+    p.add_argument("--search-epochs", type=int, default=10)
+    p.add_argument("--arch-learning-rate", type=float, default=3e-3,
+                   help="Adam step of the alphas: 10x the paper's 3e-4, for a search ~100x shorter")
+    p.add_argument("--warmup-epochs", type=int, default=3,
                    help="first search epochs train weights only (parameter-free ops win on untrained weights)")
-    p.add_argument("--search-examples", type=int, default=1000,
+    p.add_argument("--search-examples", type=int, default=2000,
                    help="images per half (weights / architecture) of the supernet search")
     p.add_argument("--channels", type=int, default=16, help="channels of the retrained network")
     p.add_argument("--layers", type=int, default=5, help="cells of the retrained network")
@@ -135,7 +138,7 @@ def main(argv=None):
     # -- DARTS ---------------------------------------------------------------------
     search = DartsSearch(channels=args.search_channels, layers=args.search_layers, nodes=4, stem_strides=2,
                          seed=0, directory=os.path.join(args.out, "search"), max_skip=2, patience=3,
-                         warmup_epochs=args.warmup_epochs)
+                         warmup_epochs=args.warmup_epochs, arch_learning_rate=args.arch_learning_rate)
     start, cpu = time.time(), time.process_time()
     genotype = search.fit(x_a, y_a, validation_data=(x_b, y_b), epochs=args.search_epochs,
                           batch_size=args.batch_size, verbose=0)

@@ -146,7 +146,8 @@ class DartsTuner(Tuner):
         search = DartsSearch(
             channels=config["channels"], layers=config["layers"], nodes=block.nodes, candidates=block.candidates,
             stem_multiplier=block.stem_multiplier, stem_strides=block.resolve_stem_strides(image_shape),
-            order=config["order"], aux_skip=config["aux_skip"], beta_decay=config["beta_decay"],
+            order=config["order"], arch_learning_rate=config.get("arch_learning_rate", 3e-4),
+            aux_skip=config["aux_skip"], beta_decay=config["beta_decay"],
             max_skip=config["max_skip"], patience=config["patience"], warmup_epochs=warmup, task=task,
             directory=os.path.join(self.project_dir, "darts"), seed=self.seed,
         )
