@@ -144,16 +144,20 @@ class DartsTuner(Tuner):
         if deadline is not None:
             max_time = max(1.0, (deadline - time.time()) * config["time_fraction"])
         image_shape = x.shape[1:] if x.ndim == 4 else x.shape[1:] + (1,)
+        search_epochs = config["epochs"] or epochs or DEFAULT_SEARCH_EPOCHS
+        warmup = config.get("warmup_epochs")
+        warmup = search_epochs // 3 if warmup is None else min(warmup, search_epochs - 1)
         search = DartsSearch(
             channels=config["channels"], layers=config["layers"], nodes=block.nodes, candidates=block.candidates,
             stem_multiplier=block.stem_multiplier, stem_strides=block.resolve_stem_strides(image_shape),
-            order=config["order"], aux_skip=config["aux_skip"], beta_decay=config["beta_decay"],
-            max_skip=config["max_skip"], patience=config["patience"], task=task,
+            order=config["order"], arch_learning_rate=config.get("arch_learning_rate", 3e-4),
+            aux_skip=config["aux_skip"], beta_decay=config["beta_decay"],
+            max_skip=config["max_skip"], patience=config["patience"], warmup_epochs=warmup, task=task,
             directory=os.path.join(self.project_dir, "darts"), seed=self.seed,
         )
         logger.info("DARTS: searching the cells of %r on %d images (supernet: %d cells, %d channels).",
                     block.name, len(x), config["layers"], config["channels"])
-        genotype = search.fit(x, y, epochs=config["epochs"] or epochs or DEFAULT_SEARCH_EPOCHS,
+        genotype = search.fit(x, y, epochs=search_epochs,
                               batch_size=config["batch_size"] or batch_size, max_time=max_time,
                               verbose=1 if verbose else 0)
         self.darts_search = search

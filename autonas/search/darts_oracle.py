@@ -17,11 +17,13 @@ SEARCH_DEFAULTS = {
     "channels": 8,
     "layers": 5,
     "order": 1,
+    "arch_learning_rate": 3e-4,
     "batch_size": None,      # None: the `batch_size` given to fit
     "aux_skip": 1.0,
     "beta_decay": 0.0,
     "max_skip": 2,
     "patience": 3,
+    "warmup_epochs": None,   # None: a third of the search epochs
     "time_fraction": 0.5,
     "max_examples": None,
 }
@@ -39,11 +41,16 @@ class DartsOracle(Oracle):
         channels: supernet channels (a smaller proxy of the final network).
         layers: supernet cells.
         order: 1 (first order) or 2 (second order).
+        arch_learning_rate: Adam step of the architecture parameters (the
+            paper's 3e-4 suits ~20,000 steps; short searches need larger).
         batch_size: search batch size (None: the one given to fit).
         aux_skip: DARTS- auxiliary skip coefficient (0 disables).
         beta_decay: beta-decay regularisation weight (0 disables).
         max_skip: cap on skip connections in the derived normal cell.
         patience: stop once the derived cells are stable for this many epochs.
+        warmup_epochs: first search epochs that train weights only (on barely
+            trained weights, parameter-free operations win the architecture
+            steps); None means a third of the search epochs.
         time_fraction: share of `max_time` the supernet search may use.
         max_examples: search on at most this many training examples (None: all).
         **kwargs: passed to `autonas.search.Oracle`.
@@ -57,20 +64,23 @@ class DartsOracle(Oracle):
     """
 
     def __init__(self, objective=None, max_trials=1, seed=None, epochs=None, channels=8, layers=5, order=1,
-                 batch_size=None, aux_skip=1.0, beta_decay=0.0, max_skip=2, patience=3, time_fraction=0.5,
-                 max_examples=None, **kwargs):
+                 arch_learning_rate=3e-4, batch_size=None, aux_skip=1.0, beta_decay=0.0, max_skip=2, patience=3, warmup_epochs=None,
+                 time_fraction=0.5, max_examples=None, **kwargs):
         super().__init__(objective=objective, max_trials=max_trials, seed=seed, **kwargs)
         if not 0 < time_fraction <= 1:
             raise ValueError(f"`time_fraction` must be in (0, 1]; received {time_fraction!r}.")
         if order not in (1, 2):
             raise ValueError(f"`order` must be 1 or 2; received {order!r}.")
+        if warmup_epochs is not None and (not isinstance(warmup_epochs, int) or warmup_epochs < 0):
+            raise ValueError(f"`warmup_epochs` must be a non-negative integer or None; received {warmup_epochs!r}.")
         for name, value in (("epochs", epochs), ("batch_size", batch_size), ("max_examples", max_examples)):
             if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 1):
                 raise ValueError(f"`{name}` must be a positive integer or None; received {value!r}.")
         self.search_config = {
-            "epochs": epochs, "channels": channels, "layers": layers, "order": order, "batch_size": batch_size,
+            "epochs": epochs, "channels": channels, "layers": layers, "order": order,
+            "arch_learning_rate": arch_learning_rate, "batch_size": batch_size,
             "aux_skip": aux_skip, "beta_decay": beta_decay, "max_skip": max_skip, "patience": patience,
-            "time_fraction": time_fraction, "max_examples": max_examples,
+            "warmup_epochs": warmup_epochs, "time_fraction": time_fraction, "max_examples": max_examples,
         }
         #: hyperparameter values of the derived cells (set by the DARTS tuner)
         self.pinned = None
