@@ -69,10 +69,10 @@ def parse_args(argv=None):
     p.add_argument("--quick", action="store_true", help="tiny sizes, for a smoke run")
     p.add_argument("--search-channels", type=int, default=8)
     p.add_argument("--search-layers", type=int, default=3)
-    p.add_argument("--search-epochs", type=int, default=10)
+    p.add_argument("--search-epochs", type=int, default=16)
     p.add_argument("--arch-learning-rate", type=float, default=3e-3,
                    help="Adam step of the alphas: 10x the paper's 3e-4, for a search ~100x shorter")
-    p.add_argument("--warmup-epochs", type=int, default=3,
+    p.add_argument("--warmup-epochs", type=int, default=8,
                    help="first search epochs train weights only (parameter-free ops win on untrained weights)")
     p.add_argument("--search-examples", type=int, default=2000,
                    help="images per half (weights / architecture) of the supernet search")
