@@ -19,6 +19,7 @@ import numpy as np
 from keras_tuner.engine import trial as trial_module
 
 from autonas import _compat
+from autonas.utils.cost import count_macs
 from autonas.utils.io import atomic_write_json, read_json
 
 _compat.install()
@@ -51,6 +52,10 @@ class Tuner(keras_tuner.Tuner):
         overwrite: start afresh instead of resuming an existing project.
         max_model_size: skip candidates with more parameters than this, without
             counting them as trials or failures.
+        max_cost_ratio: skip candidates whose multiply-adds per example (see
+            `autonas.utils.cost.count_macs`) exceed this many times those of the
+            first candidate of the search (the warm start), in the same way;
+            None for no limit.
         seed: base seed; trial ``i`` trains with ``seed + i``.
         reporter: optional object with ``on_trial_begin(tuner, trial)`` and
             ``on_trial_end(tuner, trial, info)``, and optionally
@@ -65,12 +70,14 @@ class Tuner(keras_tuner.Tuner):
     """
 
     def __init__(self, oracle, hypermodel, directory=None, project_name=None, overwrite=False,
-                 max_model_size=None, seed=None, reporter=None, tensorboard=None, **kwargs):
+                 max_model_size=None, seed=None, reporter=None, tensorboard=None, max_cost_ratio=None, **kwargs):
         self.seed = seed
         self.reporter = reporter
         self.tensorboard = None if tensorboard is None else os.fspath(tensorboard)
         self._tensorboard_logger = None
         self.search_max_model_size = max_model_size
+        self.search_max_cost_ratio = max_cost_ratio
+        self._first_candidate_macs = None
         try:
             with _quiet():
                 super().__init__(oracle=oracle, hypermodel=hypermodel, directory=directory,
@@ -84,8 +91,8 @@ class Tuner(keras_tuner.Tuner):
                 "A file there was changed or damaged; delete the project or pass overwrite=True."
             ) from e
         self.oracle.verbose = 0
-        if max_model_size is not None and hasattr(self.oracle, "constraint"):
-            self.oracle.constraint = self._within_size
+        if (max_model_size is not None or max_cost_ratio is not None) and hasattr(self.oracle, "constraint"):
+            self.oracle.constraint = self._feasible
         self.search_start = None
         self.deadline = None
 
@@ -98,11 +105,48 @@ class Tuner(keras_tuner.Tuner):
         model = self.hypermodel.build(hp)
         return int(model.count_params())
 
+    def candidate_cost(self, values):
+        """Parameters and multiply-adds per example of the model built from hyperparameter `values`.
+
+        Args:
+            values: a dict of hyperparameter values.
+
+        Returns:
+            ``(parameters, multiply-adds)``, two ints.
+        """
+        hp = self.oracle.get_space()
+        hp.values.update(values)
+        keras.backend.clear_session()
+        model = self.hypermodel.build(hp)
+        return int(model.count_params()), count_macs(model)
+
     def _within_size(self, values):
         params = self.count_params(values)
         if params > self.search_max_model_size:
             return False, f"{params} parameters > max_model_size={self.search_max_model_size}"
         return True, None
+
+    def _feasible(self, values):
+        params, macs = self.candidate_cost(values)
+        if self._first_candidate_macs is None and not self.oracle.start_order:
+            self._first_candidate_macs = macs
+        if self.search_max_model_size is not None and params > self.search_max_model_size:
+            return False, f"{params} parameters > max_model_size={self.search_max_model_size}"
+        reference = self._reference_macs() if self.search_max_cost_ratio is not None else None
+        if reference and macs > self.search_max_cost_ratio * reference:
+            return False, (f"{macs} multiply-adds per example > max_cost_ratio={self.search_max_cost_ratio:g} x "
+                           f"the first candidate's {reference}")
+        return True, None
+
+    def _reference_macs(self):
+        """Multiply-adds per example of the search's first candidate (of its first trial when resumed)."""
+        if self._first_candidate_macs:
+            return self._first_candidate_macs
+        for trial_id in self.oracle.start_order:
+            macs = self.trial_info(trial_id).get("macs")
+            if macs:
+                return macs
+        return None
 
     # -- the search loop --------------------------------------------------------
     def search(self, train, validation, epochs=None, batch_size=32, callbacks=None, verbose=1,
@@ -192,8 +236,9 @@ class Tuner(keras_tuner.Tuner):
             keras.utils.set_random_seed(trial_seed)
         model = self._try_build(hp)
         params = int(model.count_params())
-        self._write_trial_info(trial.trial_id, {"params": params, "status": "RUNNING", "seed": trial_seed,
-                                                "start_time": start})
+        macs = count_macs(model)
+        self._write_trial_info(trial.trial_id, {"params": params, "macs": macs, "status": "RUNNING",
+                                                "seed": trial_seed, "start_time": start})
 
         initial_epoch = 0
         if "tuner/epochs" in hp.values:
@@ -234,6 +279,7 @@ class Tuner(keras_tuner.Tuner):
         best_rel = best_epoch_index(history.history[objective.name], objective)
         self._write_trial_info(trial.trial_id, {
             "params": params,
+            "macs": macs,
             "seed": trial_seed,
             "duration": time.time() - start,
             "epochs_trained": len(losses),
