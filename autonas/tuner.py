@@ -78,6 +78,7 @@ class Tuner(keras_tuner.Tuner):
         self.search_max_model_size = max_model_size
         self.search_max_cost_ratio = max_cost_ratio
         self._first_candidate_macs = None
+        self._candidate = None
         try:
             with _quiet():
                 super().__init__(oracle=oracle, hypermodel=hypermodel, directory=directory,
@@ -105,29 +106,18 @@ class Tuner(keras_tuner.Tuner):
         model = self.hypermodel.build(hp)
         return int(model.count_params())
 
-    def candidate_cost(self, values):
-        """Parameters and multiply-adds per example of the model built from hyperparameter `values`.
-
-        Args:
-            values: a dict of hyperparameter values.
-
-        Returns:
-            ``(parameters, multiply-adds)``, two ints.
-        """
+    def _feasible(self, values):
+        # Built as the trial would build it (same seed, same build hook), so a feasible candidate's model
+        # is kept for its trial instead of being built twice (see `_take_candidate`). KerasTuner numbers
+        # trials in creation order, so the trial about to be created gets index len(trials).
+        self._candidate = None
+        if self.seed is not None:
+            keras.utils.set_random_seed(self.seed + len(self.oracle.trials))
         hp = self.oracle.get_space()
         hp.values.update(values)
         keras.backend.clear_session()
-        model = self.hypermodel.build(hp)
-        return int(model.count_params()), count_macs(model)
-
-    def _within_size(self, values):
-        params = self.count_params(values)
-        if params > self.search_max_model_size:
-            return False, f"{params} parameters > max_model_size={self.search_max_model_size}"
-        return True, None
-
-    def _feasible(self, values):
-        params, macs = self.candidate_cost(values)
+        model = self._build_hypermodel(hp)
+        params, macs = int(model.count_params()), count_macs(model)
         if self._first_candidate_macs is None and not self.oracle.start_order:
             self._first_candidate_macs = macs
         if self.search_max_model_size is not None and params > self.search_max_model_size:
@@ -136,7 +126,22 @@ class Tuner(keras_tuner.Tuner):
         if reference and macs > self.search_max_cost_ratio * reference:
             return False, (f"{macs} multiply-adds per example > max_cost_ratio={self.search_max_cost_ratio:g} x "
                            f"the first candidate's {reference}")
+        self._candidate = (_values_key(values), hp, model)
         return True, None
+
+    def _take_candidate(self, hp):
+        """The model `_feasible` built for these hyperparameter values, if it is the last one checked.
+
+        The hyperparameters that its build registered (conditional ones the
+        space had not seen) are merged into `hp`, as building on `hp` itself
+        would have done, so the oracle still learns them when the trial ends.
+        """
+        candidate, self._candidate = self._candidate, None
+        if candidate is None or candidate[0] != _values_key(hp.values):
+            return None
+        _, built_hp, model = candidate
+        hp.merge(built_hp, overwrite=False)
+        return model
 
     def _reference_macs(self):
         """Multiply-adds per example of the search's first candidate (of its first trial when resumed)."""
@@ -186,6 +191,7 @@ class Tuner(keras_tuner.Tuner):
             self._try_run_and_update_trial(trial, **fit_kwargs)
             self.on_trial_end(trial)
             self._check_failures()
+        self._candidate = None  # a candidate checked but never run (time ran out) is not kept alive
         self.on_search_end()
 
     def _check_failures(self):
@@ -234,7 +240,9 @@ class Tuner(keras_tuner.Tuner):
         trial_seed = None if self.seed is None else self.seed + _trial_index(trial.trial_id)
         if trial_seed is not None:
             keras.utils.set_random_seed(trial_seed)
-        model = self._try_build(hp)
+        model = self._take_candidate(hp) or self._try_build(hp)
+        if trial_seed is not None:
+            keras.utils.set_random_seed(trial_seed)  # training draws the same numbers either way
         params = int(model.count_params())
         macs = count_macs(model)
         self._write_trial_info(trial.trial_id, {"params": params, "macs": macs, "status": "RUNNING",
@@ -418,6 +426,10 @@ class _Deadline(keras.callbacks.Callback):
         if time.time() >= self.deadline:
             self.fired = True
             self.model.stop_training = True
+
+
+def _values_key(values):
+    return tuple(sorted((name, repr(value)) for name, value in values.items()))
 
 
 def _last_line(message):
