@@ -277,7 +277,7 @@ class Tuner(keras_tuner.Tuner):
 
         objective = self.oracle.objective
         cbs = self._deepcopy_callbacks(list(callbacks))
-        cbs.append(keras.callbacks.TerminateOnNaN())
+        cbs.append(_TerminateOnNaN())
         cbs.append(_SaveBestEpoch(objective, self._get_checkpoint_fname(trial.trial_id)))
         cbs.extend(self._tensorboard_callbacks(trial))
         if early:
@@ -379,7 +379,7 @@ class Tuner(keras_tuner.Tuner):
             keras.utils.set_random_seed(seed)
         start = time.time()
         model = self._try_build(trial.hyperparameters)
-        cbs = self._deepcopy_callbacks(list(callbacks)) + [keras.callbacks.TerminateOnNaN()]
+        cbs = self._deepcopy_callbacks(list(callbacks)) + [_TerminateOnNaN()]
         history = model.fit(x, y, epochs=epochs, batch_size=batch_size, callbacks=cbs,
                             verbose=2 if verbose >= 2 else 0, class_weight=class_weight,
                             sample_weight=sample_weight)
@@ -431,8 +431,24 @@ class _SaveBestEpoch(keras.callbacks.Callback):
             self.model.save_weights(self.filepath)
 
 
+class _TerminateOnNaN(keras.callbacks.TerminateOnNaN):
+    """`keras.callbacks.TerminateOnNaN` marked safe for asynchronous batch dispatch.
+
+    On backends whose Keras trainer may run batch callbacks off the training
+    thread (JAX), a callback with a batch hook that is not marked
+    ``async_safe`` makes every step wait for the previous one; checked off the
+    training thread, a diverging trial stops a step or two later, which changes
+    nothing (the trial is recorded FAILED either way). TensorFlow's backend
+    always dispatches synchronously (Keras 3.15), so there this changes nothing.
+    """
+
+    async_safe = True
+
+
 class _Deadline(keras.callbacks.Callback):
-    """Stops training as soon as the search's time budget is spent."""
+    """Stops training as soon as the search's time budget is spent (async-safe, as `_TerminateOnNaN`)."""
+
+    async_safe = True
 
     def __init__(self, deadline):
         super().__init__()
