@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-fast install clean
+.PHONY: demo test test-fast test-jax install clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,10 @@ test: $(STAMP)
 
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest tests -q -m "not slow"
+
+# Image tasks under KERAS_BACKEND=jax with TensorFlow hidden (also part of `make test`).
+test-jax: $(STAMP)
+	$(BIN)/python -m pytest tests/test_jax_backend.py -q -rs
 
 clean:
 	rm -rf $(VENV) demo_out autonas_runs .pytest_cache

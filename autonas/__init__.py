@@ -39,6 +39,7 @@ from autonas.blocks import (  # noqa: E402
     TransformerBlock,
     XceptionBlock,
 )
+from autonas.darts.block import DartsBlock  # noqa: E402
 from autonas.graph import Graph, ImageInput, Input, StructuredDataInput, TextInput  # noqa: E402
 from autonas.tasks import (  # noqa: E402
     ImageClassifier,
@@ -49,13 +50,14 @@ from autonas.tasks import (  # noqa: E402
     TextRegressor,
 )
 from autonas.tuner import Tuner  # noqa: E402
+from autonas import benchmarks  # noqa: E402,F401  (autonas.benchmarks.TableBenchmark)
 
 logging.getLogger("autonas").addHandler(logging.NullHandler())
 
 __all__ = [
     "AutoModel", "Graph", "Tuner",
     "Input", "ImageInput", "TextInput", "StructuredDataInput",
-    "Block", "Head", "ConvBlock", "DenseBlock", "Flatten", "ImageBlock", "Normalization", "SpatialReduction",
+    "Block", "Head", "ConvBlock", "DartsBlock", "DenseBlock", "Flatten", "ImageBlock", "Normalization", "SpatialReduction",
     "ResNetBlock", "XceptionBlock", "MBConvBlock", "RNNBlock", "TransformerBlock", "Embedding", "TextVectorization",
     "ImageAugmentation", "TemporalReduction", "Merge", "TextBlock", "StructuredDataBlock",
     "ClassificationHead", "RegressionHead",

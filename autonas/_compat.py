@@ -8,7 +8,9 @@ clearly-failing versions. It is idempotent and is called when `autonas.tuner`
 is imported.
 """
 
+import contextlib
 import json
+import threading
 
 from autonas.utils.io import atomic_write_text, read_json
 
@@ -49,3 +51,73 @@ def install():
     kt_utils.load_json = _load_json
     _installed = True
     return True
+
+
+def release_leaked_oracle_lock(oracle):
+    """Release the lock KerasTuner's `synchronized` leaves held when a method raises.
+
+    `keras_tuner`'s `synchronized` decorator acquires a per-oracle lock and
+    releases it only when the method returns: an exception leaves it held, and
+    every later call from another thread (a distributed chief serves each
+    worker from its own thread) waits forever. Call this from an ``except``
+    around a synchronized method, on the thread that called it.
+
+    Args:
+        oracle: the `keras_tuner.Oracle` whose method raised.
+
+    Returns:
+        True when a leaked lock was released.
+    """
+    import threading
+
+    from keras_tuner.src.engine import oracle as oracle_module
+
+    threads = getattr(oracle_module, "THREADS", None)
+    locks = getattr(oracle_module, "LOCKS", None)
+    if threads is None or locks is None:
+        return False
+    if threads.get(oracle) != threading.current_thread().name:
+        return False
+    if id(oracle) in getattr(_held, "oracles", ()):
+        return False  # held on purpose by `hold_oracle_lock`, which releases it itself
+    threads[oracle] = None
+    locks[oracle].release()
+    return True
+
+
+_held = threading.local()
+
+
+@contextlib.contextmanager
+def hold_oracle_lock(oracle):
+    """Hold the lock of `keras_tuner.synchronized` for `oracle`; released even on errors.
+
+    Re-entrant within a thread. Inside it, the oracle's synchronized methods run
+    without taking the lock again (so none can leak it), and
+    `release_leaked_oracle_lock` leaves it alone. The distributed chief holds
+    it around every oracle call.
+
+    Args:
+        oracle: a `keras_tuner.Oracle`.
+
+    Example:
+        >>> with hold_oracle_lock(oracle):          # doctest: +SKIP
+        ...     trial = oracle.create_trial("worker-1")
+    """
+    from keras_tuner.src.engine import oracle as oracle_module
+
+    name = threading.current_thread().name
+    if oracle_module.THREADS[oracle] == name:
+        yield
+        return
+    lock = oracle_module.LOCKS[oracle]
+    lock.acquire()
+    oracle_module.THREADS[oracle] = name
+    held = _held.__dict__.setdefault("oracles", set())
+    held.add(id(oracle))
+    try:
+        yield
+    finally:
+        held.discard(id(oracle))
+        oracle_module.THREADS[oracle] = None
+        lock.release()

@@ -13,8 +13,8 @@ import time
 
 import numpy as np
 
+from autonas import accelerate, distribute, search
 from autonas import data as data_module
-from autonas import search
 from autonas.graph.graph import Graph
 from autonas.reporting.mixin import ReportingMixin
 from autonas.reporting.tensorboard import check_tensorboard_arg
@@ -68,7 +68,11 @@ class AutoModel(ReportingMixin):
         inputs: input node(s), e.g. ``autonas.ImageInput()``.
         outputs: head output node(s), e.g. ``autonas.ClassificationHead()(x)``.
         max_trials: number of configurations to train (default 10).
-        tuner: a strategy name (``"random"``, ...) or a `keras_tuner.Oracle`.
+        tuner: a strategy name (``"random"``, ..., ``"darts"``) or a
+            `keras_tuner.Oracle`. ``"darts"`` (or an
+            `autonas.search.DartsOracle` with its settings) needs a graph with
+            one `DartsBlock` fed by an `ImageInput`: a supernet search derives
+            its cells, then the derived network is trained as the trials.
         objective: metric to optimise; ``"val_accuracy"`` for a classification
             head, ``"val_loss"`` otherwise.
         max_time: time budget for the search, seconds or a string like ``"30m"``.
@@ -86,6 +90,19 @@ class AutoModel(ReportingMixin):
         tensorboard: True to log every trial for TensorBoard (scalars and the
             HParams dashboard) under ``<project dir>/tensorboard``, or a log
             directory; nothing is logged when None or False.
+        distribution_strategy: a `tf.distribute.Strategy` (e.g.
+            `tf.distribute.MirroredStrategy()` over the GPUs of this machine, or a
+            TPUStrategy) under which every trial and the refit are built and
+            trained. TensorFlow backend only.
+        mixed_precision: True for a mixed-precision policy on GPUs/TPUs
+            (bfloat16, or float16 on GPUs older than compute capability 8.0;
+            float32 on CPUs), or a Keras policy name (``"mixed_bfloat16"``,
+            ``"mixed_float16"``) to force one. Output layers stay float32.
+        jit_compile: True or False turns XLA compilation of every model on or
+            off; ``"auto"`` (default) leaves Keras's choice.
+
+    Distributed search: run the same script as a chief and as workers (see
+    `autonas.distribute`); on a worker, `fit` runs trials, then ends the process.
 
     Example:
         >>> inp = autonas.ImageInput()                                       # doctest: +SKIP
@@ -96,7 +113,8 @@ class AutoModel(ReportingMixin):
 
     def __init__(self, inputs, outputs, max_trials=10, tuner="random", objective=None, max_time=None,
                  max_model_size=None, seed=None, directory=None, project_name="auto_model", overwrite=False,
-                 initial_hps=None, max_consecutive_failed_trials=3, tensorboard=None):
+                 initial_hps=None, max_consecutive_failed_trials=3, tensorboard=None, distribution_strategy=None,
+                 mixed_precision=False, jit_compile="auto"):
         if isinstance(max_trials, bool) or not isinstance(max_trials, numbers.Integral) or max_trials <= 0:
             raise ValueError(f"`max_trials` must be a positive integer; received {max_trials!r}.")
         if isinstance(tuner, str) and tuner.lower() not in search.STRATEGIES:
@@ -125,6 +143,10 @@ class AutoModel(ReportingMixin):
             )
         if not isinstance(project_name, str) or not project_name or os.sep in project_name:
             raise ValueError(f"`project_name` must be a non-empty folder name; received {project_name!r}.")
+        self.distribution_strategy = accelerate.check_distribution_strategy(distribution_strategy)
+        self.mixed_precision = accelerate.check_mixed_precision(mixed_precision)
+        self.jit_compile = accelerate.check_jit_compile(jit_compile)
+        accelerate.check_inputs_supported(inputs if isinstance(inputs, (list, tuple)) else [inputs])
         self.graph = Graph(inputs, outputs)
         self.inputs = self.graph.inputs
         self.heads = self.graph.heads
@@ -234,6 +256,8 @@ class AutoModel(ReportingMixin):
             class_weight=class_weight, sample_weight=sw_train, deadline=deadline,
         )
         self.search_time_ = time.time() - start
+        if distribute.role() == "worker":  # the chief refits; the worker's part is done
+            raise distribute.WorkerFinished(tuner.tuner_id, getattr(tuner, "worker_trials", None))
         best = tuner.best_trial()
         x_all = [np.concatenate([a, b]) for a, b in zip(x_train, x_val)]
         y_all = [np.concatenate([a, b]) for a, b in zip(enc_train, enc_val)]
@@ -323,10 +347,21 @@ class AutoModel(ReportingMixin):
         )
         verbose = 1 if verbose == "auto" else verbose
         reporter = SearchProgress(self.max_trials, verbose=verbose)
-        tuner = Tuner(oracle, self.graph, directory=self.directory, project_name=self.project_name,
-                      overwrite=self.overwrite, max_model_size=self.max_model_size, seed=self.seed,
-                      reporter=reporter, max_cost_ratio=self.max_cost_ratio,
-                      tensorboard=resolve_log_dir(self.tensorboard, os.path.join(self.directory, self.project_name)))
+        tuner_class = Tuner
+        if isinstance(oracle, search.DartsOracle):
+            # tuner="darts": the supernet search runs before the trials (autonas.darts.tuner)
+            from autonas.darts.tuner import DartsTuner
+
+            tuner_class = DartsTuner
+        tuner = tuner_class(oracle, self.graph, directory=self.directory, project_name=self.project_name,
+                            overwrite=self.overwrite, max_model_size=self.max_model_size, seed=self.seed,
+                            reporter=reporter, max_cost_ratio=self.max_cost_ratio,
+                            distribution_strategy=self.distribution_strategy,
+                            mixed_precision=self.mixed_precision, jit_compile=self.jit_compile,
+                            tensorboard=resolve_log_dir(self.tensorboard,
+                                                        os.path.join(self.directory, self.project_name)))
+        if distribute.role() == "worker":  # the search state lives on the chief
+            return tuner
         done = len(tuner.oracle.trials)
         if done and self._fit_count > 0 and tuner.oracle.max_trials is not None:
             # A second fit on the same object continues the search with `max_trials` more trials.
@@ -419,10 +454,18 @@ class AutoModel(ReportingMixin):
         return {k: float(v) for k, v in result.items()}
 
     def export_model(self):
-        """The refitted Keras model (raw inputs in, predictions out).
+        """The refitted Keras model (raw inputs in, the heads' raw outputs out).
+
+        Its inputs are those of the exported SavedModel (see `autonas.export`);
+        its outputs are the heads' raw outputs: class probabilities (binary
+        classification: ONE sigmoid column, the probability of the second
+        label), or regression values of shape (N, output_dim).
 
         Returns:
             A `keras.Model`: the refit of the best trial, not a trial checkpoint.
+
+        Example:
+            >>> clf.export_model().predict(x_test[:4])  # doctest: +SKIP
         """
         self._check_fitted("export_model")
         return self.model_
@@ -433,7 +476,9 @@ class AutoModel(ReportingMixin):
         Args:
             path: destination folder (SavedModel) or ``.keras`` file.
             format: ``"saved_model"`` (TensorFlow SavedModel with a
-                ``serving_default`` signature) or ``"keras"``.
+                ``serving_default`` signature: named raw inputs; per head
+                ``probabilities``, ``class_index`` and ``label``, or
+                ``value``; see `autonas.export`) or ``"keras"``.
 
         Returns:
             The path written.

@@ -19,7 +19,7 @@ import keras_tuner
 import numpy as np
 from keras_tuner.engine import trial as trial_module
 
-from autonas import _compat
+from autonas import _compat, accelerate, distribute
 from autonas.utils.cost import count_macs
 from autonas.utils.io import atomic_write_json, read_json
 
@@ -53,10 +53,6 @@ class Tuner(keras_tuner.Tuner):
         overwrite: start afresh instead of resuming an existing project.
         max_model_size: skip candidates with more parameters than this, without
             counting them as trials or failures.
-        max_cost_ratio: skip candidates whose multiply-adds per example (see
-            `autonas.utils.cost.count_macs`) exceed this many times those of the
-            first candidate of the search (the warm start), in the same way;
-            None for no limit.
         seed: base seed; trial ``i`` trains with ``seed + i``.
         reporter: optional object with ``on_trial_begin(tuner, trial)`` and
             ``on_trial_end(tuner, trial, info)``, and optionally
@@ -64,6 +60,14 @@ class Tuner(keras_tuner.Tuner):
         tensorboard: optional log directory; every trial then writes its
             scalars and hyperparameters there for TensorBoard (see
             `autonas.reporting.tensorboard`).
+        distribution_strategy: optional `tf.distribute.Strategy`; every trial and
+            the refit are built and trained under it (TensorFlow backend).
+        mixed_precision: True, False or a Keras policy name; see `autonas.accelerate`.
+        jit_compile: True, False or ``"auto"``: XLA compilation of every model.
+        max_cost_ratio: skip candidates whose multiply-adds per example (see
+            `autonas.utils.cost.count_macs`) exceed this many times those of the
+            first candidate of the search (the warm start), in the same way;
+            None for no limit.
 
     Example:
         >>> tuner = Tuner(oracle, graph, directory="runs", project_name="demo")  # doctest: +SKIP
@@ -71,7 +75,8 @@ class Tuner(keras_tuner.Tuner):
     """
 
     def __init__(self, oracle, hypermodel, directory=None, project_name=None, overwrite=False,
-                 max_model_size=None, seed=None, reporter=None, tensorboard=None, max_cost_ratio=None, **kwargs):
+                 max_model_size=None, seed=None, reporter=None, tensorboard=None, distribution_strategy=None,
+                 mixed_precision=False, jit_compile="auto", max_cost_ratio=None, **kwargs):
         self.seed = seed
         self.reporter = reporter
         self.tensorboard = None if tensorboard is None else os.fspath(tensorboard)
@@ -80,10 +85,18 @@ class Tuner(keras_tuner.Tuner):
         self.search_max_cost_ratio = max_cost_ratio
         self._first_candidate_macs = None
         self._candidate = None
+        # Hardware settings (autonas.accelerate); the policy is resolved once, here.
+        self.precision_policy = accelerate.resolve_precision_policy(mixed_precision)
+        self.jit_compile = accelerate.check_jit_compile(jit_compile)
+        accelerate.check_distribution_strategy(distribution_strategy)
+        if overwrite and distribute.role() == "worker":
+            logger.info("overwrite=True is ignored on a worker: only the chief may clear the shared project.")
+            overwrite = False
         try:
             with _quiet():
                 super().__init__(oracle=oracle, hypermodel=hypermodel, directory=directory,
-                                 project_name=project_name, overwrite=overwrite, **kwargs)
+                                 project_name=project_name, overwrite=overwrite,
+                                 distribution_strategy=distribution_strategy, **kwargs)
         except (KeyError, TypeError, AttributeError, ValueError, IndexError) as e:
             if overwrite:
                 raise
@@ -127,7 +140,8 @@ class Tuner(keras_tuner.Tuner):
         if reference and macs > self.search_max_cost_ratio * reference:
             return False, (f"{macs} multiply-adds per example > max_cost_ratio={self.search_max_cost_ratio:g} x "
                            f"the first candidate's {reference}")
-        self._candidate = (_values_key(values), hp, model)
+        if distribute.role() is None:  # a chief only proposes: its workers build their own models
+            self._candidate = (_values_key(values), hp, model)
         return True, None
 
     def _take_candidate(self, hp):
@@ -174,9 +188,23 @@ class Tuner(keras_tuner.Tuner):
         """
         self.deadline = deadline
         self.search_start = time.time()
+        if getattr(self.oracle, "max_epochs", 0) is None and hasattr(self.oracle, "set_max_epochs"):
+            # Hyperband-style oracles derive their largest budget from the fit's epochs.
+            self.oracle.set_max_epochs(int(epochs) if epochs else DEFAULT_MAX_EPOCHS)
+        objective = self.oracle.objective
+        atomic_write_json(os.path.join(self.project_dir, "autonas_search.json"), {
+            "objective": objective.name,
+            "direction": getattr(objective, "direction", "max"),
+            "max_trials": self.oracle.max_trials,
+            "strategy": type(self.oracle).__name__,
+        })
         fit_kwargs = dict(train=train, validation=validation, epochs=epochs, batch_size=batch_size,
                           callbacks=callbacks or [], verbose=verbose, class_weight=class_weight,
                           sample_weight=sample_weight)
+        role = distribute.role()
+        if role is not None:  # KerasTuner chief/worker mode: see autonas.distribute
+            self._distributed_search(role, fit_kwargs)
+            return
         self.on_search_begin()
         with _frozen_heap():
             while True:
@@ -195,6 +223,28 @@ class Tuner(keras_tuner.Tuner):
                 self._check_failures()
         self._candidate = None  # a candidate checked but never run (time ran out) is not kept alive
         self.on_search_end()
+
+    def _distributed_search(self, role, fit_kwargs):
+        if role == "chief":
+            from autonas.distribute import chief
+
+            self.on_search_begin()
+            leases = chief.serve(self)
+            self.on_search_end()
+            self._check_failures()
+            if leases.failure:
+                raise SearchFailed(f"The search stopped: the strategy raised {leases.failure}")
+        else:
+            from autonas.distribute import worker
+
+            self.worker_trials = worker.work(self, fit_kwargs)
+
+    def _build_hypermodel(self, hp):
+        # KerasTuner's build hook, called after `clear_session` (which resets the dtype
+        # policy) and inside the distribution strategy's scope.
+        with accelerate.precision_scope(self.precision_policy):
+            model = super()._build_hypermodel(hp)
+        return accelerate.apply_jit_compile(model, self.jit_compile)
 
     def _try_build(self, hp):
         """Build one candidate after freeing the previous one.

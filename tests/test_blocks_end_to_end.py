@@ -37,8 +37,8 @@ def test_structured_data_from_a_csv_path_exports_a_model_taking_raw_columns(tmp_
     serve = tf.saved_model.load(str(export)).signatures["serving_default"]
     inputs = inp.keras_data(autonas.data.prepare_input(raw, inp))
     feed = {name: tf.constant(value.astype(str) if value.dtype == object else value) for name, value in inputs.items()}
-    served = next(iter(serve(**feed).values())).numpy()
-    np.testing.assert_allclose(served[:, 0], model.predict_raw(raw)[0][:, 0], rtol=1e-5, atol=1e-6)
+    served = serve(**feed)["probabilities"].numpy()
+    np.testing.assert_allclose(served[:, 1], model.predict_raw(raw)[0][:, 0], rtol=1e-5, atol=1e-6)
 
 
 def test_text_block_searches_and_exports_a_model_taking_raw_strings(tmp_path):

@@ -80,7 +80,8 @@ import numpy as np, tensorflow as tf
 serve = tf.saved_model.load(sys.argv[1]).signatures["serving_default"]
 x = np.load(sys.argv[2])
 out = serve(image_input=tf.constant(x))
-print(json.dumps({"probs": next(iter(out.values())).numpy().tolist(), "autonas": "autonas" in sys.modules}))
+print(json.dumps({"probs": out["probabilities"].numpy().tolist(), "labels": out["label"].numpy().tolist(),
+                  "autonas": "autonas" in sys.modules}))
 """
 
 
@@ -95,6 +96,7 @@ def test_savedmodel_reloads_in_a_fresh_process_without_autonas(fitted):
     out = json.loads(result.stdout.strip().splitlines()[-1])
     assert out["autonas"] is False
     np.testing.assert_allclose(np.array(out["probs"]), clf.predict_proba(x_test[:16]), atol=1e-5)
+    assert out["labels"] == clf.predict(x_test[:16]).tolist()
     labels = json.load(open(os.path.join(path, "assets", "labels.json")))
     assert labels == {"classification_head": list(range(10))}
 

@@ -4,7 +4,7 @@ matplotlib (plots), tqdm (the live progress bar), pydot and Graphviz
 (`plot_model`) are optional; each is imported only when used.
 """
 
-from autonas.reporting.leaderboard import leaderboard
+from autonas.reporting.leaderboard import leaderboard, read_leaderboard
 from autonas.reporting.mixin import ReportingMixin
 from autonas.reporting.plots import pareto_front, plot_model, plot_pareto, plot_search
 from autonas.reporting.progress import SearchProgress, estimate_eta, format_seconds
@@ -13,7 +13,7 @@ from autonas.reporting.summary import SearchSummary, search_summary
 from autonas.reporting.tensorboard import TensorBoardLogger
 
 __all__ = [
-    "leaderboard", "ReportingMixin", "pareto_front", "plot_model", "plot_pareto", "plot_search",
+    "leaderboard", "read_leaderboard", "ReportingMixin", "pareto_front", "plot_model", "plot_pareto", "plot_search",
     "SearchProgress", "estimate_eta", "format_seconds", "trial_records", "SearchSummary",
     "search_summary", "TensorBoardLogger",
 ]

@@ -133,7 +133,8 @@ class SearchProgress:
     def _catch_up(self, tuner, current):
         """Count the trials a resumed project already finished, and their best."""
         objective = tuner.oracle.objective
-        for trial in tuner.oracle.trials.values():
+        # On a distributed-search worker the oracle is a client of the chief, with no trial table.
+        for trial in (getattr(tuner.oracle, "trials", None) or {}).values():
             if trial.trial_id == current.trial_id or trial.status not in _FINISHED:
                 continue
             self.done += 1

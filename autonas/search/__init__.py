@@ -1,11 +1,24 @@
 """Search strategies: pure-Python `keras_tuner.Oracle` subclasses, selectable by name."""
 
 from autonas.search.base import Oracle
+from autonas.search.bayesian import BayesianOptimization
+from autonas.search.evolution import AgingEvolution
+from autonas.search.grid import GridSearch
+from autonas.search.hyperband import Hyperband
+from autonas.search.hyperband_evolution import HyperbandEvolution
+from autonas.search.darts_oracle import DartsOracle
 from autonas.search.random_search import RandomSearch
 
 #: strategy name -> oracle class. Strategies register themselves here.
 STRATEGIES = {
     "random": RandomSearch,
+    "grid": GridSearch,
+    "evolution": AgingEvolution,
+    "bayesian": BayesianOptimization,
+    "hyperband": Hyperband,
+    "hyperband-evolution": HyperbandEvolution,
+    # one-shot: the supernet search runs in autonas.darts.tuner.DartsTuner
+    "darts": DartsOracle,
 }
 
 
@@ -40,4 +53,5 @@ def get_oracle(tuner, objective, max_trials, seed=None, **kwargs):
     return STRATEGIES[key](objective=objective, max_trials=max_trials, seed=seed, **kwargs)
 
 
-__all__ = ["Oracle", "RandomSearch", "STRATEGIES", "get_oracle"]
+__all__ = ["AgingEvolution", "BayesianOptimization", "GridSearch", "Hyperband", "HyperbandEvolution", "Oracle", "RandomSearch", "STRATEGIES", "get_oracle"]
+__all__ = ["DartsOracle", "Oracle", "RandomSearch", "STRATEGIES", "get_oracle"]

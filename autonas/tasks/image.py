@@ -14,6 +14,17 @@ SHORT_TRAINING_STEPS = 500
 IMAGE_MAX_COST_RATIO = 10
 
 
+def _image_block(tuner):
+    """The default image hyper-block: a DARTS cell network when the strategy is DARTS."""
+    from autonas.search.darts_oracle import DartsOracle
+
+    if (isinstance(tuner, str) and tuner.lower() == "darts") or isinstance(tuner, DartsOracle):
+        from autonas.darts.block import DartsBlock
+
+        return DartsBlock()
+    return ImageBlock()
+
+
 def image_warm_start(block, head, context):
     """The first configurations of an image search, chosen for the training length.
 
@@ -52,6 +63,8 @@ class _ImageTask(AutoModel):
     max_cost_ratio = IMAGE_MAX_COST_RATIO
 
     def default_initial_hps(self, context):
+        if not isinstance(self._image_block, ImageBlock):  # a DartsBlock: its cells come from the DARTS search
+            return super().default_initial_hps(context)
         return image_warm_start(self._image_block, self.heads[0], context)
 
 
@@ -73,7 +86,8 @@ class ImageClassifier(ClassifierMixin, _ImageTask):
         project_name: project directory name (default ``"image_classifier"``).
         **kwargs: search arguments of `AutoModel` (`max_trials`, `tuner`,
             `objective`, `max_time`, `max_model_size`, `seed`, `directory`,
-            `overwrite`, `initial_hps`, ...).
+            `overwrite`, `initial_hps`, ...). With ``tuner="darts"`` the image
+            block is a `DartsBlock` whose cells a DARTS supernet search derives.
 
     Example:
         >>> clf = ImageClassifier(max_trials=3, seed=0)   # doctest: +SKIP
@@ -84,7 +98,7 @@ class ImageClassifier(ClassifierMixin, _ImageTask):
     def __init__(self, num_classes=None, multi_label=False, loss=None, metrics=None,
                  project_name="image_classifier", **kwargs):
         inputs = ImageInput()
-        self._image_block = ImageBlock()
+        self._image_block = _image_block(kwargs.get("tuner"))
         outputs = ClassificationHead(num_classes=num_classes, multi_label=multi_label, loss=loss,
                                      metrics=metrics)(self._image_block(inputs))
         super().__init__(inputs=inputs, outputs=outputs, project_name=project_name, **kwargs)
@@ -111,6 +125,6 @@ class ImageRegressor(_ImageTask):
     def __init__(self, output_dim=None, loss="mean_squared_error", metrics=None,
                  project_name="image_regressor", **kwargs):
         inputs = ImageInput()
-        self._image_block = ImageBlock()
+        self._image_block = _image_block(kwargs.get("tuner"))
         outputs = RegressionHead(output_dim=output_dim, loss=loss, metrics=metrics)(self._image_block(inputs))
         super().__init__(inputs=inputs, outputs=outputs, project_name=project_name, **kwargs)

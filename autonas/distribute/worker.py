@@ -1,0 +1,181 @@
+"""The worker side of a distributed search: ask the chief for trials, run them, report.
+
+A worker is an ordinary KerasTuner client (`OracleClient`) whose calls carry
+its tuner id, plus a heartbeat thread that keeps its lease on the trial it
+runs. When the chief says the lease was lost (the worker was silent too long
+and the trial went to another worker), training stops at the next batch and
+the result is dropped.
+"""
+
+import collections
+import logging
+import os
+import threading
+import time
+
+import keras
+
+from autonas.distribute import _kt, protocol
+
+logger = logging.getLogger("autonas")
+
+#: seconds a worker waits for the chief on each call (``AUTONAS_CHIEF_TIMEOUT``).
+DEFAULT_CHIEF_TIMEOUT = 600.0
+#: seconds between two requests of an idle worker.
+IDLE_POLL = 0.5
+
+
+class _CallDetails(collections.namedtuple("_CallDetails", ("method", "timeout", "metadata", "credentials",
+                                                            "wait_for_ready", "compression"))):
+    pass
+
+
+def _interceptor(tuner_id):
+    import grpc
+
+    class TunerIdInterceptor(grpc.UnaryUnaryClientInterceptor):
+        """Adds the worker's tuner id to the metadata of every call."""
+
+        def intercept_unary_unary(self, continuation, details, request):
+            metadata = list(details.metadata or ()) + [(protocol.TUNER_ID_KEY, tuner_id)]
+            details = _CallDetails(details.method, details.timeout, metadata, details.credentials,
+                                   getattr(details, "wait_for_ready", None), getattr(details, "compression", None))
+            return continuation(details, request)
+
+    return TunerIdInterceptor()
+
+
+class WorkerSession:
+    """The connection of one worker to the chief, with its heartbeat thread.
+
+    Args:
+        address: ``"host:port"`` of the chief.
+        tuner_id: this worker's id.
+        interval: seconds between heartbeats until the chief says otherwise.
+
+    Example:
+        >>> session = WorkerSession("127.0.0.1:8000", "worker-1")   # doctest: +SKIP
+        >>> tuner.oracle.stub = session.stub                          # doctest: +SKIP
+    """
+
+    def __init__(self, address, tuner_id, interval=1.0):
+        import grpc
+
+        self.address = address
+        self.tuner_id = tuner_id
+        self.interval = float(interval)
+        self.channel = grpc.intercept_channel(grpc.insecure_channel(address), _interceptor(tuner_id))
+        self.stub = _kt.oracle_stub(self.channel)
+        self._heartbeat = self.channel.unary_unary(protocol.HEARTBEAT, request_serializer=protocol.encode,
+                                                   response_deserializer=protocol.decode)
+        self._message = self.channel.unary_unary(protocol.TRIAL_MESSAGE, request_serializer=protocol.encode,
+                                                 response_deserializer=protocol.decode)
+        self.trial_id = None
+        self.lost = set()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._beat, name=f"autonas-heartbeat-{tuner_id}", daemon=True)
+        self._thread.start()
+
+    def lease_lost(self):
+        """True when the chief has handed the current trial to another worker."""
+        return self.trial_id is not None and self.trial_id in self.lost
+
+    def send_message(self, trial_id, message):
+        """Send the failure message of `trial_id` to the chief."""
+        try:
+            self._message({"trial_id": trial_id, "message": message}, timeout=30, wait_for_ready=True)
+        except Exception as e:  # the message is a courtesy; the trial's status still goes through
+            logger.warning("Could not send the message of trial %s to the chief: %s", trial_id, e)
+
+    def _beat(self):
+        while True:
+            trial_id = self.trial_id
+            try:
+                answer = self._heartbeat({"trial_id": trial_id}, timeout=max(2.0, 2 * self.interval))
+            except Exception as e:  # chief not up yet, or gone: the next beat tries again
+                logger.debug("Heartbeat to %s failed: %s", self.address, e)
+            else:
+                self.interval = float(answer.get("interval", self.interval))
+                if trial_id is not None and answer.get("trial_id") == trial_id and not answer.get("held"):
+                    if trial_id not in self.lost:
+                        logger.warning("Worker %s lost its lease on trial %s: the chief handed it to another "
+                                       "worker; stopping it.", self.tuner_id, trial_id)
+                    self.lost.add(trial_id)
+            if self._stop.wait(self.interval):
+                return
+
+    def close(self):
+        """Stop the heartbeat and close the connection."""
+        self._stop.set()
+        self._thread.join(timeout=5)
+        self.channel.close()
+
+
+class LeaseGuard(keras.callbacks.Callback):
+    """Stops training as soon as the worker's lease on its trial is lost.
+
+    Args:
+        session: the worker's `WorkerSession`.
+    """
+
+    def __init__(self, session):
+        super().__init__()
+        self.session = session
+
+    def __deepcopy__(self, memo):
+        return self  # the tuner copies callbacks per trial; the session is shared
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self.session.lease_lost():
+            self.model.stop_training = True
+
+
+def work(tuner, fit_kwargs):
+    """Run trials handed out by the chief until it says the search is over.
+
+    Args:
+        tuner: this worker's `autonas.Tuner` (its oracle is a KerasTuner `OracleClient`).
+        fit_kwargs: keyword arguments of `Tuner.run_trial` (data, epochs, ...).
+
+    Returns:
+        The number of trials this worker completed and reported.
+
+    Example:
+        >>> work(tuner, {"train": (x, y), "validation": (xv, yv), "epochs": 2})  # doctest: +SKIP
+    """
+    host = os.environ["KERASTUNER_ORACLE_IP"]
+    port = os.environ["KERASTUNER_ORACLE_PORT"]
+    address = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    _kt.set_client_timeout(os.environ.get("AUTONAS_CHIEF_TIMEOUT", DEFAULT_CHIEF_TIMEOUT))
+    session = WorkerSession(address, tuner.tuner_id)
+    tuner.oracle.stub = session.stub
+    fit_kwargs = dict(fit_kwargs)
+    fit_kwargs["callbacks"] = list(fit_kwargs.get("callbacks") or []) + [LeaseGuard(session)]
+    logger.info("Worker %s: asking the chief at %s for trials.", tuner.tuner_id, address)
+    reported = 0
+    tuner.on_search_begin()
+    try:
+        while True:
+            trial = tuner.oracle.create_trial(tuner.tuner_id)
+            if trial.status == _kt.TRIAL_STATUS.STOPPED:
+                break
+            if trial.status == _kt.TRIAL_STATUS.IDLE:
+                time.sleep(IDLE_POLL)
+                continue
+            session.trial_id = trial.trial_id
+            tuner.on_trial_begin(trial)
+            tuner._try_run_and_update_trial(trial, **fit_kwargs)
+            if session.lease_lost():
+                logger.warning("Worker %s: the result of trial %s is dropped (lease lost).",
+                               tuner.tuner_id, trial.trial_id)
+            else:
+                if trial.message:
+                    session.send_message(trial.trial_id, trial.message)
+                tuner.on_trial_end(trial)
+                reported += 1
+            session.trial_id = None
+    finally:
+        session.close()
+    tuner.on_search_end()
+    logger.info("Worker %s: the chief has no more trials; %d run here.", tuner.tuner_id, reported)
+    return reported

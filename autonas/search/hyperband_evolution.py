@@ -1,0 +1,114 @@
+"""Hyperband whose new configurations are bred from the best earlier ones (after DEHB and BOHB)."""
+
+from autonas.search.base import CONTINUE_KEY
+from autonas.search.hyperband import Hyperband
+
+
+class HyperbandEvolution(Hyperband):
+    """Hyperband brackets and successive halving, with evolved rather than random newcomers.
+
+    The schedule, the ``tuner/*`` keys and the promotions are exactly those of
+    `Hyperband` (promoted configurations continue from their checkpoints; see
+    there for ``max_epochs`` and ``set_max_epochs``). What changes is where the
+    configurations that enter a bracket come from: after the first bracket
+    (random, for a diverse start), each is bred from the best configurations so
+    far instead of drawn at random.
+    "Best" ranks configurations first by the most epochs they were trained for
+    (surviving more rounds of successive halving is the stronger evidence),
+    then by their score at that budget. A parent is picked by a tournament of
+    `sample_size` among the best `population_size`; with probability
+    `crossover_rate` a second parent is picked the same way and the child takes
+    each hyperparameter from either parent (uniform crossover, conditional
+    scopes respected); otherwise, or when crossover gives nothing new, one
+    active hyperparameter is mutated. A fraction `random_fraction` of the
+    newcomers stays random, to keep exploring (as in BOHB).
+
+    References: N. Awad, N. Mallik, F. Hutter, "DEHB: Evolutionary Hyperband for
+    Scalable, Robust and Efficient Hyperparameter Optimization", IJCAI 2021;
+    S. Falkner, A. Klein, F. Hutter, "BOHB: Robust and Efficient Hyperparameter
+    Optimization at Scale", ICML 2018.
+
+    Args:
+        population_size: how many of the best configurations may be parents.
+        sample_size: tournament size.
+        crossover_rate: probability of breeding from two parents.
+        random_fraction: probability that a newcomer is random.
+        **kwargs: see `Hyperband` and `autonas.search.Oracle`.
+
+    Example:
+        >>> oracle = HyperbandEvolution(objective="val_accuracy", max_epochs=27, max_trials=60, seed=0)
+    """
+
+    def __init__(self, objective=None, max_trials=None, population_size=10, sample_size=3, crossover_rate=0.5,
+                 random_fraction=0.2, **kwargs):
+        for name, value in (("population_size", population_size), ("sample_size", sample_size)):
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise ValueError(f"`{name}` must be a positive integer; received {value!r}.")
+        for name, value in (("crossover_rate", crossover_rate), ("random_fraction", random_fraction)):
+            if not isinstance(value, (int, float)) or not 0.0 <= value <= 1.0:
+                raise ValueError(f"`{name}` must be a probability in [0, 1]; received {value!r}.")
+        super().__init__(objective=objective, max_trials=max_trials, **kwargs)
+        self.population_size = population_size
+        self.sample_size = sample_size
+        self.crossover_rate = float(crossover_rate)
+        self.random_fraction = float(random_fraction)
+
+    def parents(self):
+        """The best configurations so far, best first.
+
+        Returns:
+            A list of configurations ranked by (most epochs trained, score there).
+
+        Example:
+            >>> oracle.parents()[:1]  # doctest: +SKIP
+        """
+        best = {}
+        for trial in self.completed_trials():
+            f = self.fitness(trial)
+            values = trial.hyperparameters.values
+            epochs = values.get("tuner/epochs", self.max_epochs or 0)
+            key, config = self._trial_config(trial)
+            rank = (epochs, f)
+            if key not in best or rank > best[key][0]:
+                best[key] = (rank, config)
+        ranked = sorted(best.values(), key=lambda rc: rc[0], reverse=True)
+        return [config for _, config in ranked[: self.population_size]]
+
+    def _tournament(self, parents, rng):
+        picks = rng.sample(range(len(parents)), min(self.sample_size, len(parents)))
+        return parents[min(picks)]  # parents are ranked: the smallest index wins
+
+    def _new_config(self, bracket):
+        values = self._next_initial_values()
+        if values is not None:
+            return values
+        rng = self._new_rng()
+        first_bracket = bool(self._brackets) and bracket is self._brackets[0]
+        parents = [] if first_bracket else self.parents()
+        if len(parents) < min(self.population_size, 4) or rng.random() < self.random_fraction:
+            return self._sample_new(rng)
+        space = self.space
+        for _ in range(20):
+            first = self._tournament(parents, rng)
+            child = None
+            if rng.random() < self.crossover_rate:
+                second = self._tournament([p for p in parents if p is not first] or parents, rng)
+                child = space.crossover(first, second, rng)
+                if child in (first, second) or not self._novel(child):
+                    child = space.mutate(child, rng)
+            else:
+                child = space.mutate(first, rng)
+            if child is not None and CONTINUE_KEY not in child and self._novel(child):
+                return child
+        return self._sample_new(rng)
+
+    def get_state(self):
+        state = super().get_state()
+        state.update(population_size=self.population_size, sample_size=self.sample_size,
+                     crossover_rate=self.crossover_rate, random_fraction=self.random_fraction)
+        return state
+
+    def set_state(self, state):
+        super().set_state(state)
+        for name in ("population_size", "sample_size", "crossover_rate", "random_fraction"):
+            setattr(self, name, state.get(name, getattr(self, name)))

@@ -1,0 +1,147 @@
+"""A catalogue of bad inputs across every task class.
+
+Each case must raise ValueError or TypeError whose message names the argument,
+before any training: no trial is run and no project directory is written.
+"""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import autonas
+
+rng = np.random.default_rng(0)
+IMAGES = rng.random((40, 8, 8)).astype("float32")
+LABELS = np.arange(40) % 4
+TEXTS = np.array([f"message number {i} about {'cats' if i % 2 else 'dogs'}" for i in range(40)], dtype=object)
+TABLE = pd.DataFrame({"age": rng.random(40) * 80, "city": np.where(np.arange(40) % 3, "paris", "rome"),
+                      "fare": rng.random(40)})
+
+
+def _nan_images():
+    x = IMAGES.copy()
+    x[3, 2, 2] = np.nan
+    return x
+
+
+def _mixed_table():
+    t = TABLE.copy()
+    t["city"] = t["city"].astype(object)
+    t.loc[5, "city"] = 12
+    return t
+
+
+# (id, task class, constructor kwargs, fit kwargs, expected exception, regex the message must match)
+FIT_CASES = [
+    ("length_mismatch", "ImageClassifier", {}, dict(x=IMAGES, y=LABELS[:-1]), ValueError,
+     r"`x` has 40 examples but `y` has 39"),
+    ("image_rank_2", "ImageClassifier", {}, dict(x=IMAGES.reshape(40, 64), y=LABELS), ValueError, r"`x`.*rank 2"),
+    ("image_rank_5", "ImageClassifier", {}, dict(x=IMAGES.reshape(40, 2, 4, 8, 1), y=LABELS), ValueError,
+     r"`x`.*rank 5"),
+    ("image_nan", "ImageClassifier", {}, dict(x=_nan_images(), y=LABELS), ValueError, r"`x`.*NaN"),
+    ("empty_x", "ImageClassifier", {}, dict(x=IMAGES[:0], y=LABELS[:0]), ValueError, r"`x` is empty"),
+    ("one_class", "ImageClassifier", {}, dict(x=IMAGES, y=np.zeros(40, int)), ValueError, r"`y`.*single class"),
+    ("string_images", "ImageClassifier", {}, dict(x=np.full((40, 8, 8), "a"), y=LABELS), TypeError, r"`x`"),
+    ("float_labels", "ImageClassifier", {}, dict(x=IMAGES, y=LABELS + 0.5), ValueError, r"`y`.*non-integer"),
+    ("num_classes_mismatch", "ImageClassifier", {"num_classes": 3}, dict(x=IMAGES, y=LABELS), ValueError,
+     r"`num_classes` is 3"),
+    ("validation_split_range", "ImageClassifier", {}, dict(x=IMAGES, y=LABELS, validation_split=1.5), ValueError,
+     r"`validation_split`"),
+    ("split_and_validation_data", "ImageClassifier", {},
+     dict(x=IMAGES, y=LABELS, validation_split=0.3, validation_data=(IMAGES, LABELS)), ValueError,
+     r"either `validation_split`.*or `validation_data`"),
+    ("validation_data_form", "ImageClassifier", {}, dict(x=IMAGES, y=LABELS, validation_data=IMAGES), ValueError,
+     r"`validation_data` must be a tuple"),
+    ("validation_shape", "ImageClassifier", {}, dict(x=IMAGES, y=LABELS, validation_data=(IMAGES[:, :4], LABELS)),
+     ValueError, r"`validation_data\[0\]`"),
+    ("epochs_zero", "ImageClassifier", {}, dict(x=IMAGES, y=LABELS, epochs=0), ValueError, r"`epochs`"),
+    ("batch_size_zero", "ImageClassifier", {}, dict(x=IMAGES, y=LABELS, batch_size=0), ValueError, r"`batch_size`"),
+    ("callbacks_not_list", "ImageClassifier", {}, dict(x=IMAGES, y=LABELS, callbacks="early"), TypeError,
+     r"`callbacks`"),
+    ("verbose_value", "ImageClassifier", {}, dict(x=IMAGES, y=LABELS, verbose=5), ValueError, r"`verbose`"),
+    ("sample_weight_length", "ImageClassifier", {}, dict(x=IMAGES, y=LABELS, sample_weight=np.ones(10)),
+     ValueError, r"`sample_weight` has 10"),
+    ("regression_nan_target", "ImageRegressor", {}, dict(x=IMAGES, y=np.where(LABELS == 1, np.nan, 1.0)),
+     ValueError, r"`y`.*NaN"),
+    ("regression_string_target", "ImageRegressor", {}, dict(x=IMAGES, y=np.array(["a"] * 40)), TypeError,
+     r"`y`.*numeric"),
+    ("text_numbers", "TextClassifier", {}, dict(x=np.arange(40), y=LABELS % 2), TypeError, r"`x`"),
+    ("text_2d", "TextClassifier", {}, dict(x=np.stack([TEXTS, TEXTS], axis=1), y=LABELS % 2), (TypeError, ValueError),
+     r"`x`"),
+    ("text_missing_folder", "TextClassifier", {}, dict(x="no/such/folder", y=None), ValueError, r"`x` is the path .* no such file or folder exists"),
+    ("text_regressor_lengths", "TextRegressor", {}, dict(x=TEXTS, y=np.ones(12)), ValueError,
+     r"`x` has 40 examples but `y` has 12"),
+    ("csv_missing", "StructuredDataClassifier", {}, dict(x="no_such_file.csv", y="target"), ValueError,
+     r"`x` is the path .* no such file or folder exists"),
+    ("mixed_object_column", "StructuredDataClassifier", {}, dict(x=_mixed_table(), y=LABELS % 2), TypeError,
+     r"city"),
+    ("regression_inf_target", "StructuredDataRegressor", {}, dict(x=TABLE, y=np.where(LABELS == 1, np.inf, 1.0)),
+     ValueError, r"`y`.*infinite"),
+    ("unknown_column_type", "StructuredDataClassifier", {"column_types": {"age": "date"}},
+     dict(x=TABLE, y=LABELS % 2), ValueError, r"column_types"),
+]
+
+CONSTRUCTOR_CASES = [
+    ("max_trials_zero", dict(max_trials=0), ValueError, r"`max_trials`"),
+    ("max_trials_negative", dict(max_trials=-3), ValueError, r"`max_trials`"),
+    ("unknown_tuner", dict(tuner="simulated-annealing"), ValueError, r"`tuner` must be one of"),
+    ("tuner_type", dict(tuner=42), TypeError, r"`tuner`"),
+    ("max_time_text", dict(max_time="soon"), ValueError, r"`max_time`"),
+    ("max_model_size_negative", dict(max_model_size=-5), ValueError, r"`max_model_size`"),
+    ("seed_negative", dict(seed=-1), ValueError, r"`seed`"),
+    ("failures_limit", dict(max_consecutive_failed_trials=0), ValueError, r"`max_consecutive_failed_trials`"),
+]
+
+
+@pytest.mark.parametrize("case", FIT_CASES, ids=[c[0] for c in FIT_CASES])
+def test_bad_fit_input_raises_before_training(tmp_path, case):
+    _, task, ctor, fit_kwargs, error, pattern = case
+    model = getattr(autonas, task)(max_trials=1, directory=tmp_path, **ctor)
+    fit_kwargs = dict(fit_kwargs)
+    fit_kwargs.setdefault("epochs", 1)
+    fit_kwargs.setdefault("verbose", 0)
+    with pytest.raises(error, match=pattern):
+        model.fit(**fit_kwargs)
+    assert model.tuner_ is None and model.model_ is None
+    assert not any(tmp_path.iterdir()), "nothing may be written before the input is validated"
+
+
+@pytest.mark.parametrize("case", CONSTRUCTOR_CASES, ids=[c[0] for c in CONSTRUCTOR_CASES])
+@pytest.mark.parametrize("task", ["ImageClassifier", "TextClassifier", "StructuredDataRegressor"])
+def test_bad_constructor_argument(case, task):
+    _, kwargs, error, pattern = case
+    with pytest.raises(error, match=pattern):
+        getattr(autonas, task)(**kwargs)
+
+
+@pytest.fixture(scope="module")
+def fitted(tmp_path_factory):
+    directory = tmp_path_factory.mktemp("fitted")
+    image = autonas.ImageClassifier(max_trials=1, seed=0, directory=directory)
+    image.fit(IMAGES, LABELS, epochs=1, verbose=0)
+    table = autonas.StructuredDataClassifier(max_trials=1, seed=0, directory=directory)
+    table.fit(TABLE, LABELS % 2, epochs=1, verbose=0)
+    return image, table
+
+
+PREDICT_CASES = [
+    ("image_shape_at_predict", 0, "predict", dict(x=IMAGES[:, :4, :4]), ValueError, r"`x`.*shape \(4, 4\)"),
+    ("unseen_labels_at_evaluate", 0, "evaluate", dict(x=IMAGES[:5], y=np.array([0, 1, 9, 2, 1])), ValueError,
+     r"`y` contains labels never seen at fit: \[9\]"),
+    ("evaluate_lengths", 0, "evaluate", dict(x=IMAGES[:5], y=LABELS[:4]), ValueError, r"`x` has 5.*`y` has 4"),
+    ("missing_columns_at_predict", 1, "predict", dict(x=TABLE.drop(columns=["age", "fare"])), ValueError,
+     r"missing column\(s\) \['age', 'fare'\]"),
+    ("wrong_dtype_at_predict", 1, "predict", dict(x=TABLE.assign(age=["old"] * 40)), ValueError,
+     r"Column 'age' of `x` must hold numbers"),
+]
+
+
+@pytest.mark.parametrize("case", PREDICT_CASES, ids=[c[0] for c in PREDICT_CASES])
+def test_bad_input_after_fit(fitted, case):
+    _, which, method, kwargs, error, pattern = case
+    with pytest.raises(error, match=pattern):
+        getattr(fitted[which], method)(**kwargs)
+
+
+def test_the_catalogue_is_large_enough():
+    assert len(FIT_CASES) + len(CONSTRUCTOR_CASES) + len(PREDICT_CASES) >= 30

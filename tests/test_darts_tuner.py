@@ -1,0 +1,110 @@
+"""tuner="darts": the DartsBlock cell space, the DartsOracle, and a full AutoModel search with export."""
+
+import json
+import os
+
+import keras_tuner
+import numpy as np
+import pytest
+from sklearn.datasets import load_digits
+
+import autonas
+from autonas.darts import DARTS_V2, DartsBlock, Genotype, genotype_to_hp_values, random_genotype
+from autonas.search import DartsOracle, get_oracle
+
+TINY_OPS = ["none", "skip_connect", "max_pool_3x3", "sep_conv_3x3"]
+
+
+def test_image_tasks_use_a_darts_block_with_tuner_darts():
+    for task in (autonas.ImageClassifier, autonas.ImageRegressor):
+        assert [type(b).__name__ for b in task(tuner="darts").graph.blocks][0] == "DartsBlock"
+        assert [type(b).__name__ for b in task(tuner=DartsOracle(epochs=2)).graph.blocks][0] == "DartsBlock"
+        assert [type(b).__name__ for b in task().graph.blocks][0] == "ImageBlock"
+    assert isinstance(get_oracle("darts", "val_accuracy", max_trials=1), DartsOracle)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_a_genotype_is_a_point_of_the_block_cell_space(seed):
+    block = DartsBlock(name="darts_block")
+    genotype = random_genotype(4, seed=seed)
+    hp = keras_tuner.HyperParameters()
+    hp.values.update(genotype_to_hp_values(genotype))
+    assert block.searched_genotype(hp) == genotype
+    # every value is one of the registered choices
+    for value_hp in hp.space:
+        assert hp.values[value_hp.name] in value_hp.values
+
+
+def test_block_defaults_are_the_published_darts_cells():
+    hp = keras_tuner.HyperParameters()
+    assert DartsBlock().searched_genotype(hp) == DARTS_V2
+    small = DartsBlock(nodes=2, candidates=["none", "max_pool_3x3", "sep_conv_5x5"])
+    assert small.searched_genotype(keras_tuner.HyperParameters()).normal == (("sep_conv_5x5", 0),
+                                                                             ("sep_conv_5x5", 1)) * 2
+
+
+def test_darts_block_config_round_trip_and_errors():
+    genotype = random_genotype(2, seed=0)
+    block = DartsBlock(genotype=genotype.to_json(), nodes=2, channels=4, layers=3, name="cells")
+    again = DartsBlock.from_config(json.loads(json.dumps(block.get_config())))
+    assert again.genotype == genotype and again.get_config() == block.get_config()
+    with pytest.raises(ValueError, match="`genotype` has 2 nodes per cell but `nodes` is 4"):
+        DartsBlock(genotype=genotype)
+    with pytest.raises(TypeError, match="`genotype` must be a Genotype"):
+        DartsBlock(genotype=42)
+
+
+def test_tuner_darts_needs_a_darts_block_fed_by_images(tmp_path):
+    x, y = load_digits(return_X_y=True)
+    inp = autonas.ImageInput()
+    out = autonas.ClassificationHead()(autonas.ImageBlock(block_type="vanilla")(inp))
+    model = autonas.AutoModel(inp, out, tuner="darts", max_trials=1, directory=tmp_path)
+    with pytest.raises(ValueError, match="exactly one DartsBlock; found 0"):
+        model.fit(x.reshape(-1, 8, 8), y, epochs=1)
+
+
+def test_darts_oracle_needs_derived_cells_and_validates_settings():
+    with pytest.raises(ValueError, match="`time_fraction`"):
+        DartsOracle(time_fraction=0)
+    with pytest.raises(ValueError, match="`epochs` must be a positive integer or None; received 0"):
+        DartsOracle(epochs=0)
+    oracle = DartsOracle(objective="val_accuracy")
+    with pytest.raises(RuntimeError, match="derived cells"):
+        oracle.propose("0")
+    oracle.set_derived({"b/x": 1}, {"normal": [], "reduce": []})
+    assert oracle.get_state()["pinned"] == {"b/x": 1}
+
+
+@pytest.mark.slow
+def test_automodel_darts_search_trains_the_derived_network_and_exports_a_savedmodel(tmp_path):
+    import tensorflow as tf
+
+    x, y = load_digits(return_X_y=True)
+    x = x.reshape(-1, 8, 8).astype("float32")
+    inp = autonas.ImageInput()
+    out = autonas.ClassificationHead(dropout=0.0)(
+        DartsBlock(channels=4, layers=3, nodes=2, candidates=TINY_OPS, stem_multiplier=1)(inp))
+    oracle = DartsOracle(epochs=2, channels=4, layers=3)
+    # an oracle instance without an objective takes the head's (val_accuracy)
+    model = autonas.AutoModel(inp, out, tuner=oracle, max_trials=1, seed=0, directory=tmp_path, project_name="darts")
+    model.fit(x[:1200], y[:1200], epochs=3, batch_size=64, verbose=0)
+
+    # the trial trained exactly the derived cells
+    project = tmp_path / "darts"
+    derived = Genotype.from_dict(json.loads((project / "darts" / "genotype.json").read_text())["genotype"])
+    values = model.best_trial_.hyperparameters.values
+    for name, value in genotype_to_hp_values(derived, "darts_block/").items():
+        assert values[name] == value
+    assert (project / "darts" / "alphas.json").exists()
+    assert derived.count("skip_connect") <= 2
+
+    # the refitted model exports as a SavedModel that reloads and serves the same probabilities
+    path = model.export(os.fspath(tmp_path / "serving" / "1"))
+    loaded = tf.saved_model.load(path)
+    serve = loaded.signatures["serving_default"]
+    batch = x[1200:1216]
+    served = serve(image_input=tf.constant(batch))
+    np.testing.assert_allclose(served["probabilities"].numpy(), model.export_model().predict(batch, verbose=0),
+                               rtol=1e-4, atol=1e-5)
+    np.testing.assert_array_equal(served["label"].numpy(), model.predict(batch))
+    assert model.evaluate(x[1200:], y[1200:])["accuracy"] > 0.3

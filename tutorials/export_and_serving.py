@@ -1,0 +1,228 @@
+# %% [markdown]
+# # Export and serving
+#
+# A fitted autonas task exports its refitted best model with all the preprocessing
+# inside, so the exported model takes raw inputs: pixels, strings, table columns with
+# missing values. This tutorial
+#
+# 1. fits a small image classifier on scikit-learn's digits,
+# 2. exports it as a TensorFlow SavedModel and as a `.keras` file,
+# 3. serves predictions from the SavedModel in a **fresh Python process that never
+#    imports autonas** (what TensorFlow Serving does), and checks they match,
+# 4. builds the REST request TensorFlow Serving expects,
+# 5. runs `autonas predict` on the export,
+# 6. does the same for structured data (Titanic) and text (SMS spam) when
+#    `../shared/data` is there.
+#
+# Fast mode (`AUTONAS_TUTORIAL_FAST=1`): one trial, three epochs, small slices; it runs in
+# a few minutes on two CPU cores. `docs/serving.md` documents the signature.
+
+# %%
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+import autonas
+
+FAST = os.environ.get("AUTONAS_TUTORIAL_FAST", "0") not in ("", "0")
+try:
+    ROOT = Path(__file__).resolve().parents[1]
+except NameError:  # in a notebook started in tutorials/
+    ROOT = Path.cwd().parent if Path.cwd().name == "tutorials" else Path.cwd()
+DATA = ROOT.parent / "shared" / "data"
+OUT = Path(os.environ.get("AUTONAS_TUTORIAL_OUT") or tempfile.mkdtemp(prefix="autonas_serving_"))
+SEARCH = dict(max_trials=1 if FAST else 3, seed=0, directory=OUT / "runs", overwrite=True)
+EPOCHS = 3 if FAST else None  # None: early stopping decides
+print(f"fast mode: {FAST}; writing to {OUT}")
+
+# %% [markdown]
+# ## 1. Fit an image classifier
+
+# %%
+from sklearn.datasets import load_digits
+
+digits = load_digits()
+order = np.random.default_rng(0).permutation(len(digits.images))
+x, y = digits.images[order], digits.target[order]
+n_train = 400 if FAST else 1400
+x_train, y_train, x_test, y_test = x[:n_train], y[:n_train], x[1400:], y[1400:]
+
+clf = autonas.ImageClassifier(project_name="digits", **SEARCH)
+clf.fit(x_train, y_train, epochs=EPOCHS, verbose=0)
+print("test accuracy:", round(clf.evaluate(x_test, y_test)["accuracy"], 4))
+
+# %% [markdown]
+# ## 2. Export
+#
+# TensorFlow Serving loads `<base path>/<version>/`, so export to a numbered folder.
+# `assets/autonas.json` describes the signature; `assets/labels.txt` lists the labels in
+# the order of the probability columns.
+
+# %%
+saved_model = clf.export(OUT / "serving" / "digits" / "1")
+keras_file = clf.export(OUT / "digits.keras", format="keras")
+meta = json.loads((Path(saved_model) / "assets" / "autonas.json").read_text())
+print("inputs: ", meta["signature_inputs"])
+print("outputs:", meta["outputs"][0]["outputs"], "labels:", meta["outputs"][0]["labels"])
+
+# %% [markdown]
+# ## 3. Serve from a fresh process, with TensorFlow only
+#
+# The script below is all a server needs: no autonas, no search project. It reads raw
+# images, calls the `serving_default` signature and gets labels and probabilities back.
+
+# %%
+SERVE = r"""
+import json, sys
+import numpy as np
+import tensorflow as tf
+
+serve = tf.saved_model.load(sys.argv[1]).signatures["serving_default"]
+feeds = np.load(sys.argv[2])
+out = serve(**{name: tf.constant(feeds[name]) for name in feeds.files})
+labels = [v.decode("utf-8") if isinstance(v, bytes) else v for v in out["label"].numpy().tolist()]
+print(json.dumps({"label": labels,
+                  "probabilities": out["probabilities"].numpy().tolist(),
+                  "autonas_imported": "autonas" in sys.modules}))
+"""
+
+
+def serve_in_fresh_process(model_path, feeds):
+    """Run `SERVE` in a new interpreter on `feeds` ({input name: array}); returns its JSON answer."""
+    path = OUT / "feeds.npz"
+    np.savez(path, **feeds)
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    done = subprocess.run([sys.executable, "-c", SERVE, str(model_path), str(path)], capture_output=True,
+                          text=True, env=env)
+    if done.returncode != 0:
+        raise RuntimeError(f"serving failed:\n{done.stderr[-2000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+images = x_test[:8]
+served = serve_in_fresh_process(saved_model, {"image_input": images.astype("float32")})
+assert served["autonas_imported"] is False
+np.testing.assert_allclose(served["probabilities"], clf.predict_proba(images), atol=1e-5)
+assert served["label"] == clf.predict(images).tolist()
+print("served labels:", served["label"], "(in process:", clf.predict(images).tolist(), ")")
+
+# %% [markdown]
+# Pixels of any numeric type: the signature takes float32, and every integer pixel value
+# (uint8, uint16) is exact in float32, so casting changes nothing.
+
+# %%
+pixels = images.astype("uint8")
+served = serve_in_fresh_process(saved_model, {"image_input": pixels.astype("float32")})
+assert served["label"] == clf.predict(pixels).tolist()
+
+# %% [markdown]
+# The `.keras` file loads in safe mode after `import autonas` (which registers autonas's
+# layers); it returns the heads' raw outputs.
+
+# %%
+import keras
+
+reloaded = keras.models.load_model(keras_file)
+np.testing.assert_allclose(reloaded.predict(images.astype("float32"), verbose=0), clf.predict_proba(images),
+                           atol=1e-5)
+
+# %% [markdown]
+# ## 4. The TensorFlow Serving request
+#
+# Start the server on the export (`docker run -p 8501:8501 --mount
+# type=bind,source=$OUT/serving/digits,target=/models/digits -e MODEL_NAME=digits
+# -t tensorflow/serving`), then POST this body to
+# `http://localhost:8501/v1/models/digits:predict`:
+
+# %%
+request = {"instances": [{"image_input": image.astype(int).tolist()} for image in images[:2]]}
+print(json.dumps(request)[:300], "...")
+# The answer has one object per instance, e.g.
+# {"predictions": [{"probabilities": [...], "class_index": 6, "label": 6}, ...]}
+
+# %% [markdown]
+# ## 5. `autonas predict`
+#
+# The command line reads a CSV, an image or text folder, a `.txt` file or an `.npz`
+# file and writes a CSV of labels and probabilities.
+
+# %%
+np.savez(OUT / "digits.npz", x=images)
+env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
+       "TF_CPP_MIN_LOG_LEVEL": "3"}
+done = subprocess.run([sys.executable, "-m", "autonas.cli", "predict", str(saved_model), str(OUT / "digits.npz")],
+                      capture_output=True, text=True, env=env, check=True)
+print(done.stdout.splitlines()[0])
+print(done.stdout.splitlines()[1])
+
+# %% [markdown]
+# ## 6. Structured data: raw columns, missing values, unseen categories
+#
+# The Titanic table from `../shared/data` (skipped when absent). One Keras input per
+# column, named by the column; numbers are float32 with NaN for missing, strings are
+# strings with "" for missing.
+
+# %%
+titanic = DATA / "titanic" / "train.csv"
+if not titanic.exists():
+    print(f"Skipping the structured-data part: {titanic} is absent.")
+else:
+    import pandas as pd
+
+    frame = pd.read_csv(titanic)
+    features, survived = frame.drop(columns=["Survived"]), frame["Survived"].to_numpy()
+    rows = 600 if FAST else 700
+    table_clf = autonas.StructuredDataClassifier(project_name="titanic", **SEARCH)
+    table_clf.fit(features.iloc[:rows], survived[:rows], epochs=EPOCHS, verbose=0)
+    table_model = table_clf.export(OUT / "serving" / "titanic" / "1")
+
+    new = features.iloc[rows:rows + 4].copy()
+    new.loc[new.index[0], ["Sex", "Embarked", "Age"]] = ["unknown", None, np.nan]  # unseen and missing values
+    columns = json.loads((Path(table_model) / "assets" / "autonas.json").read_text())["inputs"][0]["columns"]
+    feeds = {}
+    for column in columns:
+        values = new[column["name"]]
+        if column["dtype"] == "float32":
+            feeds[column["input"]] = values.to_numpy(dtype="float32")
+        else:
+            feeds[column["input"]] = np.asarray(["" if pd.isna(v) else str(v) for v in values], dtype=str)
+    served = serve_in_fresh_process(table_model, feeds)
+    np.testing.assert_allclose(served["probabilities"], table_clf.predict_proba(new), atol=1e-5)
+    print("served:", served["label"], "in process:", table_clf.predict(new).tolist())
+
+    # TensorFlow Serving accepts NaN in its JSON; Python's json writes it.
+    instance = {c["input"]: feeds[c["input"]][0].item() for c in columns}
+    print(json.dumps({"instances": [instance]}))
+
+    done = subprocess.run([sys.executable, "-m", "autonas.cli", "predict", str(table_model), str(titanic)],
+                          capture_output=True, text=True, env=env, check=True)
+    print("\n".join(done.stdout.splitlines()[:3]))
+
+# %% [markdown]
+# ## 7. Text: raw strings in
+#
+# SMS spam from `../shared/data` (skipped when absent). Unknown words map to the
+# out-of-vocabulary token inside the model.
+
+# %%
+sms = DATA / "sms-spam" / "SMSSpamCollection"
+if not sms.exists():
+    print(f"Skipping the text part: {sms} is absent.")
+else:
+    lines = sms.read_text(encoding="utf-8").splitlines()[: 800 if FAST else 4000]
+    labels = np.asarray([line.split("\t", 1)[0] for line in lines], dtype=object)
+    texts = np.asarray([line.split("\t", 1)[1] for line in lines], dtype=object)
+    text_clf = autonas.TextClassifier(project_name="sms", **SEARCH)
+    text_clf.fit(texts, labels, epochs=EPOCHS, verbose=0)
+    text_model = text_clf.export(OUT / "serving" / "sms" / "1")
+    messages = np.asarray(["WINNER!! Claim your free prize now, call 0800", "see you at lunch",
+                           "zxqv blorptastic frobnication"], dtype=object)
+    served = serve_in_fresh_process(text_model, {"text_input": messages.astype(str)})
+    np.testing.assert_allclose(served["probabilities"], text_clf.predict_proba(messages), atol=1e-5)
+    print(dict(zip(messages, served["label"])))
+    print(json.dumps({"instances": [{"text_input": m} for m in messages[:2]]}))
