@@ -239,6 +239,11 @@ class Tuner(keras_tuner.Tuner):
 
             self.worker_trials = worker.work(self, fit_kwargs)
 
+    def _try_run_and_update_trial(self, trial, *args, **kwargs):
+        # Every trial, in the search loop and on distributed workers alike.
+        with _compat.releasing_trial_graphs():
+            return super()._try_run_and_update_trial(trial, *args, **kwargs)
+
     def _build_hypermodel(self, hp):
         # KerasTuner's build hook, called after `clear_session` (which resets the dtype
         # policy) and inside the distribution strategy's scope.

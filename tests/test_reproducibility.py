@@ -4,6 +4,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -38,46 +39,59 @@ def test_same_seed_same_leaderboard_in_two_fresh_processes(tmp_path):
     assert abs(first["refit_loss"] - second["refit_loss"]) <= 1e-5
 
 
-MEMORY = r"""
-import gc, json, sys
-import numpy as np
-import os
-import keras
-from sklearn.datasets import load_digits
-import autonas
-
-rss = []
-
-def resident_bytes():
-    with open("/proc/self/statm") as f:
-        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-
-class Track(keras.callbacks.Callback):
-    def on_train_end(self, logs=None):
-        gc.collect()
-        rss.append(resident_bytes())
-
-d = load_digits()
-inp = autonas.ImageInput()
-out = autonas.ClassificationHead()(autonas.ImageBlock(block_type="vanilla")(inp))
-model = autonas.AutoModel(inp, out, max_trials=int(sys.argv[2]), seed=0, directory=sys.argv[1], overwrite=True)
-model.fit(d.images[:200], d.target[:200], epochs=1, verbose=0, callbacks=[Track()])
-rss = rss[:-1]  # the last one is the refit
-print(json.dumps(rss))
-"""
+MEMORY = Path(__file__).resolve().parents[1] / "benchmarks" / "memory.py"
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(reason="known: resident memory grows about 16 MiB per trial inside TensorFlow "
-                          "(see benchmarks/RESULTS.md, 'Memory over a long search')", strict=False)
-def test_memory_stays_flat_over_thirty_trials(tmp_path):
+@pytest.mark.xfail(reason="target missed: memory kept between trials grows about 20% over 30 trials, mostly "
+                          "after the largest sampled networks (see benchmarks/RESULTS.md, 'Memory over a long "
+                          "search'); the per-trial leak itself is tested by test_trials_leave_no_traced_graphs_behind",
+                   strict=False)
+def test_memory_stays_flat_over_thirty_trials():
     if not os.path.exists("/proc/self/statm"):
         pytest.skip("resident memory is read from /proc/self/statm (Linux)")
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
-    result = subprocess.run([sys.executable, "-c", MEMORY, str(tmp_path), "30"], capture_output=True, text=True,
-                            env=env, timeout=1800)
+    result = subprocess.run([sys.executable, str(MEMORY), "--trials", "30", "--json"], capture_output=True,
+                            text=True, env=env, timeout=1800)
     assert result.returncode == 0, result.stderr[-3000:]
     rss = json.loads(result.stdout.strip().splitlines()[-1])
-    assert len(rss) == 30
-    growth = (max(rss[3:]) - rss[2]) / rss[2]
-    assert growth < 0.10, f"resident memory grew {growth:.1%} after the third trial: {rss}"
+    assert len(rss["between"]) == len(rss["end"]) == len(rss["params"]) == 30
+    # What a long search keeps: memory between trials, after each trial's model was released.
+    between = rss["between"]
+    growth = (max(between[3:]) - between[2]) / between[2]
+    assert growth < 0.10, f"resident memory kept between trials grew {growth:.1%} after the third: {between}"
+
+
+def test_trials_leave_no_traced_graphs_behind(tmp_path):
+    """Each trained trial used to leave its train-step graph registered in TensorFlow (see `_compat`)."""
+    import gc
+
+    import keras
+    from sklearn.datasets import load_digits
+    from tensorflow.python.framework import func_graph
+
+    import autonas
+    from autonas import _compat
+
+    if keras.backend.backend() != "tensorflow":
+        pytest.skip("the registry is TensorFlow's")
+    registry = _compat._gradient_registry()
+    d = load_digits()
+
+    def search(trials, name):
+        inp = autonas.ImageInput()
+        out = autonas.ClassificationHead()(autonas.DenseBlock()(autonas.Flatten()(inp)))
+        model = autonas.AutoModel(inp, out, max_trials=trials, seed=0, directory=tmp_path, project_name=name)
+        model.fit(d.images[:120], d.target[:120], epochs=1, verbose=0)
+        del model
+        keras.backend.clear_session()
+        gc.collect()
+        return (sum(name.startswith("CustomGradient-") for name in registry),
+                sum(isinstance(o, func_graph.FuncGraph) for o in gc.get_objects()))
+
+    registrations, graphs = search(1, "one")
+    more_registrations, more_graphs = search(4, "four")
+    # A search keeps only its refit model's registrations (the refit model is returned to the user):
+    # four trials leave no more behind than one.
+    assert more_registrations - registrations <= registrations
+    assert more_graphs - graphs <= graphs
