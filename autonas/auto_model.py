@@ -5,6 +5,7 @@ analyse targets, build the graph, pick the strategy, run the search, refit the
 winner on all the data, then answer predict / evaluate / export.
 """
 
+import dataclasses
 import logging
 import numbers
 import os
@@ -20,6 +21,44 @@ from autonas.reporting.tensorboard import check_tensorboard_arg
 from autonas.utils.timeparse import parse_duration
 
 logger = logging.getLogger("autonas")
+
+
+@dataclasses.dataclass(frozen=True)
+class SearchContext:
+    """What is known about a search when its defaults are chosen (at `fit`, before the first trial).
+
+    Task classes read it in `AutoModel.default_initial_hps` and
+    `AutoModel.default_objective` to size their default space to the data and
+    the budget.
+
+    Args:
+        num_train: number of training examples (after the validation split).
+        num_val: number of validation examples.
+        epochs: the `epochs` given to `fit` (None: early stopping decides).
+        batch_size: the batch size.
+        max_time: the search budget in seconds, or None.
+        input_shapes: the shape of one example, per input node (``()`` for
+            text, ``(columns,)`` for tables).
+
+    Returns:
+        A frozen record of those fields.
+
+    Example:
+        >>> SearchContext(1120, 280, None, 32, 120.0, [(8, 8)]).steps_per_epoch
+        35
+    """
+
+    num_train: int
+    num_val: int
+    epochs: object
+    batch_size: int
+    max_time: object
+    input_shapes: list
+
+    @property
+    def steps_per_epoch(self):
+        """Optimizer steps in one epoch over the training split."""
+        return -(-self.num_train // self.batch_size)
 
 
 class AutoModel(ReportingMixin):
@@ -44,7 +83,9 @@ class AutoModel(ReportingMixin):
         directory: parent folder of the project directory (default ``"autonas_runs"``).
         project_name: the project directory name.
         overwrite: start a new search instead of resuming the project on disk.
-        initial_hps: configurations (value dicts) tried first; defaults first when None.
+        initial_hps: configurations (value dicts) tried first; when None, those
+            of `default_initial_hps` (the space's defaults first, unless a task
+            class proposes a warm start sized for the data).
         max_consecutive_failed_trials: failed trials in a row that end the search.
         tensorboard: True to log every trial for TensorBoard (scalars and the
             HParams dashboard) under ``<project dir>/tensorboard``, or a log
@@ -193,11 +234,17 @@ class AutoModel(ReportingMixin):
             sw_train = sw[train_idx] if sw is not None else None
         for node, arr in zip(self.inputs, x_train):
             node.set_data(arr)
+        context = SearchContext(
+            num_train=len(x_train[0]), num_val=len(x_val[0]), epochs=epochs, batch_size=batch_size,
+            max_time=self.max_time, input_shapes=[tuple(node.shape or ()) for node in self.inputs],
+        )
+        initial_hps = self.initial_hps if self.initial_hps is not None else self.default_initial_hps(context)
+        objective = self.objective or self.default_objective(context)
         enc_train = [h.encode(t, "y") for h, t in zip(self.heads, y_train)]
         enc_val = [h.encode(t, "validation_data[1]" if validation_data is not None else "y")
                    for h, t in zip(self.heads, y_val)]
 
-        tuner = self._make_tuner(verbose)
+        tuner = self._make_tuner(verbose, initial_hps, objective)
         deadline = time.time() + self.max_time if self.max_time else None
         if tuner.reporter is not None:
             tuner.reporter.deadline = deadline
@@ -247,15 +294,54 @@ class AutoModel(ReportingMixin):
         if verbose not in (0, 1, 2, "auto"):
             raise ValueError(f"`verbose` must be 0, 1 or 2; received {verbose!r}.")
 
-    def _make_tuner(self, verbose):
+    # -- defaults that task classes size to the data ---------------------------
+    #: candidates costing more multiply-adds per example than this many times the
+    #: first trial are skipped (see `autonas.tuner.Tuner`); None: no limit.
+    max_cost_ratio = None
+
+    def default_initial_hps(self, context):
+        """The configurations tried first when `initial_hps` is None.
+
+        Task classes override it to start with cheap, proven configurations
+        chosen for the data size and the budget.
+
+        Args:
+            context: a `SearchContext`.
+
+        Returns:
+            A list of (partial) hyperparameter value dicts, or None for "the
+            space's defaults first".
+
+        Example:
+            >>> model.default_initial_hps(context)  # doctest: +SKIP
+            None
+        """
+        return None
+
+    def default_objective(self, context):
+        """The objective searched when `objective` is None.
+
+        Args:
+            context: a `SearchContext`.
+
+        Returns:
+            A metric name: the head's default (``"val_accuracy"`` for a
+            classification head) for one head, ``"val_loss"`` for several.
+
+        Example:
+            >>> model.default_objective(context)  # doctest: +SKIP
+            'val_accuracy'
+        """
+        return self.heads[0].default_objective if len(self.heads) == 1 else "val_loss"
+
+    def _make_tuner(self, verbose, initial_hps, objective):
         from autonas.reporting.progress import SearchProgress
         from autonas.reporting.tensorboard import resolve_log_dir
         from autonas.tuner import Tuner
 
-        objective = self.objective or (self.heads[0].default_objective if len(self.heads) == 1 else "val_loss")
         oracle = search.get_oracle(
             self.tuner, objective=objective, max_trials=self.max_trials, seed=self.seed,
-            **({"initial_hps": self.initial_hps,
+            **({"initial_hps": initial_hps,
                 "max_consecutive_failed_trials": self.max_consecutive_failed_trials}
                if isinstance(self.tuner, str) else {}),
         )
@@ -269,7 +355,8 @@ class AutoModel(ReportingMixin):
             tuner_class = DartsTuner
         tuner = tuner_class(oracle, self.graph, directory=self.directory, project_name=self.project_name,
                             overwrite=self.overwrite, max_model_size=self.max_model_size, seed=self.seed,
-                            reporter=reporter, distribution_strategy=self.distribution_strategy,
+                            reporter=reporter, max_cost_ratio=self.max_cost_ratio,
+                            distribution_strategy=self.distribution_strategy,
                             mixed_precision=self.mixed_precision, jit_compile=self.jit_compile,
                             tensorboard=resolve_log_dir(self.tensorboard,
                                                         os.path.join(self.directory, self.project_name)))

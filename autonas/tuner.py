@@ -7,6 +7,7 @@ the best configuration on all the data for its best number of epochs.
 """
 
 import contextlib
+import gc
 import io
 import logging
 import math
@@ -19,6 +20,7 @@ import numpy as np
 from keras_tuner.engine import trial as trial_module
 
 from autonas import _compat, accelerate, distribute
+from autonas.utils.cost import count_macs
 from autonas.utils.io import atomic_write_json, read_json
 
 _compat.install()
@@ -62,6 +64,10 @@ class Tuner(keras_tuner.Tuner):
             the refit are built and trained under it (TensorFlow backend).
         mixed_precision: True, False or a Keras policy name; see `autonas.accelerate`.
         jit_compile: True, False or ``"auto"``: XLA compilation of every model.
+        max_cost_ratio: skip candidates whose multiply-adds per example (see
+            `autonas.utils.cost.count_macs`) exceed this many times those of the
+            first candidate of the search (the warm start), in the same way;
+            None for no limit.
 
     Example:
         >>> tuner = Tuner(oracle, graph, directory="runs", project_name="demo")  # doctest: +SKIP
@@ -70,12 +76,15 @@ class Tuner(keras_tuner.Tuner):
 
     def __init__(self, oracle, hypermodel, directory=None, project_name=None, overwrite=False,
                  max_model_size=None, seed=None, reporter=None, tensorboard=None, distribution_strategy=None,
-                 mixed_precision=False, jit_compile="auto", **kwargs):
+                 mixed_precision=False, jit_compile="auto", max_cost_ratio=None, **kwargs):
         self.seed = seed
         self.reporter = reporter
         self.tensorboard = None if tensorboard is None else os.fspath(tensorboard)
         self._tensorboard_logger = None
         self.search_max_model_size = max_model_size
+        self.search_max_cost_ratio = max_cost_ratio
+        self._first_candidate_macs = None
+        self._candidate = None
         # Hardware settings (autonas.accelerate); the policy is resolved once, here.
         self.precision_policy = accelerate.resolve_precision_policy(mixed_precision)
         self.jit_compile = accelerate.check_jit_compile(jit_compile)
@@ -97,8 +106,8 @@ class Tuner(keras_tuner.Tuner):
                 "A file there was changed or damaged; delete the project or pass overwrite=True."
             ) from e
         self.oracle.verbose = 0
-        if max_model_size is not None and hasattr(self.oracle, "constraint"):
-            self.oracle.constraint = self._within_size
+        if (max_model_size is not None or max_cost_ratio is not None) and hasattr(self.oracle, "constraint"):
+            self.oracle.constraint = self._feasible
         self.search_start = None
         self.deadline = None
 
@@ -111,11 +120,53 @@ class Tuner(keras_tuner.Tuner):
         model = self.hypermodel.build(hp)
         return int(model.count_params())
 
-    def _within_size(self, values):
-        params = self.count_params(values)
-        if params > self.search_max_model_size:
+    def _feasible(self, values):
+        # Built as the trial would build it (same seed, same build hook), so a feasible candidate's model
+        # is kept for its trial instead of being built twice (see `_take_candidate`). KerasTuner numbers
+        # trials in creation order, so the trial about to be created gets index len(trials).
+        self._candidate = None
+        if self.seed is not None:
+            keras.utils.set_random_seed(self.seed + len(self.oracle.trials))
+        hp = self.oracle.get_space()
+        hp.values.update(values)
+        keras.backend.clear_session()
+        model = self._build_hypermodel(hp)
+        params, macs = int(model.count_params()), count_macs(model)
+        if self._first_candidate_macs is None and not self.oracle.start_order:
+            self._first_candidate_macs = macs
+        if self.search_max_model_size is not None and params > self.search_max_model_size:
             return False, f"{params} parameters > max_model_size={self.search_max_model_size}"
+        reference = self._reference_macs() if self.search_max_cost_ratio is not None else None
+        if reference and macs > self.search_max_cost_ratio * reference:
+            return False, (f"{macs} multiply-adds per example > max_cost_ratio={self.search_max_cost_ratio:g} x "
+                           f"the first candidate's {reference}")
+        if distribute.role() is None:  # a chief only proposes: its workers build their own models
+            self._candidate = (_values_key(values), hp, model)
         return True, None
+
+    def _take_candidate(self, hp):
+        """The model `_feasible` built for these hyperparameter values, if it is the last one checked.
+
+        The hyperparameters that its build registered (conditional ones the
+        space had not seen) are merged into `hp`, as building on `hp` itself
+        would have done, so the oracle still learns them when the trial ends.
+        """
+        candidate, self._candidate = self._candidate, None
+        if candidate is None or candidate[0] != _values_key(hp.values):
+            return None
+        _, built_hp, model = candidate
+        hp.merge(built_hp, overwrite=False)
+        return model
+
+    def _reference_macs(self):
+        """Multiply-adds per example of the search's first candidate (of its first trial when resumed)."""
+        if self._first_candidate_macs:
+            return self._first_candidate_macs
+        for trial_id in self.oracle.start_order:
+            macs = self.trial_info(trial_id).get("macs")
+            if macs:
+                return macs
+        return None
 
     # -- the search loop --------------------------------------------------------
     def search(self, train, validation, epochs=None, batch_size=32, callbacks=None, verbose=1,
@@ -155,20 +206,22 @@ class Tuner(keras_tuner.Tuner):
             self._distributed_search(role, fit_kwargs)
             return
         self.on_search_begin()
-        while True:
-            if not self._time_for_another_trial():
-                logger.info("Time budget reached: no further trial started.")
-                break
-            trial = self.oracle.create_trial(self.tuner_id)
-            if trial.status == trial_module.TrialStatus.STOPPED:
-                break
-            if trial.status == trial_module.TrialStatus.IDLE:
-                time.sleep(0.05)
-                continue
-            self.on_trial_begin(trial)
-            self._try_run_and_update_trial(trial, **fit_kwargs)
-            self.on_trial_end(trial)
-            self._check_failures()
+        with _frozen_heap():
+            while True:
+                if not self._time_for_another_trial():
+                    logger.info("Time budget reached: no further trial started.")
+                    break
+                trial = self.oracle.create_trial(self.tuner_id)
+                if trial.status == trial_module.TrialStatus.STOPPED:
+                    break
+                if trial.status == trial_module.TrialStatus.IDLE:
+                    time.sleep(0.05)
+                    continue
+                self.on_trial_begin(trial)
+                self._try_run_and_update_trial(trial, **fit_kwargs)
+                self.on_trial_end(trial)
+                self._check_failures()
+        self._candidate = None  # a candidate checked but never run (time ran out) is not kept alive
         self.on_search_end()
 
     def _distributed_search(self, role, fit_kwargs):
@@ -197,6 +250,21 @@ class Tuner(keras_tuner.Tuner):
         with accelerate.precision_scope(self.precision_policy):
             model = super()._build_hypermodel(hp)
         return accelerate.apply_jit_compile(model, self.jit_compile)
+
+    def _try_build(self, hp):
+        """Build one candidate after freeing the previous one.
+
+        Replaces KerasTuner's hook of the same name, which collects garbage
+        twice per build (its own ``gc.collect()`` and Keras's `clear_session`);
+        one collection frees the previous trial's model just as well.
+        """
+        keras.backend.clear_session()
+        model = self._build_hypermodel(hp)
+        if not isinstance(model, keras.Model):
+            raise keras_tuner.errors.FatalTypeError(
+                f"The hypermodel's build() must return a keras.Model; received {type(model).__name__}."
+            )
+        return model
 
     def _check_failures(self):
         limit = getattr(self.oracle, "failure_limit", None)
@@ -244,10 +312,13 @@ class Tuner(keras_tuner.Tuner):
         trial_seed = None if self.seed is None else self.seed + _trial_index(trial.trial_id)
         if trial_seed is not None:
             keras.utils.set_random_seed(trial_seed)
-        model = self._try_build(hp)
+        model = self._take_candidate(hp) or self._try_build(hp)
+        if trial_seed is not None:
+            keras.utils.set_random_seed(trial_seed)  # training draws the same numbers either way
         params = int(model.count_params())
-        self._write_trial_info(trial.trial_id, {"params": params, "status": "RUNNING", "seed": trial_seed,
-                                                "start_time": start})
+        macs = count_macs(model)
+        self._write_trial_info(trial.trial_id, {"params": params, "macs": macs, "status": "RUNNING",
+                                                "seed": trial_seed, "start_time": start})
 
         initial_epoch = 0
         if "tuner/epochs" in hp.values:
@@ -261,7 +332,7 @@ class Tuner(keras_tuner.Tuner):
 
         objective = self.oracle.objective
         cbs = self._deepcopy_callbacks(list(callbacks))
-        cbs.append(keras.callbacks.TerminateOnNaN())
+        cbs.append(_TerminateOnNaN())
         cbs.append(_SaveBestEpoch(objective, self._get_checkpoint_fname(trial.trial_id)))
         cbs.extend(self._tensorboard_callbacks(trial))
         if early:
@@ -288,6 +359,7 @@ class Tuner(keras_tuner.Tuner):
         best_rel = best_epoch_index(history.history[objective.name], objective)
         self._write_trial_info(trial.trial_id, {
             "params": params,
+            "macs": macs,
             "seed": trial_seed,
             "duration": time.time() - start,
             "epochs_trained": len(losses),
@@ -362,7 +434,7 @@ class Tuner(keras_tuner.Tuner):
             keras.utils.set_random_seed(seed)
         start = time.time()
         model = self._try_build(trial.hyperparameters)
-        cbs = self._deepcopy_callbacks(list(callbacks)) + [keras.callbacks.TerminateOnNaN()]
+        cbs = self._deepcopy_callbacks(list(callbacks)) + [_TerminateOnNaN()]
         history = model.fit(x, y, epochs=epochs, batch_size=batch_size, callbacks=cbs,
                             verbose=2 if verbose >= 2 else 0, class_weight=class_weight,
                             sample_weight=sample_weight)
@@ -414,8 +486,24 @@ class _SaveBestEpoch(keras.callbacks.Callback):
             self.model.save_weights(self.filepath)
 
 
+class _TerminateOnNaN(keras.callbacks.TerminateOnNaN):
+    """`keras.callbacks.TerminateOnNaN` marked safe for asynchronous batch dispatch.
+
+    On backends whose Keras trainer may run batch callbacks off the training
+    thread (JAX), a callback with a batch hook that is not marked
+    ``async_safe`` makes every step wait for the previous one; checked off the
+    training thread, a diverging trial stops a step or two later, which changes
+    nothing (the trial is recorded FAILED either way). TensorFlow's backend
+    always dispatches synchronously (Keras 3.15), so there this changes nothing.
+    """
+
+    async_safe = True
+
+
 class _Deadline(keras.callbacks.Callback):
-    """Stops training as soon as the search's time budget is spent."""
+    """Stops training as soon as the search's time budget is spent (async-safe, as `_TerminateOnNaN`)."""
+
+    async_safe = True
 
     def __init__(self, deadline):
         super().__init__()
@@ -428,6 +516,10 @@ class _Deadline(keras.callbacks.Callback):
             self.model.stop_training = True
 
 
+def _values_key(values):
+    return tuple(sorted((name, repr(value)) for name, value in values.items()))
+
+
 def _last_line(message):
     lines = [line for line in (message or "").strip().splitlines() if line.strip()]
     return lines[-1].strip() if lines else "no message"
@@ -438,6 +530,28 @@ def _trial_index(trial_id):
         return int(trial_id)
     except (TypeError, ValueError):
         return abs(hash(trial_id)) % 100000
+
+
+@contextlib.contextmanager
+def _frozen_heap():
+    """Exclude the objects alive when a search starts from garbage collection until it ends.
+
+    Every build frees the previous trial's model with a full collection, whose
+    cost grows with everything TensorFlow and the caller keep alive (seconds
+    per trial on a busy machine). `gc.freeze` moves those long-lived objects
+    out of the collector's way; objects created during the search are
+    collected as usual, and `gc.unfreeze` restores normal collection after.
+    Nothing is done when the caller has frozen objects itself.
+    """
+    if gc.get_freeze_count():
+        yield
+        return
+    gc.collect()
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 @contextlib.contextmanager

@@ -2,13 +2,19 @@
 
 Run from the repository root:
 
-    python benchmarks/tasks.py all            # every task (about 40 minutes on 2 cores)
+    python benchmarks/tasks.py all            # every task (about an hour on 2 busy cores)
     python benchmarks/tasks.py digits mnist   # a selection
     python benchmarks/tasks.py overhead       # framework overhead vs plain Keras
 
-Each task prints the test metric and the wall time of the search (search + refit)
-and of the baseline, trained on the same split in the same run. Data from
-../shared/data is skipped with a message when absent.
+Each task prints the test metric and the wall time of `fit` (search + refit)
+and of the classical baseline (fit + predict), trained on the same split in
+the same run, the one-minute load average when it ended, and a note with the
+number of trials and the split of the time between search and refit. Data
+from ../shared/data is skipped with a message when absent. Splits: sklearn
+digits shuffled with seed 0, first 1400 train, the other 397 test;
+mnist-t10k shuffled with seed 0, first 8000 train, last 2000 test; sms-spam,
+titanic (the raw CSV) and sklearn diabetes shuffled with seed 0, first 80%
+train, the rest test.
 """
 
 import argparse
@@ -27,24 +33,42 @@ RESULTS = []
 
 
 def report(task, metric, autonas_value, autonas_seconds, baseline_name, baseline_value, baseline_seconds, note=""):
-    row = (task, metric, autonas_value, autonas_seconds, baseline_name, baseline_value, baseline_seconds, note)
+    """Print one table row (and keep it in `RESULTS`)."""
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    row = (task, metric, autonas_value, autonas_seconds, baseline_name, baseline_value, baseline_seconds, load, note)
     RESULTS.append(row)
     print(f"| {task} | {metric} | {autonas_value:.4f} | {autonas_seconds:.0f}s | {baseline_name} | "
-          f"{baseline_value:.4f} | {baseline_seconds:.1f}s | {note} |", flush=True)
+          f"{baseline_value:.4f} | {baseline_seconds:.1f}s | {load:.1f} | {note} |", flush=True)
 
 
-def _digits():
-    from sklearn.datasets import load_digits
-
-    d = load_digits()
-    order = np.random.default_rng(0).permutation(len(d.images))
-    return d.images[order], d.target[order]
+def _search_note(model):
+    """Trials run and the split of the wall time between search and refit."""
+    return (f"{len(model.leaderboard())} trials; search {model.search_time_:.0f}s + refit "
+            f"{model.refit_info_['duration']:.0f}s ({model.refit_info_['epochs']} epochs); "
+            f"best trial {model.best_trial_.trial_id}")
 
 
 def _timed(fn):
     start = time.time()
     value = fn()
     return value, time.time() - start
+
+
+def _rmse(a, b):
+    return float(np.sqrt(np.mean((np.asarray(a, dtype="float64") - np.asarray(b, dtype="float64")) ** 2)))
+
+
+def _shuffled(n):
+    return np.random.default_rng(0).permutation(n)
+
+
+# -- images ----------------------------------------------------------------------------------
+def _digits():
+    from sklearn.datasets import load_digits
+
+    d = load_digits()
+    order = _shuffled(len(d.images))
+    return d.images[order], d.target[order]
 
 
 def _svm_images(x_train, y_train, x_test, y_test):
@@ -66,21 +90,21 @@ def bench_digits(workdir):
         clf = autonas.ImageClassifier(max_trials=2, seed=0, directory=workdir, project_name="digits_quick",
                                       overwrite=True)
         clf.fit(x_train, y_train, epochs=3, verbose=0)
-        return clf.evaluate(x_test, y_test)["accuracy"]
+        return clf.evaluate(x_test, y_test)["accuracy"], clf
 
-    acc, secs = _timed(quick)
+    (acc, clf), secs = _timed(quick)
     report("ImageClassifier digits (max_trials=2, epochs=3)", "accuracy", acc, secs, "RBF SVM", svm, svm_s,
-           "target >= 0.95 in < 60 s")
+           f"target >= 0.95 in < 60 s of search; {_search_note(clf)}")
 
     def defaults():
         clf = autonas.ImageClassifier(max_trials=100, max_time="2m", seed=0, directory=workdir,
                                       project_name="digits_default", overwrite=True)
         clf.fit(x_train, y_train, verbose=0)
-        return clf.evaluate(x_test, y_test)["accuracy"]
+        return clf.evaluate(x_test, y_test)["accuracy"], clf
 
-    acc, secs = _timed(defaults)
+    (acc, clf), secs = _timed(defaults)
     report("ImageClassifier digits (defaults, max_time=2m)", "accuracy", acc, secs, "RBF SVM", svm, svm_s,
-           "target >= SVM")
+           f"target >= SVM; {_search_note(clf)}")
 
 
 def load_mnist():
@@ -89,7 +113,7 @@ def load_mnist():
         images = np.frombuffer(f.read(), np.uint8, offset=16).reshape(-1, 28, 28)
     with gzip.open(folder / "t10k-labels-idx1-ubyte.gz") as f:
         labels = np.frombuffer(f.read(), np.uint8, offset=8)
-    order = np.random.default_rng(0).permutation(len(images))
+    order = _shuffled(len(images))
     return images[order], labels[order]
 
 
@@ -107,11 +131,11 @@ def bench_mnist(workdir):
         clf = autonas.ImageClassifier(max_trials=100, max_time="10m", seed=0, directory=workdir,
                                       project_name="mnist", overwrite=True)
         clf.fit(x_train, y_train, verbose=0)
-        return clf.evaluate(x_test, y_test)["accuracy"]
+        return clf.evaluate(x_test, y_test)["accuracy"], clf
 
-    acc, secs = _timed(run)
+    (acc, clf), secs = _timed(run)
     report("ImageClassifier mnist-t10k (max_time=10m)", "accuracy", acc, secs, "RBF SVM", svm, svm_s,
-           "target >= 0.985")
+           f"target >= 0.985; {_search_note(clf)}")
 
 
 def bench_image_regression(workdir):
@@ -121,24 +145,234 @@ def bench_image_regression(workdir):
     x, y = _digits()
     x_train, y_train, x_test, y_test = x[:1400], y[:1400].astype("float32"), x[1400:], y[1400:].astype("float32")
     flat = lambda a: a.reshape(len(a), -1) / 16.0  # noqa: E731
-    svr = SVR().fit(flat(x_train), y_train)
-    base, base_s = _timed(lambda: float(np.sqrt(np.mean((svr.predict(flat(x_test)) - y_test) ** 2))))
+    base, base_s = _timed(lambda: _rmse(SVR().fit(flat(x_train), y_train).predict(flat(x_test)), y_test))
 
     def run():
         reg = autonas.ImageRegressor(max_trials=100, max_time="2m", seed=0, directory=workdir,
                                      project_name="digits_reg", overwrite=True)
         reg.fit(x_train, y_train, verbose=0)
-        return float(np.sqrt(np.mean((reg.predict(x_test) - y_test) ** 2)))
+        return _rmse(reg.predict(x_test), y_test), reg
 
-    rmse, secs = _timed(run)
+    (rmse, reg), secs = _timed(run)
     report("ImageRegressor digits (digit as number, max_time=2m)", "RMSE", rmse, secs, "RBF SVR", base, base_s,
-           "lower is better")
+           f"lower is better; {_search_note(reg)}")
+
+
+# -- text ------------------------------------------------------------------------------------
+def load_sms():
+    lines = (SHARED / "sms-spam" / "SMSSpamCollection").read_text(encoding="utf-8").splitlines()
+    labels = np.array([line.split("\t", 1)[0] for line in lines], dtype=object)
+    texts = np.array([line.split("\t", 1)[1] for line in lines], dtype=object)
+    order = _shuffled(len(texts))
+    return texts[order], labels[order]
+
+
+def _tfidf_svm(x_train, y_train, x_test, y_test):
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.pipeline import make_pipeline, make_union
+    from sklearn.svm import LinearSVC
+
+    features = make_union(TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True),
+                          TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True))
+    model = make_pipeline(features, LinearSVC()).fit(list(x_train), y_train)
+    return float(model.score(list(x_test), y_test))
+
+
+def bench_sms(workdir):
+    import autonas
+
+    if not (SHARED / "sms-spam").exists():
+        print("sms: skipped, ../shared/data/sms-spam is absent")
+        return
+    x, y = load_sms()
+    n = int(0.8 * len(x))
+    x_train, y_train, x_test, y_test = x[:n], y[:n], x[n:], y[n:]
+    svm, svm_s = _timed(lambda: _tfidf_svm(x_train, y_train, x_test, y_test))
+
+    def run():
+        clf = autonas.TextClassifier(max_trials=100, max_time="5m", seed=0, directory=workdir, project_name="sms",
+                                     overwrite=True)
+        clf.fit(x_train, y_train, verbose=0)
+        return clf.evaluate(x_test, y_test)["accuracy"], clf
+
+    (acc, clf), secs = _timed(run)
+    report(f"TextClassifier sms-spam ({n}/{len(x) - n}, max_time=5m)", "accuracy", acc, secs,
+           "TF-IDF word 1-2 + char 2-5 grams, LinearSVC", svm, svm_s, f"target >= 0.990; {_search_note(clf)}")
+
+
+# -- tables ----------------------------------------------------------------------------------
+def load_titanic():
+    import pandas as pd
+
+    frame = pd.read_csv(SHARED / "titanic" / "train.csv")
+    return frame.iloc[_shuffled(len(frame))].reset_index(drop=True)
+
+
+TITANIC_PLAIN = ["Pclass", "Sex", "Age", "SibSp", "Parch", "Fare", "Embarked"]
+
+
+def _titanic_gradient_boosting(train, test):
+    from sklearn.ensemble import GradientBoostingClassifier
+
+    def encode(frame):
+        x = frame[TITANIC_PLAIN].copy()
+        x["Sex"] = (x["Sex"] == "male").astype(float)
+        x["Embarked"] = x["Embarked"].map({"S": 0, "C": 1, "Q": 2})
+        return x.fillna(-1).to_numpy(dtype="float64")
+
+    model = GradientBoostingClassifier(random_state=0).fit(encode(train), train["Survived"])
+    return float(model.score(encode(test), test["Survived"]))
+
+
+def bench_titanic(workdir):
+    import autonas
+
+    if not (SHARED / "titanic").exists():
+        print("titanic: skipped, ../shared/data/titanic is absent")
+        return
+    frame = load_titanic()
+    n = int(0.8 * len(frame))
+    train, test = frame[:n], frame[n:]
+    gb, gb_s = _timed(lambda: _titanic_gradient_boosting(train, test))
+
+    def run():
+        clf = autonas.StructuredDataClassifier(max_trials=100, max_time="5m", seed=0, directory=workdir,
+                                               project_name="titanic", overwrite=True)
+        clf.fit(train.drop(columns="Survived"), train["Survived"], verbose=0)
+        return clf.evaluate(test.drop(columns="Survived"), test["Survived"])["accuracy"], clf
+
+    (acc, clf), secs = _timed(run)
+    report(f"StructuredDataClassifier titanic raw CSV ({n}/{len(frame) - n}, max_time=5m)", "accuracy", acc, secs,
+           "gradient boosting, 7 plain columns", gb, gb_s, f"target >= 0.82; {_search_note(clf)}")
+
+
+def bench_diabetes(workdir):
+    import autonas
+    from sklearn.datasets import load_diabetes
+    from sklearn.ensemble import GradientBoostingRegressor
+
+    data = load_diabetes(as_frame=True)
+    order = _shuffled(len(data.frame))
+    x, y = data.data.iloc[order].reset_index(drop=True), data.target.to_numpy()[order].astype("float32")
+    n = int(0.8 * len(x))
+    x_train, y_train, x_test, y_test = x[:n], y[:n], x[n:], y[n:]
+    gb, gb_s = _timed(lambda: _rmse(GradientBoostingRegressor(random_state=0).fit(x_train, y_train)
+                                    .predict(x_test), y_test))
+
+    def run():
+        reg = autonas.StructuredDataRegressor(max_trials=100, max_time="2m", seed=0, directory=workdir,
+                                              project_name="diabetes", overwrite=True)
+        reg.fit(x_train, y_train, verbose=0)
+        return _rmse(reg.predict(x_test), y_test), reg
+
+    (rmse, reg), secs = _timed(run)
+    report(f"StructuredDataRegressor diabetes ({n}/{len(x) - n}, max_time=2m)", "RMSE", rmse, secs,
+           "gradient boosting", gb, gb_s, f"lower is better (std of test targets {np.std(y_test):.1f}); "
+           f"{_search_note(reg)}")
+
+
+# -- framework overhead ----------------------------------------------------------------------
+class TrainingStamps:
+    """Keras callback factory recording when each `fit` begins and ends.
+
+    The times go to a class-level list, because the tuner deep-copies callbacks
+    for every trial (instance attributes would be lost with the copy).
+    """
+
+    events = []
+
+    @classmethod
+    def callback(cls):
+        import keras
+
+        class Stamp(keras.callbacks.Callback):
+            def on_train_begin(self, logs=None):
+                cls.events.append(("begin", time.perf_counter()))
+
+            def on_train_end(self, logs=None):
+                cls.events.append(("end", time.perf_counter()))
+
+        return Stamp()
+
+
+def _overhead_space():
+    """One fixed image architecture: the default convnet (every searched value at its default)."""
+    import autonas
+
+    inp = autonas.ImageInput()
+    out = autonas.ClassificationHead(dropout=0.0)(
+        autonas.ImageBlock(block_type="vanilla", normalize=True, augment=False)(inp))
+    return inp, out
+
+
+def bench_overhead(workdir):
+    import keras
+    import keras_tuner
+
+    import autonas
+
+    x, y = _digits()
+    x, y = x[:1400], y[:1400]
+    epochs = 6
+
+    # The same architecture, built by the same graph, trained by plain Keras on the same split.
+    def plain():
+        inp, out = _overhead_space()
+        graph = autonas.Graph(inp, out)
+        node, head = graph.inputs[0], graph.heads[0]
+        from autonas.data import prepare_input, split_validation
+
+        images = prepare_input(x, node, fit=True)
+        head.fit_targets(y)
+        train_idx, val_idx = split_validation(len(images), 0.2, 0, head.encode(y))
+        node.set_data(images[train_idx])
+        keras.utils.set_random_seed(0)
+        keras.backend.clear_session()
+        start = time.perf_counter()
+        model = graph.build(keras_tuner.HyperParameters())
+        model.fit(images[train_idx], head.encode(y[train_idx]),
+                  validation_data=(images[val_idx], head.encode(y[val_idx])),
+                  epochs=epochs, batch_size=32, verbose=0)
+        return time.perf_counter() - start
+
+    def one_trial(name):
+        inp, out = _overhead_space()
+        model = autonas.AutoModel(inp, out, max_trials=1, seed=0, directory=workdir, project_name=name,
+                                  overwrite=True)
+        model.fit(x, y, epochs=epochs, verbose=0)
+        return model.tuner_.trial_info(model.best_trial_.trial_id)["duration"]
+
+    plain()  # warm-up: the first model of a process pays for TensorFlow's own start-up
+    rounds = [(plain(), one_trial(f"overhead_{i}")) for i in range(3)]
+    keras_s = float(np.median([r[0] for r in rounds]))
+    trial_s = float(np.median([r[1] for r in rounds]))
+    detail = ", ".join(f"{k:.1f}/{t:.1f}" for k, t in rounds)
+    report(f"Overhead: one trial vs plain Keras (digits convnet, {epochs} epochs, median of 3)", "time ratio",
+           trial_s / keras_s, trial_s, "plain Keras fit", 1.0, keras_s,
+           f"target <= 1.10; per round Keras/trial seconds {detail}")
+
+    # Time from the end of one trial's training to the start of the next one's.
+    TrainingStamps.events.clear()
+    trials = 6
+    clf = autonas.ImageClassifier(max_trials=trials, seed=0, directory=workdir, project_name="overhead_gaps",
+                                  overwrite=True)
+    clf.fit(x[:400], y[:400], epochs=1, verbose=0, callbacks=[TrainingStamps.callback()])
+    events = TrainingStamps.events
+    run = len(clf.leaderboard())
+    gaps = [events[2 * i + 2][1] - events[2 * i + 1][1] for i in range(run - 1)]
+    report(f"Overhead: between trials (ImageClassifier, {run} trials of 1 epoch on 400 digits)",
+           "median gap (s)", float(np.median(gaps)), clf.search_time_, "-", float("nan"), float("nan"),
+           f"target <= 0.3 s; gaps {', '.join(f'{g:.2f}' for g in gaps)}; max {max(gaps):.2f}s")
 
 
 TASKS = {
     "digits": bench_digits,
     "mnist": bench_mnist,
     "image_regression": bench_image_regression,
+    "sms": bench_sms,
+    "titanic": bench_titanic,
+    "diabetes": bench_diabetes,
+    "overhead": bench_overhead,
 }
 
 
@@ -150,8 +384,8 @@ def main(argv=None):
     unknown = [n for n in names if n not in TASKS]
     if unknown:
         parser.error(f"unknown task(s) {unknown}; choose from {list(TASKS)}")
-    print("| task | metric | autonas | autonas time | baseline | baseline value | baseline time | note |")
-    print("|---|---|---|---|---|---|---|---|")
+    print("| task | metric | autonas | autonas time | baseline | baseline value | baseline time | load | note |")
+    print("|---|---|---|---|---|---|---|---|---|")
     with tempfile.TemporaryDirectory() as workdir:
         for name in names:
             TASKS[name](workdir)

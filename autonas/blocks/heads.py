@@ -159,6 +159,14 @@ class ClassificationHead(Head):
 class RegressionHead(Head):
     """Regression output.
 
+    The output layer predicts standardised targets and rescales them with the
+    mean and standard deviation of the targets given to `fit_targets`, inside
+    the model: every trial starts from predicting the mean at the targets'
+    own scale, however large the numbers (disease progression around 150,
+    prices in thousands), instead of spending its first epochs growing an
+    output bias from zero. Predictions and the exported model are in the
+    targets' units.
+
     Args:
         output_dim: number of regression targets; inferred from the data when None.
         loss: Keras loss (default ``"mean_squared_error"``).
@@ -178,6 +186,8 @@ class RegressionHead(Head):
         self.dropout = dropout
         self._fitted_dim = None
         self._squeeze = False
+        self._target_mean = None
+        self._target_scale = None
 
     def fit_targets(self, y, arg_name="y"):
         y = np.asarray(y)
@@ -191,6 +201,10 @@ class RegressionHead(Head):
         if self.output_dim is not None and dim != self.output_dim:
             raise ValueError(f"`output_dim` is {self.output_dim} but `{arg_name}` has {dim} target column(s).")
         self._fitted_dim = dim
+        flat = y.reshape(len(y), -1).astype("float64")
+        std = flat.std(axis=0) if len(flat) else np.ones(dim)
+        self._target_mean = [float(v) for v in (flat.mean(axis=0) if len(flat) else np.zeros(dim))]
+        self._target_scale = [float(v) if v > 1e-6 else 1.0 for v in std]
         return self.encode(y, arg_name)
 
     def encode(self, y, arg_name="y"):
@@ -207,7 +221,11 @@ class RegressionHead(Head):
         if dropout > 0:
             x = keras.layers.Dropout(dropout)(x)
         dim = self._fitted_dim or self.output_dim or 1
-        return keras.layers.Dense(dim, dtype="float32", name=self.name)(x)
+        if self._target_mean is None or len(self._target_mean) != dim:
+            return keras.layers.Dense(dim, dtype="float32", name=self.name)(x)
+        x = keras.layers.Dense(dim, dtype="float32", name=f"{self.name}_standardized")(x)
+        return keras.layers.Rescaling(scale=self._target_scale, offset=self._target_mean, dtype="float32",
+                                      name=self.name)(x)
 
     def get_loss(self):
         return self.loss or "mean_squared_error"

@@ -12,6 +12,11 @@ from autonas.layers.missing import FillMissing
 MAX_CATEGORIES = 1000
 #: text columns are encoded as tf-idf over at most this many words.
 TEXT_COLUMN_MAX_TOKENS = 1000
+#: a categorical or text column with more distinct values (categories or words) than this is
+#: high-cardinality: values seen in only one training row are then treated as unseen.
+RARE_VALUE_MIN_DISTINCT = 20
+#: in a high-cardinality column, a value must occur in at least this many training rows to be kept.
+RARE_VALUE_MIN_COUNT = 2
 CATEGORICAL_ENCODINGS = ("one_hot", "embedding")
 
 
@@ -28,6 +33,11 @@ class StructuredDataBlock(Block):
       missing values as a category of their own; then one-hot or a learnt
       embedding (``categorical_encoding``);
     - text: word tf-idf over the training vocabulary.
+
+    In a high-cardinality column (more than 20 distinct categories or words,
+    such as ticket numbers, cabins or names), a value seen in only one training
+    row is treated like an unseen one: nothing can be learnt from a single row,
+    and one-hot columns for such values only let the network memorise rows.
 
     Must be connected directly to a `StructuredDataInput`; the exported model
     takes the raw columns.
@@ -144,7 +154,7 @@ def _encode_categorical(x, column, stats, encoding):
             vocabulary.append("")
         lookup = keras.layers.StringLookup(vocabulary=vocabulary, num_oov_indices=1, output_mode=output_mode)
     else:
-        sentinel = int(min(stats["vocabulary"])) - 1
+        sentinel = int(stats.get("min_value", min(stats["vocabulary"]))) - 1
         x = FillMissing(sentinel, output_dtype="int64")(x)
         if stats["num_missing"]:
             vocabulary.append(sentinel)
@@ -173,7 +183,9 @@ def column_statistics(node, column):
     Returns:
         A dict: ``num_missing``; ``mean`` and ``variance`` (numerical);
         ``vocabulary`` (categorical: distinct values, most frequent first, ties
-        in sorted order; text: the most frequent words) and ``idf_weights`` (text).
+        in sorted order; text: the most frequent words; in a high-cardinality
+        column only values seen in two or more rows), ``min_value`` (integer
+        categorical: the smallest value seen) and ``idf_weights`` (text).
 
     Example:
         >>> column_statistics(node, node.columns[0])["mean"]  # doctest: +SKIP
@@ -204,9 +216,20 @@ def _statistics(values, column):
             keys = np.asarray([0]) if column.dtype == "float32" else np.asarray(["[none]"])
         uniques, counts = np.unique(keys, return_counts=True)
         order = np.lexsort((uniques, -counts))
-        stats["vocabulary"] = [u.item() for u in uniques[order]]
+        if column.dtype == "float32":
+            stats["min_value"] = int(uniques.min())  # below every value seen: free for the missing sentinel
+        if len(uniques) > RARE_VALUE_MIN_DISTINCT:
+            order = order[counts[order] >= RARE_VALUE_MIN_COUNT]
+        stats["vocabulary"] = [u.item() for u in uniques[order]] or [uniques[0].item()]
     else:
-        vocabulary, idf = text_vocabulary(None, 1, data=present if len(present) else np.asarray(["empty"]))
+        documents = present if len(present) else np.asarray(["empty"])
+        vocabulary, idf = text_vocabulary(None, 1, data=documents)
+        if len(vocabulary) > RARE_VALUE_MIN_DISTINCT:
+            # Keras's idf is log(1 + N / (1 + document count)): keep words found in 2+ rows.
+            limit = np.log1p(len(documents) / (1.0 + RARE_VALUE_MIN_COUNT)) + 1e-4
+            kept = [i for i, weight in enumerate(idf) if weight <= limit]
+            if kept:
+                vocabulary, idf = [vocabulary[i] for i in kept], idf[kept]
         keep = TEXT_COLUMN_MAX_TOKENS - 1
         stats["vocabulary"], stats["idf_weights"] = vocabulary[:keep], idf[:keep]
     return stats

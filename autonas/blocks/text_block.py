@@ -7,7 +7,8 @@ from autonas.blocks.conv import ConvBlock
 from autonas.blocks.dense import DenseBlock
 from autonas.blocks.embedding import embed
 from autonas.blocks.rnn import RNNBlock
-from autonas.blocks.text_vectorization import require_input_node, resolve_max_tokens, vectorization_layer
+from autonas.blocks.text_vectorization import (char_ngram_layer, require_input_node, resolve_max_tokens,
+                                               vectorization_layer)
 from autonas.blocks.transformer import TransformerBlock
 
 #: body family -> (body block class, reduction of its output sequence, input form)
@@ -17,6 +18,8 @@ FAMILIES = {
     "transformer": (TransformerBlock, "global_avg", "sequence"),
     "ngram": (DenseBlock, None, "ngrams"),
 }
+#: searched longest character n-grams of the "ngram" family (0: words only).
+CHAR_NGRAMS = (0, 3, 4, 5)
 
 
 class TextBlock(Block):
@@ -25,14 +28,16 @@ class TextBlock(Block):
     Families: ``"vanilla"`` (token ids, embedding, 1-D convolutions, global max
     pooling), ``"rnn"`` (embedding, LSTM/GRU), ``"transformer"`` (embedding,
     position embedding, transformer encoder, global average pooling) and
-    ``"ngram"`` (tf-idf over word n-grams, dense layers). The vocabulary is
-    learnt once from the training split and cached (see `TextVectorization`),
-    so trials do not re-adapt; the exported model takes raw strings.
+    ``"ngram"`` (tf-idf over word n-grams, optionally joined by tf-idf over
+    character n-grams, then dense layers). The vocabulary is learnt once from
+    the training split and cached (see `TextVectorization`), so trials do not
+    re-adapt; the exported model takes raw strings.
 
     Hyperparameter names: ``<name>/block_type``, ``<name>/max_tokens``;
     ``<name>/sequence_length`` and ``<name>/embedding_dim`` for the sequence
-    families, ``<name>/ngrams`` for ``"ngram"``; each family's body under
-    ``<name>/<family>/<argument>`` (conditional on ``block_type``).
+    families, ``<name>/ngrams`` and ``<name>/char_ngrams`` for ``"ngram"``;
+    each family's body under ``<name>/<family>/<argument>`` (conditional on
+    ``block_type``).
 
     Args:
         block_type: ``"vanilla"``, ``"rnn"``, ``"transformer"`` or ``"ngram"``;
@@ -43,6 +48,10 @@ class TextBlock(Block):
         embedding_dim: embedding size for sequence families; searched over
             {32, 64, 128, 256} (default 64).
         ngrams: n-gram size for ``"ngram"``; searched over {1, 2} (default 2).
+        char_ngrams: for ``"ngram"``, the longest character n-gram added to
+            the word n-grams (n-grams of 1 to ``char_ngrams`` characters, with
+            their own vocabulary of ``max_tokens``), or 0 for words only;
+            searched over {0, 3, 4, 5} (default 0).
         name: block name (default ``"text_block"``).
 
     Returns:
@@ -55,7 +64,7 @@ class TextBlock(Block):
     input_kinds = ("text",)
 
     def __init__(self, block_type=None, max_tokens=None, sequence_length=None, embedding_dim=None, ngrams=None,
-                 name=None):
+                 char_ngrams=None, name=None):
         super().__init__(name=name)
         if isinstance(block_type, str) and block_type not in FAMILIES:
             raise ValueError(f"`block_type` must be one of {sorted(FAMILIES)}; received {block_type!r}.")
@@ -64,6 +73,7 @@ class TextBlock(Block):
         self.sequence_length = sequence_length
         self.embedding_dim = embedding_dim
         self.ngrams = ngrams
+        self.char_ngrams = char_ngrams
 
     def __call__(self, inputs):
         out = super().__call__(inputs)
@@ -89,6 +99,10 @@ class TextBlock(Block):
                 embedding_dim = self.param(hp, "embedding_dim", self.embedding_dim,
                                            choice([32, 64, 128, 256], default=64))
                 x = embed(x, layer.vocabulary_size(), embedding_dim, 0.0)
+            else:
+                char_ngrams = self.param(hp, "char_ngrams", self.char_ngrams, choice(list(CHAR_NGRAMS), default=0))
+                if char_ngrams:
+                    x = keras.layers.Concatenate()([x, char_ngram_layer(node, char_ngrams, max_tokens)(inputs)])
         with conditional(hp, searched, "block_type", [block_type]), hp.name_scope(block_type):
             x = body_cls().build(hp, x)
         if reduction is not None and len(x.shape) == 3:
@@ -99,5 +113,5 @@ class TextBlock(Block):
     def get_config(self):
         config = super().get_config()
         config.update(block_type=self.block_type, max_tokens=self.max_tokens, sequence_length=self.sequence_length,
-                      embedding_dim=self.embedding_dim, ngrams=self.ngrams)
+                      embedding_dim=self.embedding_dim, ngrams=self.ngrams, char_ngrams=self.char_ngrams)
         return config

@@ -13,6 +13,7 @@ logger = logging.getLogger("autonas")
 OUTPUT_MODES = ("int", "tf_idf", "multi_hot", "count")
 SEQUENCE_LENGTHS = (32, 64, 128, 256, 512)
 MAX_TOKENS = (5000, 10000, 20000)
+SPLITS = ("whitespace", "character")
 
 
 class TextVectorization(Block):
@@ -136,6 +137,31 @@ def vectorization_layer(block, hp, node, output_mode, max_tokens, sequence_lengt
                                           vocabulary=vocab[:keep], **kwargs)
 
 
+def char_ngram_layer(node, char_ngrams, max_tokens):
+    """A tf-idf `keras.layers.TextVectorization` over character n-grams of 1 to `char_ngrams` characters.
+
+    Character n-grams catch what words miss in short, noisy texts: spelling
+    variants, numbers, currency signs, word pieces. The vocabulary (the
+    `max_tokens` most frequent n-grams) comes from the training split once
+    (see `text_vocabulary`).
+
+    Args:
+        node: the `TextInput` whose training data gives the vocabulary.
+        char_ngrams: the longest n-gram, in characters (2 or more).
+        max_tokens: vocabulary size.
+
+    Returns:
+        A `keras.layers.TextVectorization` built with ``vocabulary=`` and ``idf_weights=``.
+
+    Example:
+        >>> layer = char_ngram_layer(text_input, 4, 10000)  # doctest: +SKIP
+    """
+    vocab, idf = text_vocabulary(node, int(char_ngrams), split="character")
+    keep = max(1, int(max_tokens) - 1)
+    return keras.layers.TextVectorization(output_mode="tf_idf", split="character", ngrams=int(char_ngrams),
+                                          vocabulary=vocab[:keep], idf_weights=idf[:keep])
+
+
 def resolve_max_tokens(block, hp, max_tokens):
     """Resolve the ``max_tokens`` argument (searched over {5000, 10000, 20000}, default 10000).
 
@@ -154,17 +180,19 @@ def resolve_max_tokens(block, hp, max_tokens):
     return int(block.param(hp, "max_tokens", max_tokens, choice(list(MAX_TOKENS), default=10000)))
 
 
-def text_vocabulary(node, ngrams, data=None):
+def text_vocabulary(node, ngrams, data=None, split="whitespace"):
     """The frequency-ordered vocabulary of a text input's training split (cached).
 
-    One `keras.layers.TextVectorization.adapt` per node and n-gram size, with
-    the default standardisation (lower case, punctuation stripped) and
-    whitespace split, so it matches the layers built from it.
+    One `keras.layers.TextVectorization.adapt` per node, n-gram size and split,
+    with the default standardisation (lower case, punctuation stripped), so it
+    matches the layers built from it.
 
     Args:
         node: a `TextInput` (or any object with a ``data`` attribute of strings).
-        ngrams: the n-gram size (1 for words).
+        ngrams: the n-gram size (1 for single words or characters).
         data: optional strings to use instead of ``node.data`` (not cached).
+        split: ``"whitespace"`` (word n-grams) or ``"character"`` (character
+            n-grams, spaces included).
 
     Returns:
         ``(vocabulary, idf_weights)``: a list of tokens, most frequent first
@@ -182,9 +210,12 @@ def text_vocabulary(node, ngrams, data=None):
         cache = (source, {})
         if data is None:
             node._vocabulary_cache = cache
-    if ngrams not in cache[1]:
+    if split not in SPLITS:
+        raise ValueError(f"`split` must be one of {SPLITS}; received {split!r}.")
+    key = ngrams if split == "whitespace" else (split, ngrams)
+    if key not in cache[1]:
         texts = np.asarray([str(t) for t in np.asarray(source).reshape(-1)], dtype=object)
-        layer = keras.layers.TextVectorization(max_tokens=None, output_mode="tf_idf",
+        layer = keras.layers.TextVectorization(max_tokens=None, output_mode="tf_idf", split=split,
                                                ngrams=ngrams if ngrams > 1 else None)
         layer.adapt(texts, batch_size=1024)
         vocab = [str(t) for t in layer.get_vocabulary()[1:]]
@@ -194,10 +225,10 @@ def text_vocabulary(node, ngrams, data=None):
                 f"The training texts of input {getattr(node, 'name', node)!r} contain no tokens; "
                 "a text model needs words to learn from."
             )
-        logger.debug("Learnt a vocabulary of %d %d-gram token(s) for %r.", len(vocab), ngrams,
+        logger.debug("Learnt a vocabulary of %d %s %d-gram token(s) for %r.", len(vocab), split, ngrams,
                      getattr(node, "name", node))
-        cache[1][ngrams] = (vocab, idf)
-    return cache[1][ngrams]
+        cache[1][key] = (vocab, idf)
+    return cache[1][key]
 
 
 def default_sequence_length(node):

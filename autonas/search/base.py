@@ -210,6 +210,10 @@ class Oracle(keras_tuner.Oracle):
     def complete_values(self, partial):
         """Fill a partial value dict with defaults; keep only active values.
 
+        Names the space does not know yet are kept: they belong to conditional
+        scopes (an architecture family, augmentation) that no build has entered
+        so far, and apply when the model registers them.
+
         Args:
             partial: mapping of hyperparameter names to values.
 
@@ -225,7 +229,10 @@ class Oracle(keras_tuner.Oracle):
             hps.merge([hp])
             if hps.is_active(hp):
                 hps.values[hp.name] = partial.get(hp.name, hp.default)
-        return dict(hps.values)
+        values = dict(hps.values)
+        known = {hp.name for hp in self.hyperparameters.space}
+        values.update({name: value for name, value in partial.items() if name not in known})
+        return values
 
     # -- KerasTuner's synchronized methods, made exception-safe --------------
     def create_trial(self, tuner_id):
