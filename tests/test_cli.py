@@ -1,4 +1,10 @@
-"""The `autonas` command line, end to end in subprocesses."""
+"""The `autonas` command line: end to end in subprocesses, and its argument errors in-process.
+
+A subprocess pays several seconds of TensorFlow import, so the commands that
+are quick (errors, help, leaderboard, benchmark tables) call `autonas.cli.main`
+in this process, as the console script does; one error case also runs as a
+real subprocess to check the exit code and the single stderr line end to end.
+"""
 
 import io
 import os
@@ -9,6 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from autonas import cli
 from conftest import shared_data
 
 ENV = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
@@ -17,6 +24,16 @@ ENV = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
 def _autonas(*args, timeout=600):
     return subprocess.run([sys.executable, "-m", "autonas.cli", *map(str, args)], capture_output=True,
                           text=True, env=ENV, timeout=timeout)
+
+
+def _main(capsys, *args):
+    """Run `autonas ARGS` in this process: (exit code, stdout, stderr), like the console script."""
+    try:
+        code = cli.main([str(a) for a in args])
+    except SystemExit as e:  # argparse: --help, usage errors
+        code = e.code
+    out, err = capsys.readouterr()
+    return code, out, err
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +51,7 @@ def image_folder(tmp_path_factory, digits):
     return root
 
 
-def test_fit_on_an_image_folder_then_leaderboard(tmp_path, image_folder):
+def test_fit_on_an_image_folder_then_leaderboard(tmp_path, image_folder, capsys):
     result = _autonas("fit", image_folder, "--max-trials", 1, "--epochs", 2, "--seed", 0,
                       "--directory", tmp_path, "--export", tmp_path / "export", "--verbose", 0)
     assert result.returncode == 0, result.stderr[-3000:]
@@ -52,10 +69,10 @@ def test_fit_on_an_image_folder_then_leaderboard(tmp_path, image_folder):
     assert table["file"].tolist() == files
     assert set(table["label"]) <= set(labels)
     np.testing.assert_allclose(table.iloc[:, 2:].sum(axis=1), 1.0, atol=1e-5)
-    board = _autonas("leaderboard", tmp_path / "image_classification")
-    assert board.returncode == 0, board.stderr[-3000:]
-    assert "objective: val_accuracy" in board.stdout
-    assert "COMPLETED" in board.stdout
+    code, out, err = _main(capsys, "leaderboard", tmp_path / "image_classification")
+    assert code == 0, err[-3000:]
+    assert "objective: val_accuracy" in out
+    assert "COMPLETED" in out
 
 
 @pytest.mark.slow
@@ -75,55 +92,71 @@ def test_fit_on_titanic_csv(tmp_path):
     assert float(np.mean(table["label"].to_numpy() == survived)) > 0.7
 
 
-@pytest.mark.parametrize("args,message", [
+ERRORS = [
     (["fit", "missing.csv", "--target", "y"], "`DATA` 'missing.csv' does not exist"),
     (["fit", "{npz}"], "no array named 'y'"),
     (["fit", "{npz}", "--task", "video"], "invalid choice"),
     (["fit", "{csv}"], "`--target` is required"),
     (["fit", "{csv}", "--target", "nope", "--max-trials", "1"], "nope"),
     (["leaderboard", "{empty}"], "holds no autonas search"),
-])
-def test_errors_are_one_line_with_exit_code_2(tmp_path, args, message):
+]
+
+
+def _error_args(tmp_path, args):
     npz = tmp_path / "data.npz"
     np.savez(npz, x=np.zeros((4, 8, 8)))
     csv = tmp_path / "data.csv"
     csv.write_text("a,b\n1,2\n3,4\n")
     (tmp_path / "empty").mkdir()
-    args = [a.format(npz=npz, csv=csv, empty=tmp_path / "empty") for a in args]
-    result = _autonas(*args)
-    assert result.returncode == 2
-    assert message in result.stderr
+    return [a.format(npz=npz, csv=csv, empty=tmp_path / "empty") for a in args]
+
+
+def _check_error(code, stderr, message):
+    assert code == 2
+    assert message in stderr
     if "invalid choice" not in message:
-        error_lines = [line for line in result.stderr.splitlines() if line.startswith("autonas: error:")]
+        error_lines = [line for line in stderr.splitlines() if line.startswith("autonas: error:")]
         assert len(error_lines) == 1
 
 
-def test_help_lists_the_commands():
-    result = _autonas("--help")
-    assert result.returncode == 0
+@pytest.mark.parametrize("args,message", ERRORS)
+def test_errors_are_one_line_with_exit_code_2(tmp_path, capsys, args, message):
+    code, _, err = _main(capsys, *_error_args(tmp_path, args))
+    _check_error(code, err, message)
+
+
+def test_an_error_exits_the_process_with_code_2(tmp_path):
+    args, message = ERRORS[3]
+    result = _autonas(*_error_args(tmp_path, args))
+    _check_error(result.returncode, result.stderr, message)
+
+
+def test_help_lists_the_commands(capsys):
+    code, out, _ = _main(capsys, "--help")
+    assert code == 0
     for command in ["fit", "leaderboard", "demo"]:
-        assert command in result.stdout
-    fit_help = _autonas("fit", "--help")
-    assert "--target" in fit_help.stdout and "--max-time" in fit_help.stdout
+        assert command in out
+    _, fit_help, _ = _main(capsys, "fit", "--help")
+    assert "--target" in fit_help and "--max-time" in fit_help
 
 
-def test_benchmark_table_on_a_csv(tmp_path):
+def test_benchmark_table_on_a_csv(tmp_path, capsys):
     rows = ["a,b,val_acc,test_acc"]
     for a in range(3):
         for b in range(3):
             rows.append(f"{a},{b},{a + b + 0.5},{a * b}")
     csv = tmp_path / "table.csv"
     csv.write_text("\n".join(rows) + "\n")
-    result = _autonas("benchmark-table", csv, "--hyperparameters", "a,b", "--tuner", "random",
-                      "--max-trials", 9, "--seeds", 2)
-    assert result.returncode == 0, result.stderr[-3000:]
-    assert "optimum 4.0000" in result.stdout
-    assert "mean best reported 4.0000" in result.stdout  # all 9 configurations seen: the best one is found
+    code, out, err = _main(capsys, "benchmark-table", csv, "--hyperparameters", "a,b", "--tuner", "random",
+                           "--max-trials", 9, "--seeds", 2)
+    assert code == 0, err[-3000:]
+    assert "optimum 4.0000" in out
+    assert "mean best reported 4.0000" in out  # all 9 configurations seen: the best one is found
 
 
-def test_benchmark_table_needs_columns_for_a_csv(tmp_path):
+def test_benchmark_table_needs_columns_for_a_csv(tmp_path, capsys):
     csv = tmp_path / "table.csv"
     csv.write_text("a,val_acc,test_acc\n0,1,1\n")
-    result = _autonas("benchmark-table", csv)
-    assert result.returncode == 2
-    assert "`--hyperparameters` is required" in result.stderr
+    code, _, err = _main(capsys, "benchmark-table", csv)
+    assert code == 2
+    assert "`--hyperparameters` is required" in err

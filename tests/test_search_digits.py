@@ -36,9 +36,10 @@ def test_each_strategy_runs_a_real_search(tmp_path, small_digits, name):
 
 @pytest.mark.slow
 def test_hyperband_gets_max_epochs_from_fit_and_promotions_continue(tmp_path, small_digits):
-    model, _, _ = _search(tmp_path, small_digits, "hyperband", max_trials=8, epochs=4)
+    # max_epochs 3, factor 3: three configurations at 1 epoch, then the best goes on to 3 epochs
+    model, _, _ = _search(tmp_path, small_digits, "hyperband", max_trials=4, epochs=3)
     oracle = model.tuner_.oracle
-    assert oracle.max_epochs == 4
+    assert oracle.max_epochs == 3
     trials = [oracle.trials[i] for i in oracle.start_order]
     promoted = [t for t in trials if "tuner/trial_id" in t.hyperparameters.values]
     assert promoted

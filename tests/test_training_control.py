@@ -5,10 +5,25 @@ import numpy as np
 import pytest
 
 import autonas
+from autonas.search import RandomSearch
+
+
+def _vanilla_classifier(**kwargs):
+    """An image classifier whose backbone is always the plain convnet.
+
+    Its hyperparameter names and defaults are those of `ImageClassifier` (the
+    default configuration is the same 67k-parameter convnet), but no trial
+    draws an xception, resnet or mbconv backbone, whose graphs take many
+    seconds to trace: for tests of the search's bookkeeping, not of the space.
+    """
+    inp = autonas.ImageInput()
+    out = autonas.ClassificationHead()(autonas.ImageBlock(block_type="vanilla")(inp))
+    return autonas.AutoModel(inp, out, project_name="image_classifier", **kwargs)
 
 
 def test_epochs_none_early_stopping_and_refit_uses_best_epoch(tmp_path, small_digits):
     x, y, _, _ = small_digits
+    x, y = x[:200], y[:200]
     # The plain default convnet, not the task's warm start: with dropout, validation accuracy keeps
     # creeping up and early stopping comes twice as late (about 40 epochs), which tests nothing more.
     clf = autonas.ImageClassifier(max_trials=1, seed=0, directory=tmp_path, overwrite=True, initial_hps=[{}])
@@ -35,32 +50,40 @@ def test_max_time_stops_the_search_and_still_refits(tmp_path, small_digits):
 
 def test_oversized_candidates_are_skipped_not_failed(tmp_path, small_digits):
     x, y, _, _ = small_digits
-    clf = autonas.ImageClassifier(max_trials=3, max_model_size=30_000, seed=0, directory=tmp_path,
-                                  overwrite=True)
-    clf.fit(x, y, epochs=1, verbose=0)
+    clf = _vanilla_classifier(max_trials=3, max_model_size=30_000, seed=0, directory=tmp_path, overwrite=True)
+    clf.fit(x[:200], y[:200], epochs=1, verbose=0)
     board = clf.leaderboard()
     assert len(board) == 3
     assert set(board["status"]) == {"COMPLETED"}
     assert (board["params"] <= 30_000).all()
     skipped = clf.tuner_.oracle.skipped
     assert skipped, "the default configuration (67k parameters) must have been skipped"
+    assert skipped[0]["values"] == clf.tuner_.oracle.complete_values({})  # the warm start came first
     assert all("max_model_size=30000" in s["reason"] for s in skipped)
 
 
 def test_no_feasible_candidate_is_a_clear_error(tmp_path, small_digits):
     x, y, _, _ = small_digits
-    clf = autonas.ImageClassifier(max_trials=2, max_model_size=10, seed=0, directory=tmp_path, overwrite=True)
+    # Every proposal is built to count its parameters; after `max_infeasible` infeasible proposals
+    # in a row the strategy counts as exhausted. The default (50) means 50 model builds, so this
+    # test lowers it on the oracle: the path to the error is the same.
+    oracle = RandomSearch(objective="val_accuracy", max_trials=2, seed=0, max_infeasible=3)
+    clf = autonas.ImageClassifier(tuner=oracle, max_model_size=10, seed=0, directory=tmp_path, overwrite=True)
     with pytest.raises(RuntimeError, match="completed no trial.*max_model_size"):
-        clf.fit(x, y, epochs=1, verbose=0)
+        clf.fit(x[:200], y[:200], epochs=1, verbose=0)
+    assert not oracle.trials  # nothing was trained
+    assert len(oracle.skipped) == 3
+    assert all("max_model_size=10" in s["reason"] for s in oracle.skipped)
 
 
 def test_second_fit_continues_or_restarts(tmp_path, small_digits):
     x, y, _, _ = small_digits
-    clf = autonas.ImageClassifier(max_trials=1, seed=0, directory=tmp_path, overwrite=False)
+    x, y = x[:200], y[:200]
+    clf = _vanilla_classifier(max_trials=1, seed=0, directory=tmp_path, overwrite=False)
     clf.fit(x, y, epochs=1, verbose=0)
     clf.fit(x, y, epochs=1, verbose=0)
     assert len(clf.leaderboard()) == 2  # continued with max_trials more
-    fresh = autonas.ImageClassifier(max_trials=1, seed=0, directory=tmp_path, overwrite=True)
+    fresh = _vanilla_classifier(max_trials=1, seed=0, directory=tmp_path, overwrite=True)
     fresh.fit(x, y, epochs=1, verbose=0)
     fresh.fit(x, y, epochs=1, verbose=0)
     assert len(fresh.leaderboard()) == 1  # a new search each time
@@ -70,8 +93,8 @@ def test_same_seed_same_trials(tmp_path, small_digits):
     x, y, _, _ = small_digits
     boards = []
     for run in range(2):
-        clf = autonas.ImageClassifier(max_trials=2, seed=0, directory=tmp_path / str(run), overwrite=True)
-        clf.fit(x, y, epochs=1, verbose=0)
+        clf = _vanilla_classifier(max_trials=2, seed=0, directory=tmp_path / str(run), overwrite=True)
+        clf.fit(x[:200], y[:200], epochs=1, verbose=0)
         boards.append(clf.leaderboard().sort_values("trial_id").reset_index(drop=True))
     hp_columns = [c for c in boards[0].columns if "/" in c or c in ("optimizer", "learning_rate")]
     assert boards[0][hp_columns].equals(boards[1][hp_columns])
