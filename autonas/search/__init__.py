@@ -53,5 +53,5 @@ def get_oracle(tuner, objective, max_trials, seed=None, **kwargs):
     return STRATEGIES[key](objective=objective, max_trials=max_trials, seed=seed, **kwargs)
 
 
-__all__ = ["AgingEvolution", "BayesianOptimization", "GridSearch", "Hyperband", "HyperbandEvolution", "Oracle", "RandomSearch", "STRATEGIES", "get_oracle"]
-__all__ = ["DartsOracle", "Oracle", "RandomSearch", "STRATEGIES", "get_oracle"]
+__all__ = ["AgingEvolution", "BayesianOptimization", "DartsOracle", "GridSearch", "Hyperband", "HyperbandEvolution", "Oracle",
+           "RandomSearch", "STRATEGIES", "get_oracle"]
