@@ -10,8 +10,8 @@ Protocol, in one run:
 
 1. DARTS: a supernet search (first order, weight-only warm-up epochs, Adam on
    the alphas with a step scaled to the short search, DARTS-
-   auxiliary skip, early stop on a stable genotype, at most 2 skips in the
-   normal cell), then the derived network is trained from scratch on the 8,000
+   auxiliary skip, early stop on a stable genotype, at most 2 skips and at most
+   2 skips and poolings together in the normal cell), then the derived network is trained from scratch on the 8,000
    training images ("retraining") and scored once on the test set. Its total
    time T = search + retraining.
 2. Random search with the same total time T: random genotypes of the same cell
@@ -74,6 +74,8 @@ def parse_args(argv=None):
                    help="Adam step of the alphas: 10x the paper's 3e-4, for a search ~100x shorter")
     p.add_argument("--warmup-epochs", type=int, default=8,
                    help="first search epochs train weights only (parameter-free ops win on untrained weights)")
+    p.add_argument("--max-parameter-free", type=int, default=2,
+                   help="cap on skips and poolings together in the derived normal cell (-1: no cap)")
     p.add_argument("--search-examples", type=int, default=2000,
                    help="images per half (weights / architecture) of the supernet search")
     p.add_argument("--channels", type=int, default=16, help="channels of the retrained network")
@@ -83,6 +85,8 @@ def parse_args(argv=None):
     p.add_argument("--batch-size", type=int, default=64)
     p.add_argument("--out", default=os.path.join(ROOT, "benchmarks", "runs", "darts"))
     args = p.parse_args(argv)
+    if args.max_parameter_free is not None and args.max_parameter_free < 0:
+        args.max_parameter_free = None
     if args.quick:
         args.search_channels, args.search_layers, args.search_epochs, args.search_examples = 4, 3, 1, 256
         args.warmup_epochs, args.channels, args.layers, args.epochs, args.proxy_epochs = 0, 4, 3, 1, 1
@@ -138,7 +142,7 @@ def main(argv=None):
     # -- DARTS ---------------------------------------------------------------------
     search = DartsSearch(channels=args.search_channels, layers=args.search_layers, nodes=4, stem_strides=2,
                          seed=0, directory=os.path.join(args.out, "search"), max_skip=2, patience=3,
-                         warmup_epochs=args.warmup_epochs, arch_learning_rate=args.arch_learning_rate)
+                         max_parameter_free=args.max_parameter_free, warmup_epochs=args.warmup_epochs, arch_learning_rate=args.arch_learning_rate)
     start, cpu = time.time(), time.process_time()
     genotype = search.fit(x_a, y_a, validation_data=(x_b, y_b), epochs=args.search_epochs,
                           batch_size=args.batch_size, verbose=0)

@@ -68,6 +68,29 @@ def test_skip_cap_applies_to_the_normal_cell_only():
     assert derive_genotype(w, w, CANDS, max_skip=None).count("skip_connect") == 8
 
 
+def test_parameter_free_cap_keeps_the_strongest_and_fills_with_convolutions():
+    cands = ["none", "skip_connect", "avg_pool_3x3", "sep_conv_3x3"]
+    w = np.tile([0.0, 0.3, 0.5, 0.2], (14, 1))
+    w[:, 2] += np.linspace(0, 0.01, 14)   # later edges have slightly stronger poolings
+    assert sum(op == "avg_pool_3x3" for op, _ in derive_cell(w, cands)) == 8
+    capped = derive_cell(w, cands, max_skip=2, max_parameter_free=3)
+    _assert_valid(capped, 4)
+    free = [k for k, (op, _) in enumerate(capped) if op in ("skip_connect", "avg_pool_3x3")]
+    assert len(free) == 3
+    assert [capped[k][0] for k in free] == ["avg_pool_3x3"] * 3   # the strongest ones stay
+    assert free == [5, 6, 7]
+    assert [op for op, _ in capped[:5]] == ["sep_conv_3x3"] * 5
+    g = derive_genotype(w, w, cands, max_parameter_free=0)
+    assert g.count("avg_pool_3x3", "normal") == g.count("skip_connect", "normal") == 0
+    assert g.count("avg_pool_3x3", "reduce") == 8   # the reduction cell is not capped
+
+
+@pytest.mark.parametrize("bad", [-1, 1.5, True, "2"])
+def test_parameter_free_cap_rejects_bad_values(bad):
+    with pytest.raises(ValueError, match="max_parameter_free"):
+        derive_genotype(_weights(), _weights(), CANDS, max_parameter_free=bad)
+
+
 def test_genotype_json_round_trip_and_equality():
     g = random_genotype(4, seed=3)
     text = g.to_json()

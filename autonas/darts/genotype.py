@@ -298,7 +298,11 @@ def _derive_cell(weights, candidates, nodes, banned):
     return pairs
 
 
-def derive_cell(weights, candidates, max_skip=None):
+#: operations without weights: a cell built only of these cannot learn features.
+PARAMETER_FREE = ("skip_connect", "max_pool_3x3", "avg_pool_3x3")
+
+
+def derive_cell(weights, candidates, max_skip=None, max_parameter_free=None):
     """Derive one discrete cell from its softmax weights.
 
     For each intermediate node keep the two incoming edges whose strongest
@@ -306,11 +310,16 @@ def derive_cell(weights, candidates, max_skip=None):
     while the cell has more ``skip_connect`` edges than allowed, the weakest
     chosen skip is banned on its edge and the cell is derived again, so the
     edge either takes its next-best operation or gives way to another edge.
+    `max_parameter_free` caps skips and poolings together the same way (the
+    weakest chosen one is banned first), so that a search whose alphas drifted
+    to parameter-free operations still yields a cell that learns features.
 
     Args:
         weights: array of shape ``(num_edges, len(candidates))``, rows summing to 1.
         candidates: the operation names of the columns.
         max_skip: at most this many ``skip_connect`` edges; None for no cap.
+        max_parameter_free: at most this many edges with a `PARAMETER_FREE`
+            operation; None for no cap.
 
     Returns:
         A list of ``(operation, source)`` pairs, two per node.
@@ -330,24 +339,29 @@ def derive_cell(weights, candidates, max_skip=None):
     pairs = _derive_cell(weights, candidates, nodes, banned)
     if pairs is None:
         raise ValueError("`candidates` leave fewer than two usable edges for some node.")
-    while max_skip is not None and sum(op == "skip_connect" for op, _ in pairs) > max_skip:
-        skip_col = candidates.index("skip_connect")
-        skips = []
+    caps = [(("skip_connect",), max_skip, "max_skip"), (PARAMETER_FREE, max_parameter_free, "max_parameter_free")]
+    while True:
+        over = [(ops, name, cap) for ops, cap, name in caps
+                if cap is not None and sum(op in ops for op, _ in pairs) > cap]
+        if not over:
+            break
+        ops, name, cap = over[0]
+        chosen = []
         for k, (op, src) in enumerate(pairs):
-            if op == "skip_connect":
+            if op in ops:
                 edge = _edge_index(k // 2, src)
-                skips.append((weights[edge, skip_col], edge))
-        _, weakest = min(skips)
-        banned.add((weakest, "skip_connect"))
+                chosen.append((weights[edge, candidates.index(op)], edge, op))
+        _, weakest, op = min(chosen)
+        banned.add((weakest, op))
         new_pairs = _derive_cell(weights, candidates, nodes, banned)
         if new_pairs is None:
-            logger.warning("Cannot bring skip connections down to max_skip=%s with these candidates.", max_skip)
+            logger.warning("Cannot bring the cell down to %s=%s with these candidates.", name, cap)
             break
         pairs = new_pairs
     return pairs
 
 
-def derive_genotype(normal_weights, reduce_weights, candidates, max_skip=2):
+def derive_genotype(normal_weights, reduce_weights, candidates, max_skip=2, max_parameter_free=None):
     """Derive a `Genotype` from the softmax weights of both cell kinds.
 
     Args:
@@ -355,6 +369,8 @@ def derive_genotype(normal_weights, reduce_weights, candidates, max_skip=2):
         reduce_weights: the same for reduction cells.
         candidates: the operation names of the columns.
         max_skip: cap on ``skip_connect`` edges in the normal cell (None: no cap).
+        max_parameter_free: cap on skip and pooling edges together in the
+            normal cell (None: no cap).
 
     Returns:
         A `Genotype` with exactly two inputs per node and no ``none``.
@@ -364,10 +380,11 @@ def derive_genotype(normal_weights, reduce_weights, candidates, max_skip=2):
         ...                     np.random.dirichlet(np.ones(8), 14),
         ...                     DEFAULT_CANDIDATES)  # doctest: +SKIP
     """
-    if max_skip is not None and (not isinstance(max_skip, int) or max_skip < 0):
-        raise ValueError(f"`max_skip` must be a non-negative integer or None; received {max_skip!r}.")
+    for name, cap in (("max_skip", max_skip), ("max_parameter_free", max_parameter_free)):
+        if cap is not None and (isinstance(cap, bool) or not isinstance(cap, int) or cap < 0):
+            raise ValueError(f"`{name}` must be a non-negative integer or None; received {cap!r}.")
     return Genotype(
-        normal=derive_cell(normal_weights, candidates, max_skip=max_skip),
+        normal=derive_cell(normal_weights, candidates, max_skip=max_skip, max_parameter_free=max_parameter_free),
         reduce=derive_cell(reduce_weights, candidates, max_skip=None),
     )
 

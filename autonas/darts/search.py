@@ -75,6 +75,8 @@ class DartsSearch:
         beta_decay: weight of the beta-decay regulariser; 0 disables it.
         max_skip: cap on ``skip_connect`` edges in the derived normal cell
             (None: no cap).
+        max_parameter_free: cap on skip and pooling edges together in the
+            derived normal cell (None: no cap); see `derive_cell`.
         patience: stop once the derived genotype has been the same for this
             many consecutive epochs (None: never stop early).
         warmup_epochs: epochs of weight steps only before alphas move.
@@ -103,7 +105,8 @@ class DartsSearch:
     def __init__(self, num_classes=None, channels=16, layers=8, nodes=4, candidates=None, stem_multiplier=3,
                  stem_strides=1, order=1, learning_rate=0.025, learning_rate_min=0.001, momentum=0.9,
                  weight_decay=3e-4, grad_clip=5.0, arch_learning_rate=3e-4, arch_betas=(0.5, 0.999),
-                 arch_weight_decay=1e-3, aux_skip=1.0, beta_decay=0.0, max_skip=2, patience=3, warmup_epochs=0,
+                 arch_weight_decay=1e-3, aux_skip=1.0, beta_decay=0.0, max_skip=2, max_parameter_free=None, patience=3,
+                 warmup_epochs=0,
                  normalize=True, directory=None, plot=True, seed=None, task="classification", jit_compile=False,
                  run_eagerly=False):
         if task not in ("classification", "regression"):
@@ -118,6 +121,10 @@ class DartsSearch:
                             ("arch_weight_decay", arch_weight_decay), ("learning_rate_min", learning_rate_min)):
             if value is not None and (not isinstance(value, (int, float)) or value < 0):
                 raise ValueError(f"`{name}` must be a non-negative number; received {value!r}.")
+        if max_parameter_free is not None and (isinstance(max_parameter_free, bool)
+                                               or not isinstance(max_parameter_free, int) or max_parameter_free < 0):
+            raise ValueError(
+                f"`max_parameter_free` must be a non-negative integer or None; received {max_parameter_free!r}.")
         if patience is not None and (not isinstance(patience, int) or patience < 1):
             raise ValueError(f"`patience` must be a positive integer or None; received {patience!r}.")
         if not isinstance(warmup_epochs, int) or warmup_epochs < 0:
@@ -145,6 +152,7 @@ class DartsSearch:
         self.aux_skip = float(aux_skip or 0.0)
         self.beta_decay = float(beta_decay or 0.0)
         self.max_skip = max_skip
+        self.max_parameter_free = max_parameter_free
         self.patience = patience
         self.warmup_epochs = warmup_epochs
         self.normalize = normalize
@@ -417,7 +425,8 @@ class DartsSearch:
             >>> print(search.derive())  # doctest: +SKIP
         """
         weights = self.op_weights()
-        return derive_genotype(weights["normal"], weights["reduce"], self.candidates, max_skip=self.max_skip)
+        return derive_genotype(weights["normal"], weights["reduce"], self.candidates, max_skip=self.max_skip,
+                               max_parameter_free=self.max_parameter_free)
 
     # -- the search -----------------------------------------------------------
     def fit(self, x, y, epochs=50, batch_size=64, validation_data=None, validation_split=0.5, max_time=None,
@@ -487,8 +496,7 @@ class DartsSearch:
             if not search_arch:
                 record["val_loss"] = record[f"val_{metric}"] = None
             weights = self.op_weights()
-            genotype = derive_genotype(weights["normal"], weights["reduce"], self.candidates,
-                                       max_skip=self.max_skip)
+            genotype = self.derive()
             record.update(epoch=epoch + 1, steps=done, learning_rate=float(lr),
                           aux_coef=float(aux) if self.aux_skip else 0.0, seconds=time.time() - epoch_start,
                           normal=weights["normal"].tolist(), reduce=weights["reduce"].tolist(),
@@ -691,7 +699,7 @@ class DartsSearch:
             "weight_decay": self.weight_decay, "grad_clip": self.grad_clip,
             "arch_learning_rate": self.arch_learning_rate, "arch_betas": list(self.arch_betas),
             "arch_weight_decay": self.arch_weight_decay, "aux_skip": self.aux_skip, "beta_decay": self.beta_decay,
-            "max_skip": self.max_skip, "patience": self.patience, "warmup_epochs": self.warmup_epochs,
+            "max_skip": self.max_skip, "max_parameter_free": self.max_parameter_free, "patience": self.patience, "warmup_epochs": self.warmup_epochs,
             "normalize": self.normalize, "directory": self.directory, "plot": self.plot, "seed": self.seed,
             "task": self.task,
             "jit_compile": self.jit_compile, "run_eagerly": self.run_eagerly,

@@ -152,7 +152,7 @@ class DartsTuner(Tuner):
             stem_multiplier=block.stem_multiplier, stem_strides=block.resolve_stem_strides(image_shape),
             order=config["order"], arch_learning_rate=config.get("arch_learning_rate", 3e-4),
             aux_skip=config["aux_skip"], beta_decay=config["beta_decay"],
-            max_skip=config["max_skip"], patience=config["patience"], warmup_epochs=warmup, task=task,
+            max_skip=config["max_skip"], max_parameter_free=config.get("max_parameter_free"), patience=config["patience"], warmup_epochs=warmup, task=task,
             directory=os.path.join(self.project_dir, "darts"), seed=self.seed,
         )
         logger.info("DARTS: searching the cells of %r on %d images (supernet: %d cells, %d channels).",

@@ -22,6 +22,7 @@ SEARCH_DEFAULTS = {
     "aux_skip": 1.0,
     "beta_decay": 0.0,
     "max_skip": 2,
+    "max_parameter_free": None,
     "patience": 3,
     "warmup_epochs": None,   # None: a third of the search epochs
     "time_fraction": 0.5,
@@ -47,6 +48,8 @@ class DartsOracle(Oracle):
         aux_skip: DARTS- auxiliary skip coefficient (0 disables).
         beta_decay: beta-decay regularisation weight (0 disables).
         max_skip: cap on skip connections in the derived normal cell.
+        max_parameter_free: cap on skips and poolings together in the derived
+            normal cell (None: no cap).
         patience: stop once the derived cells are stable for this many epochs.
         warmup_epochs: first search epochs that train weights only (on barely
             trained weights, parameter-free operations win the architecture
@@ -65,7 +68,7 @@ class DartsOracle(Oracle):
 
     def __init__(self, objective=None, max_trials=1, seed=None, epochs=None, channels=8, layers=5, order=1,
                  arch_learning_rate=3e-4, batch_size=None, aux_skip=1.0, beta_decay=0.0, max_skip=2, patience=3, warmup_epochs=None,
-                 time_fraction=0.5, max_examples=None, **kwargs):
+                 time_fraction=0.5, max_examples=None, max_parameter_free=None, **kwargs):
         super().__init__(objective=objective, max_trials=max_trials, seed=seed, **kwargs)
         if not 0 < time_fraction <= 1:
             raise ValueError(f"`time_fraction` must be in (0, 1]; received {time_fraction!r}.")
@@ -79,7 +82,7 @@ class DartsOracle(Oracle):
         self.search_config = {
             "epochs": epochs, "channels": channels, "layers": layers, "order": order,
             "arch_learning_rate": arch_learning_rate, "batch_size": batch_size,
-            "aux_skip": aux_skip, "beta_decay": beta_decay, "max_skip": max_skip, "patience": patience,
+            "aux_skip": aux_skip, "beta_decay": beta_decay, "max_skip": max_skip, "max_parameter_free": max_parameter_free, "patience": patience,
             "warmup_epochs": warmup_epochs, "time_fraction": time_fraction, "max_examples": max_examples,
         }
         #: hyperparameter values of the derived cells (set by the DARTS tuner)
