@@ -4,12 +4,18 @@ Each tutorial runs as a script in its own process, from an empty temporary worki
 directory, with a bounded timeout. Beyond the exit code, the tutorials named in
 `EXPECTED` must print their key result (for example a test accuracy); a tutorial
 whose shared data is absent prints that it has nothing to do and exits 0.
+
+The tutorials selected for the session run two at a time (`PARALLEL`): each is a
+separate process that spends most of its time in one thread, so on a 2-core
+machine a second one uses the core the test process leaves idle. Each test waits
+for its own tutorial's result.
 """
 
 import os
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -46,32 +52,89 @@ def test_the_tutorials_are_found():
     assert len(TUTORIALS) >= 7, [p.name for p in TUTORIALS]
 
 
+#: tutorials running at once
+PARALLEL = 2
+
+
+class TutorialRuns:
+    """Runs tutorials in fast mode, at most `PARALLEL` at once, in the order asked; output goes to files."""
+
+    def __init__(self, base, paths):
+        self.base = base
+        self.queue = list(paths)
+        self.running = {}  # path -> (process, start time, stdout file, stderr file)
+        self.results = {}  # path -> (exit code or None if timed out, stdout, stderr)
+
+    def _start(self, path):
+        root = self.base / path.stem
+        work, scratch = root / "cwd", root / "tmp"
+        work.mkdir(parents=True)
+        scratch.mkdir()
+        env = {
+            **os.environ,
+            "AUTONAS_TUTORIAL_FAST": "1",
+            "AUTONAS_TUTORIAL_OUT": str(root / "out"),
+            "TMPDIR": str(scratch),  # tutorials write their outputs to tempfile.mkdtemp()
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+            "MPLBACKEND": "Agg",
+            "TF_CPP_MIN_LOG_LEVEL": "3",
+        }
+        out, err = open(root / "stdout.txt", "w+"), open(root / "stderr.txt", "w+")
+        proc = subprocess.Popen([sys.executable, str(path)], cwd=work, env=env, stdout=out, stderr=err, text=True)
+        self.running[path] = (proc, time.monotonic(), out, err)
+
+    def _finish(self, path, code):
+        proc, _, out, err = self.running.pop(path)
+        if code is None:
+            proc.kill()
+            proc.wait()
+        out.seek(0)
+        err.seek(0)
+        self.results[path] = (code, out.read(), err.read())
+        out.close()
+        err.close()
+
+    def _step(self):
+        for path, (proc, start, _, _) in list(self.running.items()):
+            if proc.poll() is not None:
+                self._finish(path, proc.returncode)
+            elif time.monotonic() - start > TIMEOUT:
+                self._finish(path, None)
+        while self.queue and len(self.running) < PARALLEL:
+            self._start(self.queue.pop(0))
+
+    def result(self, path):
+        """(exit code, or None when it ran past TIMEOUT; stdout; stderr) of one tutorial."""
+        if path not in self.results and path not in self.running and path not in self.queue:
+            self.queue.insert(0, path)
+        while path not in self.results:
+            self._step()
+            time.sleep(0.1)
+        return self.results[path]
+
+    def close(self):
+        for path in list(self.running):
+            self._finish(path, None)
+
+
+@pytest.fixture(scope="module")
+def tutorial_runs(request, tmp_path_factory):
+    selected = [item.callspec.params["path"] for item in request.session.items
+                if getattr(item, "originalname", None) == "test_tutorial_runs_in_fast_mode"]
+    runs = TutorialRuns(tmp_path_factory.mktemp("tutorials"), selected)
+    yield runs
+    runs.close()
+
+
 @pytest.mark.parametrize("path", [_param(p) for p in TUTORIALS])
-def test_tutorial_runs_in_fast_mode(path, tmp_path):
-    work = tmp_path / "cwd"
-    scratch = tmp_path / "tmp"
-    work.mkdir()
-    scratch.mkdir()
-    env = {
-        **os.environ,
-        "AUTONAS_TUTORIAL_FAST": "1",
-        "AUTONAS_TUTORIAL_OUT": str(tmp_path / "out"),
-        "TMPDIR": str(scratch),  # tutorials write their outputs to tempfile.mkdtemp()
-        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
-        "MPLBACKEND": "Agg",
-        "TF_CPP_MIN_LOG_LEVEL": "3",
-    }
-    try:
-        done = subprocess.run([sys.executable, str(path)], cwd=work, env=env, capture_output=True, text=True,
-                              timeout=TIMEOUT)
-    except subprocess.TimeoutExpired as expired:
-        output = expired.stdout or ""
-        output = output.decode(errors="replace") if isinstance(output, bytes) else output
-        pytest.fail(f"{path.name} did not finish within {TIMEOUT}s in fast mode; last output:\n{output[-3000:]}")
-    output = done.stdout + done.stderr
-    assert done.returncode == 0, f"{path.name} exited with {done.returncode}:\n{output[-5000:]}"
+def test_tutorial_runs_in_fast_mode(path, tutorial_runs):
+    code, stdout, stderr = tutorial_runs.result(path)
+    if code is None:
+        pytest.fail(f"{path.name} did not finish within {TIMEOUT}s in fast mode; last output:\n{stdout[-3000:]}")
+    output = stdout + stderr
+    assert code == 0, f"{path.name} exited with {code}:\n{output[-5000:]}"
     expected = EXPECTED.get(path.name)
     if expected is not None:
-        assert re.search(expected, done.stdout), (
-            f"{path.name} did not print a line matching {expected!r}; its output ends with:\n{done.stdout[-3000:]}"
+        assert re.search(expected, stdout), (
+            f"{path.name} did not print a line matching {expected!r}; its output ends with:\n{stdout[-3000:]}"
         )
