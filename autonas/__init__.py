@@ -11,6 +11,14 @@ import logging
 import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+# TensorFlow's oneDNN CPU allocator keeps every large block it ever allocated in a pool
+# that never shrinks, so one large candidate raised a search's memory for good (about
+# 100 MiB on digits). The system allocator returns freed memory (see
+# `autonas._compat.release_free_memory`) and trains as fast (benchmarks/RESULTS.md,
+# "Memory"). It is read when TensorFlow allocates its first tensor, so this works
+# whenever autonas is imported before any TensorFlow computation; set the variable
+# to 0 to keep the pool.
+os.environ.setdefault("TF_ONEDNN_USE_SYSTEM_ALLOCATOR", "1")
 
 __version__ = "0.1.0"
 

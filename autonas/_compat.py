@@ -7,12 +7,15 @@ reload. `install()` replaces that function (and its reader) with atomic,
 clearly-failing versions. It is idempotent and is called when `autonas.tuner`
 is imported.
 
-It is also the one place that touches a TensorFlow internal: see
-`releasing_trial_graphs`.
+It is also the one place that touches a TensorFlow internal (see
+`releasing_trial_graphs`) and the C library's allocator (see
+`release_free_memory`).
 """
 
 import contextlib
+import ctypes
 import json
+import logging
 import threading
 
 from autonas.utils.io import atomic_write_text, read_json
@@ -167,3 +170,35 @@ def releasing_trial_graphs():
     finally:
         for name in [name for name in registry if name not in before and name.startswith("CustomGradient-")]:
             registry.pop(name, None)
+
+
+_malloc_trim = None
+
+
+def release_free_memory():
+    """Hand the heap memory freed so far back to the operating system.
+
+    Between trials the previous model's tensors are freed, but glibc keeps
+    freed memory in its arenas, so the process stays as large as its largest
+    trial ever made it. ``malloc_trim(0)`` returns those free pages. A no-op
+    where the C library has no ``malloc_trim`` (macOS, musl, Windows).
+
+    Returns:
+        True when memory was trimmed.
+
+    Example:
+        >>> release_free_memory() in (True, False)
+        True
+    """
+    global _malloc_trim
+    if _malloc_trim is None:
+        try:
+            _malloc_trim = ctypes.CDLL(None).malloc_trim
+            _malloc_trim.argtypes = [ctypes.c_size_t]
+        except (OSError, AttributeError, TypeError):
+            logging.getLogger("autonas").debug("No malloc_trim in this C library: freed memory stays pooled.")
+            _malloc_trim = False
+    if _malloc_trim is False:
+        return False
+    _malloc_trim(0)
+    return True

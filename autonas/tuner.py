@@ -129,7 +129,7 @@ class Tuner(keras_tuner.Tuner):
             keras.utils.set_random_seed(self.seed + len(self.oracle.trials))
         hp = self.oracle.get_space()
         hp.values.update(values)
-        keras.backend.clear_session()
+        _free_previous_models()
         built = time.perf_counter()
         model = self._build_hypermodel(hp)
         built = time.perf_counter() - built
@@ -262,7 +262,7 @@ class Tuner(keras_tuner.Tuner):
         twice per build (its own ``gc.collect()`` and Keras's `clear_session`);
         one collection frees the previous trial's model just as well.
         """
-        keras.backend.clear_session()
+        _free_previous_models()
         model = self._build_hypermodel(hp)
         if not isinstance(model, keras.Model):
             raise keras_tuner.errors.FatalTypeError(
@@ -583,6 +583,12 @@ def _validation_dataset(validation, batch_size):
     except (TypeError, ValueError, tf.errors.OpError) as e:  # e.g. object arrays TensorFlow cannot hold
         logger.debug("Validation data kept as arrays: %s", e)
         return validation
+
+
+def _free_previous_models():
+    """Reset Keras's state, collect the models no longer used and return their memory to the system."""
+    keras.backend.clear_session()
+    _compat.release_free_memory()
 
 
 def _values_key(values):

@@ -10,10 +10,11 @@ Protocol, in one run:
 
 1. DARTS: a supernet search (first order, weight-only warm-up epochs, Adam on
    the alphas with a step scaled to the short search, DARTS-
-   auxiliary skip, early stop on a stable genotype, at most 2 skips and at most
-   2 skips and poolings together in the normal cell), then the derived network is trained from scratch on the 8,000
-   training images ("retraining") and scored once on the test set. Its total
-   time T = search + retraining.
+   auxiliary skip, early stop on a stable genotype, at most 2 skips in the
+   normal cell; `--max-parameter-free` also caps skips and poolings together),
+   then the derived network is trained from scratch on the 8,000 training
+   images ("retraining") and scored once on the test set. Its total time
+   T = search + retraining.
 2. Random search with the same total time T: random genotypes of the same cell
    space are trained briefly (a proxy: the supernet's size, `--proxy-epochs`
    on the same examples the supernet trains its weights on) and scored on the
@@ -74,7 +75,7 @@ def parse_args(argv=None):
                    help="Adam step of the alphas: 10x the paper's 3e-4, for a search ~100x shorter")
     p.add_argument("--warmup-epochs", type=int, default=8,
                    help="first search epochs train weights only (parameter-free ops win on untrained weights)")
-    p.add_argument("--max-parameter-free", type=int, default=2,
+    p.add_argument("--max-parameter-free", type=int, default=-1,
                    help="cap on skips and poolings together in the derived normal cell (-1: no cap)")
     p.add_argument("--search-examples", type=int, default=2000,
                    help="images per half (weights / architecture) of the supernet search")
