@@ -2,6 +2,7 @@
 
     python benchmarks/memory.py --trials 30
     python benchmarks/memory.py --trials 30 --json     # one JSON line (used by the tests)
+    python benchmarks/memory.py --allocator-speed      # training time with each CPU allocator
 
 A vanilla-convnet image search on 200 digits images, one epoch per trial.
 Resident set size (RSS) is read at two points of every trial:
@@ -67,11 +68,71 @@ def measure(trials, directory):
     return {"between": between[:trials], "end": end[:trials], "params": params}
 
 
+SPEED_SCRIPT = r"""
+import os, sys, time
+import numpy as np
+if sys.argv[1] == "pool":
+    os.environ["TF_ONEDNN_USE_SYSTEM_ALLOCATOR"] = "0"
+import autonas  # noqa: F401  (selects the system allocator unless told otherwise)
+import keras
+from sklearn.datasets import load_digits
+
+d = load_digits()
+# 3,000 images of 28x28: digits upscaled, so that activations are MNIST-sized
+x = np.repeat(np.repeat(d.images, 4, axis=1), 4, axis=2)[:, 2:30, 2:30, None].astype("float32") / 16
+x, y = np.concatenate([x, x])[:3000], np.concatenate([d.target, d.target])[:3000]
+
+def model():
+    i = keras.Input((28, 28, 1))
+    h = i
+    for f in (32, 64):
+        h = keras.layers.Conv2D(f, 3, padding="same", activation="relu")(h)
+        h = keras.layers.Conv2D(f, 3, padding="same", activation="relu")(h)
+        h = keras.layers.MaxPooling2D()(h)
+    m = keras.Model(i, keras.layers.Dense(10, activation="softmax")(keras.layers.Flatten()(h)))
+    m.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
+    return m
+
+model().fit(x[:256], y[:256], epochs=1, verbose=0)  # warm-up
+start, cpu = time.perf_counter(), os.times()
+model().fit(x, y, epochs=2, batch_size=32, verbose=0)
+end = os.times()
+print(time.perf_counter() - start, end.user - cpu.user, end.system - cpu.system)
+"""
+
+
+def allocator_speed(rounds=3):
+    """Train the same convnet in fresh processes with each allocator, alternating; print the times."""
+    import subprocess
+
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    env.pop("TF_ONEDNN_USE_SYSTEM_ALLOCATOR", None)
+    modes = {"pool": "TensorFlow's oneDNN pool", "system": "system allocator (autonas's default)"}
+    times = {mode: [] for mode in modes}
+    for _ in range(rounds):
+        for mode in modes:
+            out = subprocess.run([sys.executable, "-c", SPEED_SCRIPT, mode], capture_output=True, text=True,
+                                 env=env, check=True).stdout.split()
+            times[mode].append(tuple(float(v) for v in out[-3:]))
+    print("allocator | wall s per run (user / sys CPU s)")
+    for mode, label in modes.items():
+        runs = ", ".join(f"{w:.2f} ({u:.1f}/{s:.1f})" for w, u, s in times[mode])
+        print(f"{label} | {runs}")
+    pool = sorted(w for w, _, _ in times["pool"])[rounds // 2]
+    system = sorted(w for w, _, _ in times["system"])[rounds // 2]
+    print(f"median ratio system / pool: {system / pool:.2f}")
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--trials", type=int, default=30)
     parser.add_argument("--json", action="store_true", help="print one JSON line instead of the table")
+    parser.add_argument("--allocator-speed", action="store_true",
+                        help="compare training time with TensorFlow's oneDNN pool and the system allocator")
     args = parser.parse_args(argv)
+    if args.allocator_speed:
+        allocator_speed()
+        return 0
     if not os.path.exists("/proc/self/statm"):
         print("SKIPPED: resident memory is read from /proc/self/statm (Linux only).")
         return 0

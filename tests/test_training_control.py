@@ -117,3 +117,48 @@ def test_image_regressor_predicts_numbers(tmp_path, small_digits):
     rmse = float(np.sqrt(np.mean((pred - y_test) ** 2)))
     assert rmse < float(np.std(y_test))  # better than predicting the mean
     assert "mean_squared_error" in reg.evaluate(x_test, y_test.astype("float32"))
+
+
+class _EpochWeights:
+    """Weights and validation scores at every epoch end (class-level: the tuner copies callbacks)."""
+
+    records = []
+
+    @classmethod
+    def callback(cls):
+        import keras
+
+        class Record(keras.callbacks.Callback):
+            def on_epoch_end(self, epoch, logs=None):
+                if "val_loss" in logs:  # not the refit, which has no validation data
+                    cls.records.append((logs["val_loss"], self.model.get_weights()))
+
+        return Record()
+
+
+def test_checkpoint_holds_the_best_epoch_and_refuses_foreign_or_damaged_files(tmp_path, small_digits):
+    x, y, _, _ = small_digits
+    _EpochWeights.records.clear()
+    # learning rate 3e-3 on 200 images: the validation loss is not lowest at the last of 6 epochs
+    model = _vanilla_classifier(max_trials=1, seed=0, directory=tmp_path, overwrite=True, objective="val_loss",
+                                initial_hps=[{"learning_rate": 3e-3}])
+    model.fit(x[:200], y[:200], epochs=6, verbose=0, callbacks=[_EpochWeights.callback()])
+    trial = model.best_trial_
+    assert len(_EpochWeights.records) == 6
+    losses = [loss for loss, _ in _EpochWeights.records]
+    best = int(np.argmin(losses))
+    assert model.tuner_.trial_info(trial.trial_id)["best_epoch"] == best + 1
+    loaded = model.tuner_.load_trial_model(trial).get_weights()
+    for a, b in zip(loaded, _EpochWeights.records[best][1]):
+        np.testing.assert_array_equal(a, b)
+    if best != 5:  # the usual case here: the checkpoint is not simply the last epoch
+        assert any(not np.array_equal(a, b) for a, b in zip(loaded, _EpochWeights.records[5][1]))
+
+    path = model.tuner_._get_checkpoint_fname(trial.trial_id)
+    with open(path, "r+b") as f:
+        f.truncate(100)
+    with pytest.raises(ValueError, match="checkpoint"):
+        model.tuner_.load_trial_model(trial)
+    np.savez(path, np.zeros(3))
+    with pytest.raises(ValueError, match="do not fit"):
+        model.tuner_.load_trial_model(trial)

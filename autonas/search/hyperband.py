@@ -20,7 +20,7 @@ class Hyperband(Oracle):
     - ``tuner/initial_epoch``: start from this epoch;
     - ``tuner/bracket``, ``tuner/round``: the bracket and round;
     - ``tuner/trial_id`` (promotions only): continue from that trial's
-      checkpoint (``trial_<id>/checkpoint.weights.h5``).
+      checkpoint (``trial_<id>/checkpoint.weights.npz``).
 
     ``max_epochs`` may be left ``None``: the tuner then derives it from the
     ``epochs`` given to ``fit`` by calling ``oracle.set_max_epochs(epochs)``
