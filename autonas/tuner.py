@@ -353,11 +353,12 @@ class Tuner(keras_tuner.Tuner):
         if self.deadline is not None:
             cbs.append(_Deadline(self.deadline))
         x, y = train
-        history = model.fit(
-            x, y, validation_data=validation, epochs=max_epochs, initial_epoch=initial_epoch,
-            batch_size=batch_size, callbacks=cbs, verbose=2 if verbose >= 2 else 0,
-            class_weight=class_weight, sample_weight=sample_weight,
-        )
+        with _compat.iterators_released_in_background():
+            history = model.fit(
+                x, y, validation_data=validation, epochs=max_epochs, initial_epoch=initial_epoch,
+                batch_size=batch_size, callbacks=cbs, verbose=2 if verbose >= 2 else 0,
+                class_weight=class_weight, sample_weight=sample_weight,
+            )
         losses = history.history.get("loss", [])
         if not losses:
             raise TrialFailed("The trial was stopped before it finished one epoch.")

@@ -162,3 +162,42 @@ def test_checkpoint_holds_the_best_epoch_and_refuses_foreign_or_damaged_files(tm
     np.savez(path, np.zeros(3))
     with pytest.raises(ValueError, match="do not fit"):
         model.tuner_.load_trial_model(trial)
+
+
+def test_fit_input_iterators_are_released_off_the_training_thread(small_digits):
+    import gc
+    import weakref
+
+    import keras
+
+    from autonas import _compat
+
+    if keras.backend.backend() != "tensorflow":
+        pytest.skip("the TensorFlow trainer's iterators")
+    from keras.src.backend.tensorflow.trainer import TFEpochIterator
+
+    x, y, _, _ = small_digits
+    x = x[:128, :, :, None].astype("float32") / 16
+
+    def run(deferred):
+        keras.utils.set_random_seed(0)
+        inp = keras.Input((8, 8, 1))
+        model = keras.Model(inp, keras.layers.Dense(10, activation="softmax")(keras.layers.Flatten()(inp)))
+        model.compile("adam", "sparse_categorical_crossentropy")
+        if not deferred:
+            return model.fit(x, y[:128], validation_data=(x, y[:128]), epochs=2, verbose=0).history
+        with _compat.iterators_released_in_background():
+            history = model.fit(x, y[:128], validation_data=(x, y[:128]), epochs=2, verbose=0).history
+            held = list(_compat._collected.items)
+        return history, held
+
+    plain = run(False)
+    deferred, held = run(True)
+    assert deferred == plain  # the same training
+    assert any(isinstance(item, TFEpochIterator) for item in held)
+    assert len(held) >= 4  # the train and validation epoch iterators and the iterators they handed out
+    refs = [weakref.ref(item) for item in held]
+    del held
+    _compat._releaser.submit(lambda: None).result(timeout=60)  # the worker has run the release
+    gc.collect()
+    assert all(ref() is None for ref in refs)
