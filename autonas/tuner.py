@@ -353,6 +353,7 @@ class Tuner(keras_tuner.Tuner):
         if self.deadline is not None:
             cbs.append(_Deadline(self.deadline))
         x, y = train
+        _compat.release_free_memory()  # the build's temporaries (initial values) too
         with _compat.iterators_released_in_background():
             history = model.fit(
                 x, y, validation_data=validation, epochs=max_epochs, initial_epoch=initial_epoch,
