@@ -23,7 +23,7 @@ from keras_tuner.src.engine import tuner as kt_tuner_module
 
 from autonas import _compat, accelerate, distribute
 from autonas.utils.cost import count_macs
-from autonas.utils.io import atomic_write_json, read_json
+from autonas.utils.io import atomic_write, atomic_write_json, read_json
 
 _compat.install()
 
@@ -149,19 +149,18 @@ class Tuner(keras_tuner.Tuner):
         return True, None
 
     def _take_candidate(self, hp):
-        """The model `_feasible` built for these hyperparameter values, if it is the last one checked.
+        """``(model, seconds its build took)`` from `_feasible` for these values, else ``(None, None)``.
 
-        The hyperparameters that its build registered (conditional ones the
+        Only the last candidate checked is kept. The hyperparameters that its build registered (conditional ones the
         space had not seen) are merged into `hp`, as building on `hp` itself
         would have done, so the oracle still learns them when the trial ends.
         """
         candidate, self._candidate = self._candidate, None
         if candidate is None or candidate[0] != _values_key(hp.values):
-            return None
+            return None, None
         _, built_hp, model, seconds = candidate
         hp.merge(built_hp, overwrite=False)
-        self._build_seconds = seconds
-        return model
+        return model, seconds
 
     def _reference_macs(self):
         """Multiply-adds per example of the search's first candidate (of its first trial when resumed)."""
@@ -318,13 +317,11 @@ class Tuner(keras_tuner.Tuner):
         trial_seed = None if self.seed is None else self.seed + _trial_index(trial.trial_id)
         if trial_seed is not None:
             keras.utils.set_random_seed(trial_seed)
-        self._build_seconds = None
-        model = self._take_candidate(hp)
+        model, build_seconds = self._take_candidate(hp)
         if model is None:
             built = time.perf_counter()
             model = self._try_build(hp)
-            self._build_seconds = time.perf_counter() - built
-        build_seconds = self._build_seconds
+            build_seconds = time.perf_counter() - built
         if trial_seed is not None:
             keras.utils.set_random_seed(trial_seed)  # training draws the same numbers either way
         params = int(model.count_params())
@@ -490,12 +487,7 @@ def save_checkpoint(weights, path):
     `save_weights` walks the model and writes HDF5, a tenth of a second or
     more per trial) and read back without unpickling anything.
     """
-    tmp = f"{path}.tmp-{os.getpid()}"
-    with open(tmp, "wb") as f:
-        np.savez(f, *weights)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    atomic_write(path, lambda f: np.savez(f, *weights))
 
 
 def load_checkpoint(model, path):

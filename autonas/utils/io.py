@@ -11,6 +11,37 @@ import os
 import tempfile
 
 
+def atomic_write(path, write):
+    """Write a file atomically (temporary file, fsync, rename) through `write(binary_file)`.
+
+    Args:
+        path: destination file path.
+        write: a function given the open binary temporary file; it writes the
+            full contents.
+
+    Returns:
+        The path written.
+
+    Example:
+        >>> atomic_write("/tmp/state.bin", lambda f: f.write(b"hello"))  # doctest: +SKIP
+    """
+    path = os.fspath(path)
+    directory = os.path.dirname(os.path.abspath(path))
+    os.makedirs(directory, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            write(f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return path
+
+
 def atomic_write_text(path, text):
     """Write `text` to `path` atomically (temporary file, fsync, rename).
 
@@ -24,21 +55,8 @@ def atomic_write_text(path, text):
     Example:
         >>> atomic_write_text("/tmp/state.txt", "hello")  # doctest: +SKIP
     """
-    path = os.fspath(path)
-    directory = os.path.dirname(os.path.abspath(path))
-    os.makedirs(directory, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=".part")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return path
+    data = text.encode("utf-8")
+    return atomic_write(path, lambda f: f.write(data))
 
 
 def atomic_write_json(path, obj, indent=2):
