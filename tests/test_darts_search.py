@@ -179,3 +179,38 @@ def test_regression_search_runs_on_standardised_targets(digits):
     assert "val_mae" in record and "val_accuracy" not in record
     with pytest.raises(ValueError, match="builds classifiers"):
         search.build_network()
+
+
+def test_select_trains_the_derived_genotypes_and_keeps_the_best(digits, tmp_path):
+    x, y = digits
+    # a large alpha step moves the derived genotype between epochs; the first epoch is warm-up
+    search = _tiny(directory=tmp_path, patience=None, plot=False, warmup_epochs=1, arch_learning_rate=0.3)
+    final = search.fit(x[:384], y[:384], epochs=4, batch_size=64, verbose=0)
+    derived = search.derived_genotypes()
+    assert derived[0] == final
+    assert len(set(derived)) == len(derived)
+    searched = [Genotype.from_dict(r["genotype"]) for r in search.history[1:]]
+    assert set(derived) == set(searched)  # every architecture epoch, not the warm-up one
+
+    chosen = search.select(x[:384], y[:384], candidates=3, epochs=2, batch_size=32, verbose=0)
+    scores = search.selection_
+    assert len(scores) == min(3, len(derived))
+    assert [Genotype.from_dict(s["genotype"]) for s in scores] == derived[:len(scores)]
+    best = max(range(len(scores)), key=lambda i: scores[i]["val_accuracy"])
+    assert chosen == derived[best] == search.genotype
+    assert max(s["val_accuracy"] for s in scores) > 0.3  # trained from scratch: 10 classes, chance is 0.1
+    saved = json.loads((tmp_path / "genotype.json").read_text())
+    assert Genotype.from_dict(saved["genotype"]) == chosen and len(saved["selection"]) == len(scores)
+    assert search.build_network().output.shape[-1] == 10
+
+
+def test_select_validates_its_arguments(digits):
+    x, y = digits
+    with pytest.raises(RuntimeError, match="call `fit` before `select`"):
+        _tiny().select(x, y)
+    search = _tiny(patience=None)
+    search.fit(x[:128], y[:128], epochs=1, batch_size=64, verbose=0)
+    with pytest.raises(ValueError, match="`candidates` must be a positive integer; received 0"):
+        search.select(x[:128], y[:128], candidates=0)
+    with pytest.raises(ValueError, match="`learning_rate` must be a positive number"):
+        search.select(x[:128], y[:128], learning_rate=-1)

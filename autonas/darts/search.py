@@ -174,6 +174,8 @@ class DartsSearch:
         self.stopped_early_ = False
         self._state = None
         self._steps = None
+        self.selection_ = None
+        self.selection_time_ = None
 
     # -- building -------------------------------------------------------------
     def build(self, input_shape, num_classes=None):
@@ -527,7 +529,96 @@ class DartsSearch:
             logger.info("DARTS search finished in %.1fs; derived genotype:\n%s", self.search_time_, self.genotype)
         return self.genotype
 
-    def _prepare_data(self, x, y, validation_data, validation_split):
+    def derived_genotypes(self):
+        """The distinct genotypes derived at the end of the architecture epochs, the latest first.
+
+        Returns:
+            A list of `Genotype`, empty before `fit`.
+
+        Example:
+            >>> [str(g) for g in search.derived_genotypes()[:2]]  # doctest: +SKIP
+        """
+        # weight-only warm-up epochs (no validation loss) derive from alphas that never moved
+        searched = [r for r in self.history if r.get("val_loss") is not None] or self.history[-1:]
+        found = []
+        for record in reversed(searched):
+            genotype = Genotype.from_dict(record["genotype"])
+            if genotype not in found:
+                found.append(genotype)
+        return found
+
+    def select(self, x, y, validation_data=None, validation_split=0.5, candidates=4, epochs=3, batch_size=64,
+               learning_rate=0.05, verbose=1):
+        """Pick among the search's derived genotypes by training each briefly from scratch.
+
+        The selection step of the DARTS paper (arXiv 1806.09055, section 3.2), which trains
+        several derived cells for a short while and keeps the best on held-out data. Here the
+        candidates are the distinct genotypes the search derived at the end of its
+        architecture epochs (`derived_genotypes`), the latest first; each network, of the
+        supernet's size, trains for `epochs` (SGD, Nesterov momentum 0.9, cosine learning
+        rate, weight decay 3e-4) on the search's training split and is scored on its
+        validation split.
+
+        Args:
+            x, y, validation_data, validation_split: the data given to `fit`.
+            candidates: how many of the latest distinct genotypes to try (at least 1).
+            epochs: training epochs of each candidate.
+            batch_size: batch size of that training.
+            learning_rate: initial learning rate of that training.
+            verbose: 0 silent, 1 one log line per candidate.
+
+        Returns:
+            The best `Genotype`; it also becomes ``self.genotype`` and ``genotype.json``
+            records every candidate's score in ``"selection"``.
+
+        Example:
+            >>> search.fit(x, y, epochs=20)  # doctest: +SKIP
+            >>> genotype = search.select(x, y, candidates=4, epochs=3)  # doctest: +SKIP
+        """
+        if self.task != "classification":
+            raise ValueError("`select` trains classifiers; it is not available for task='regression'.")
+        for name, value in (("candidates", candidates), ("epochs", epochs), ("batch_size", batch_size)):
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise ValueError(f"`{name}` must be a positive integer; received {value!r}.")
+        if not isinstance(learning_rate, (int, float)) or learning_rate <= 0:
+            raise ValueError(f"`learning_rate` must be a positive number; received {learning_rate!r}.")
+        pool = self.derived_genotypes()[:candidates]
+        if not pool:
+            raise RuntimeError("Nothing derived yet: call `fit` before `select`.")
+        # `build_network` bakes the search's normalisation in: the images stay as given
+        x_train, y_train, x_val, y_val = self._prepare_data(x, y, validation_data, validation_split,
+                                                            standardise=False)
+        batch_size = min(batch_size, len(x_train))
+        steps = max(1, epochs * (len(x_train) // batch_size))
+        start = time.time()
+        scores = []
+        for genotype in pool:
+            began = time.time()
+            keras.backend.clear_session()
+            if self.seed is not None:
+                keras.utils.set_random_seed(self.seed)
+            model = self.build_network(genotype=genotype)
+            schedule = keras.optimizers.schedules.CosineDecay(float(learning_rate), steps)
+            model.compile(keras.optimizers.SGD(schedule, momentum=0.9, nesterov=True, weight_decay=3e-4),
+                          "sparse_categorical_crossentropy", metrics=["accuracy"])
+            model.fit(x_train, y_train, batch_size=batch_size, epochs=epochs, verbose=0)
+            score = float(model.evaluate(x_val, y_val, batch_size=256, verbose=0, return_dict=True)["accuracy"])
+            scores.append({"genotype": genotype.to_dict(), "val_accuracy": score, "seconds": time.time() - began})
+            if verbose:
+                logger.info("DARTS selection: candidate %d/%d, val accuracy %.4f, %.1fs", len(scores), len(pool),
+                            score, scores[-1]["seconds"])
+        keras.backend.clear_session()
+        best = int(np.argmax([s["val_accuracy"] for s in scores]))  # ties: the latest derived genotype
+        self.genotype = pool[best]
+        self.selection_ = scores
+        self.selection_time_ = time.time() - start
+        self._write_results()
+        if verbose:
+            logger.info("DARTS selection kept candidate %d of %d in %.1fs:\n%s", best + 1, len(pool),
+                        self.selection_time_, self.genotype)
+        return self.genotype
+
+    def _prepare_data(self, x, y, validation_data, validation_split, standardise=True):
         x = self._check_images(x, "x")
         y = np.asarray(y)
         if self.task == "regression":
@@ -562,6 +653,8 @@ class DartsSearch:
                 raise ValueError(f"`validation_split`={validation_split} leaves an empty split of {len(x)} images.")
             x_train, y_train = x[order[:cut]], y[order[:cut]]
             x_val, y_val = x[order[cut:]], y[order[cut:]]
+        if not standardise:
+            return x_train, y_train, x_val, y_val
         return self._standardise(x_train, y_train, x_val, y_val)
 
     def _prepare_regression(self, x, y, validation_data, validation_split):
@@ -639,6 +732,7 @@ class DartsSearch:
             "search_time": self.search_time_,
             "epochs_run": len(self.history),
             "stopped_early": self.stopped_early_,
+            "selection": self.selection_,
             "config": self.get_config(),
         })
         if self.plot:
