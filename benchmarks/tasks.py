@@ -382,6 +382,35 @@ def bench_overhead(workdir):
            clf.search_time_, "-", float("nan"), float("nan"),
            f"builds {', '.join(f'{b:.2f}' for b in builds)}; rest {', '.join(f'{g:.2f}' for g in own)}")
 
+    # The same architectures, in the same order, trained back to back by a plain Keras loop: the
+    # usual `clear_session()` between models, build, `fit` for one epoch on the same split (with
+    # the validation set as a tf.data pipeline, as the tuner hands it). Its gaps are what Keras
+    # itself costs between two models; the difference is autonas's own share.
+    import tensorflow as tf
+
+    from autonas.data import prepare_input, split_validation
+
+    graph = clf.graph
+    node, head = graph.inputs[0], graph.heads[0]
+    images = prepare_input(x[:400], node, fit=True)
+    targets = head.encode(y[:400])
+    train_idx, val_idx = split_validation(len(images), 0.2, 0, targets)
+    validation = tf.data.Dataset.from_tensor_slices((images[val_idx], targets[val_idx])).batch(32)
+    stamp = TrainingStamps.callback()
+    TrainingStamps.events.clear()
+    for tid in order:
+        keras.backend.clear_session()
+        model = graph.build(clf.tuner_.oracle.get_trial(tid).hyperparameters.copy())
+        model.fit(images[train_idx], targets[train_idx], validation_data=validation, epochs=1, batch_size=32,
+                  verbose=0, callbacks=[stamp])
+        del model
+    events = TrainingStamps.events
+    plain_gaps = [events[2 * i + 2][1] - events[2 * i + 1][1] for i in range(len(order) - 1)]
+    report(f"Overhead: between models of a plain Keras loop (the same {len(order)} architectures)",
+           "median gap (s)", float(np.median(plain_gaps)), sum(plain_gaps), "autonas median gap", float(np.median(gaps)),
+           float(sum(gaps)), f"autonas - plain Keras, median of the pairs: "
+           f"{float(np.median(np.subtract(gaps, plain_gaps))):+.2f}s; gaps {', '.join(f'{g:.2f}' for g in plain_gaps)}")
+
 
 TASKS = {
     "digits": bench_digits,
