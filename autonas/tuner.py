@@ -490,8 +490,24 @@ def save_checkpoint(weights, path):
     atomic_write(path, lambda f: np.savez(f, *weights))
 
 
+#: the Keras weights file that KerasTuner, and autonas before `.npz` checkpoints, kept per trial.
+LEGACY_CHECKPOINT = "checkpoint.weights.h5"
+
+
 def load_checkpoint(model, path):
-    """Set `model`'s weights from a `save_checkpoint` file, checking that they fit it."""
+    """Set `model`'s weights from a `save_checkpoint` file, checking that they fit it.
+
+    A trial directory written before `.npz` checkpoints holds Keras's
+    ``checkpoint.weights.h5`` instead; that file is read when `path` is absent.
+    """
+    legacy = os.path.join(os.path.dirname(path), LEGACY_CHECKPOINT)
+    if not os.path.exists(path) and os.path.exists(legacy):
+        try:
+            model.load_weights(legacy)
+        except (OSError, ValueError) as e:
+            raise ValueError(f"The trial checkpoint {legacy!r} could not be read into this model "
+                             f"({type(e).__name__}: {e}).") from e
+        return
     try:
         with np.load(path, allow_pickle=False) as data:
             weights = [data[f"arr_{i}"] for i in range(len(data.files))]

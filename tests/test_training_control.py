@@ -1,6 +1,8 @@
 """Training control: early stopping, time budget, model-size limit, refits, seeds."""
 
 
+import os
+
 import numpy as np
 import pytest
 
@@ -154,7 +156,17 @@ def test_checkpoint_holds_the_best_epoch_and_refuses_foreign_or_damaged_files(tm
     if best != 5:  # the usual case here: the checkpoint is not simply the last epoch
         assert any(not np.array_equal(a, b) for a, b in zip(loaded, _EpochWeights.records[5][1]))
 
+    # a trial directory from before `.npz` checkpoints: Keras's weights file is read instead
     path = model.tuner_._get_checkpoint_fname(trial.trial_id)
+    legacy = os.path.join(os.path.dirname(path), "checkpoint.weights.h5")
+    keras_model = model.tuner_.load_trial_model(trial)
+    keras_model.save_weights(legacy)
+    os.replace(path, path + ".moved")
+    for a, b in zip(model.tuner_.load_trial_model(trial).get_weights(), _EpochWeights.records[best][1]):
+        np.testing.assert_array_equal(a, b)
+    os.replace(path + ".moved", path)
+    os.remove(legacy)
+
     with open(path, "r+b") as f:
         f.truncate(100)
     with pytest.raises(ValueError, match="checkpoint"):
