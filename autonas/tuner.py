@@ -419,8 +419,10 @@ class Tuner(keras_tuner.Tuner):
             detail = ""
             if failures:
                 detail = " Last failure: " + _last_line(failures[-1].message)
-            if getattr(self.oracle, "skipped", None):
-                detail += f" {len(self.oracle.skipped)} candidate(s) were skipped as too large (max_model_size)."
+            skipped = getattr(self.oracle, "skipped", None)
+            if skipped:
+                detail += (f" {len(skipped)} candidate(s) were skipped as too large: "
+                           f"{_smallest_skipped(skipped)}. Raise `max_model_size` (or `max_cost_ratio`).")
             raise RuntimeError(f"The search completed no trial, so there is no model to refit.{detail}")
         return self.oracle.get_best_trials(1)[0]
 
@@ -646,6 +648,15 @@ def _free_previous_models():
     """Reset Keras's state, collect the models no longer used and return their memory to the system."""
     keras.backend.clear_session()
     _compat.release_free_memory()
+
+
+def _smallest_skipped(skipped):
+    """The reason given for the smallest skipped candidate (reasons start with its size)."""
+    def size(entry):
+        head = str(entry.get("reason", "")).split(" ", 1)[0]
+        return int(head) if head.isdigit() else float("inf")
+
+    return min(skipped, key=size).get("reason", "no reason recorded")
 
 
 def _values_key(values):

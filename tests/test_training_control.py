@@ -71,11 +71,14 @@ def test_no_feasible_candidate_is_a_clear_error(tmp_path, small_digits):
     # test lowers it on the oracle: the path to the error is the same.
     oracle = RandomSearch(objective="val_accuracy", max_trials=2, seed=0, max_infeasible=3)
     clf = autonas.ImageClassifier(tuner=oracle, max_model_size=10, seed=0, directory=tmp_path, overwrite=True)
-    with pytest.raises(RuntimeError, match="completed no trial.*max_model_size"):
+    with pytest.raises(RuntimeError, match="completed no trial.*max_model_size") as raised:
         clf.fit(x[:200], y[:200], epochs=1, verbose=0)
     assert not oracle.trials  # nothing was trained
     assert len(oracle.skipped) == 3
     assert all("max_model_size=10" in s["reason"] for s in oracle.skipped)
+    # the message names the smallest candidate seen, so the user knows what limit would do
+    sizes = [int(s["reason"].split()[0]) for s in oracle.skipped]
+    assert f"{min(sizes)} parameters > max_model_size=10" in str(raised.value)
 
 
 def test_second_fit_continues_or_restarts(tmp_path, small_digits):
