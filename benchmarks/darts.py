@@ -14,9 +14,11 @@ Protocol, in one run:
    normal cell; `--max-parameter-free` also caps skips and poolings together),
    then, as in the DARTS paper, the latest `--select` distinct derived genotypes
    are trained briefly (the random candidates' proxy) and the best is kept; that
-   time counts as search time. Then the chosen network is trained from
-   scratch on the 8,000 training images ("retraining") and scored once on the test set. Its total time
-   T = search + retraining.
+   time counts as search time. The pool takes the latest epoch's alphas first,
+   derived as the search did and with at most 2 and 0 skips and poolings per
+   cell (`--select-caps`), then earlier epochs. Then the chosen network is
+   trained from scratch on the 8,000 training images ("retraining") and scored
+   once on the test set. Its total time T = search + retraining.
 2. Random search with the same total time T: random genotypes of the same cell
    space are trained briefly (a proxy: the supernet's size, `--proxy-epochs`
    on the same examples the supernet trains its weights on) and scored on the
@@ -82,6 +84,9 @@ def parse_args(argv=None):
     p.add_argument("--select", type=int, default=4,
                    help="derived genotypes (the latest distinct ones) trained briefly, the best kept, as in the "
                         "DARTS paper; its time counts as search time (0: keep the final genotype)")
+    p.add_argument("--select-caps", default="none,2,0",
+                   help="caps on skips and poolings per cell that each epoch's genotype is also derived with for "
+                        "the selection, latest epoch first ('none': as the search derived it)")
     p.add_argument("--search-examples", type=int, default=2000,
                    help="images per half (weights / architecture) of the supernet search")
     p.add_argument("--channels", type=int, default=16, help="channels of the retrained network")
@@ -91,6 +96,7 @@ def parse_args(argv=None):
     p.add_argument("--batch-size", type=int, default=64)
     p.add_argument("--out", default=os.path.join(ROOT, "benchmarks", "runs", "darts"))
     args = p.parse_args(argv)
+    args.select_caps = [None if c.strip().lower() == "none" else int(c) for c in args.select_caps.split(",")]
     if args.max_parameter_free is not None and args.max_parameter_free < 0:
         args.max_parameter_free = None
     if args.quick:
@@ -159,7 +165,8 @@ def main(argv=None):
     if args.select:
         # the same proxy as a random candidate: the supernet's size, --proxy-epochs on the weights half
         genotype = search.select(x_a, y_a, validation_data=(x_b, y_b), candidates=args.select,
-                                 epochs=args.proxy_epochs, batch_size=args.batch_size, verbose=0)
+                                 epochs=args.proxy_epochs, batch_size=args.batch_size,
+                                 max_parameter_free=args.select_caps, verbose=0)
         for i, c in enumerate(search.selection_):
             print(f"  derived candidate {i + 1}: proxy val accuracy {c['val_accuracy']:.4f} "
                   f"({c['seconds']:.0f}s)", flush=True)

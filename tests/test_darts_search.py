@@ -181,20 +181,30 @@ def test_regression_search_runs_on_standardised_targets(digits):
         search.build_network()
 
 
+@pytest.mark.slow
 def test_select_trains_the_derived_genotypes_and_keeps_the_best(digits, tmp_path):
     x, y = digits
     # a large alpha step moves the derived genotype between epochs; the first epoch is warm-up
-    search = _tiny(directory=tmp_path, patience=None, plot=False, warmup_epochs=1, arch_learning_rate=0.3)
-    final = search.fit(x[:384], y[:384], epochs=4, batch_size=64, verbose=0)
+    search = _tiny(directory=tmp_path, patience=None, plot=False, warmup_epochs=1, arch_learning_rate=0.3,
+                   candidates=["none", "skip_connect", "max_pool_3x3", "dil_conv_3x3"])
+    final = search.fit(x[:256], y[:256], epochs=3, batch_size=64, verbose=0)
     derived = search.derived_genotypes()
     assert derived[0] == final
     assert len(set(derived)) == len(derived)
     searched = [Genotype.from_dict(r["genotype"]) for r in search.history[1:]]
     assert set(derived) == set(searched)  # every architecture epoch, not the warm-up one
 
-    chosen = search.select(x[:384], y[:384], candidates=3, epochs=2, batch_size=32, verbose=0)
+    # re-derived with caps on skips and poolings: the latest epoch's cells come first, then earlier ones
+    capped = search.derived_genotypes(max_parameter_free=(None, 0))
+    assert capped[0] == final and set(derived) <= set(capped)
+    no_free = [g for g in capped if not any(op in ("skip_connect", "max_pool_3x3") for op, _ in g.normal + g.reduce)]
+    assert no_free and all(op == "dil_conv_3x3" for op, _ in no_free[0].normal + no_free[0].reduce)
+    with pytest.raises(ValueError, match="`max_parameter_free` must hold"):
+        search.derived_genotypes(max_parameter_free=(-1,))
+
+    chosen = search.select(x[:256], y[:256], candidates=2, epochs=3, batch_size=16, learning_rate=0.1, verbose=0)
     scores = search.selection_
-    assert len(scores) == min(3, len(derived))
+    assert len(scores) == min(2, len(derived))
     assert [Genotype.from_dict(s["genotype"]) for s in scores] == derived[:len(scores)]
     best = max(range(len(scores)), key=lambda i: scores[i]["val_accuracy"])
     assert chosen == derived[best] == search.genotype

@@ -36,7 +36,7 @@ import numpy as np
 from keras import ops
 
 from autonas.darts import backend as darts_backend
-from autonas.darts.genotype import Genotype, derive_genotype, edge_list
+from autonas.darts.genotype import Genotype, derive_cell, derive_genotype, edge_list
 from autonas.darts.ops import check_candidates
 from autonas.darts.optim import adam_update, clip_by_global_norm, global_norm, sgd_update
 from autonas.darts.supernet import Supernet
@@ -529,26 +529,45 @@ class DartsSearch:
             logger.info("DARTS search finished in %.1fs; derived genotype:\n%s", self.search_time_, self.genotype)
         return self.genotype
 
-    def derived_genotypes(self):
+    def derived_genotypes(self, max_parameter_free=(None,)):
         """The distinct genotypes derived at the end of the architecture epochs, the latest first.
 
+        Args:
+            max_parameter_free: caps to derive each epoch's cells with, in order. None
+                is the genotype the search derived (its own `max_skip` and
+                `max_parameter_free`); an integer k re-derives both cells from that
+                epoch's weights with at most k skip and pooling edges each (see
+                `derive_cell`), e.g. ``(None, 2, 0)``.
+
         Returns:
-            A list of `Genotype`, empty before `fit`.
+            A list of distinct `Genotype`, empty before `fit`.
 
         Example:
             >>> [str(g) for g in search.derived_genotypes()[:2]]  # doctest: +SKIP
         """
+        caps = tuple(max_parameter_free)
+        for cap in caps:
+            if cap is not None and (isinstance(cap, bool) or not isinstance(cap, int) or cap < 0):
+                raise ValueError("`max_parameter_free` must hold non-negative integers or None; received "
+                                 f"{max_parameter_free!r}.")
         # weight-only warm-up epochs (no validation loss) derive from alphas that never moved
         searched = [r for r in self.history if r.get("val_loss") is not None] or self.history[-1:]
         found = []
         for record in reversed(searched):
-            genotype = Genotype.from_dict(record["genotype"])
-            if genotype not in found:
-                found.append(genotype)
+            for cap in caps:
+                if cap is None:
+                    genotype = Genotype.from_dict(record["genotype"])
+                else:
+                    genotype = Genotype(
+                        normal=derive_cell(record["normal"], self.candidates, max_skip=self.max_skip,
+                                           max_parameter_free=cap),
+                        reduce=derive_cell(record["reduce"], self.candidates, max_parameter_free=cap))
+                if genotype not in found:
+                    found.append(genotype)
         return found
 
     def select(self, x, y, validation_data=None, validation_split=0.5, candidates=4, epochs=3, batch_size=64,
-               learning_rate=0.05, verbose=1):
+               learning_rate=0.05, max_parameter_free=(None,), verbose=1):
         """Pick among the search's derived genotypes by training each briefly from scratch.
 
         The selection step of the DARTS paper (arXiv 1806.09055, section 3.2), which trains
@@ -562,6 +581,9 @@ class DartsSearch:
         Args:
             x, y, validation_data, validation_split: the data given to `fit`.
             candidates: how many of the latest distinct genotypes to try (at least 1).
+            max_parameter_free: caps each epoch's cells are derived with (see
+                `derived_genotypes`); ``(None, 2, 0)`` also tries the latest cells
+                with fewer skips and poolings, for searches that drift towards them.
             epochs: training epochs of each candidate.
             batch_size: batch size of that training.
             learning_rate: initial learning rate of that training.
@@ -582,7 +604,7 @@ class DartsSearch:
                 raise ValueError(f"`{name}` must be a positive integer; received {value!r}.")
         if not isinstance(learning_rate, (int, float)) or learning_rate <= 0:
             raise ValueError(f"`learning_rate` must be a positive number; received {learning_rate!r}.")
-        pool = self.derived_genotypes()[:candidates]
+        pool = self.derived_genotypes(max_parameter_free)[:candidates]
         if not pool:
             raise RuntimeError("Nothing derived yet: call `fit` before `select`.")
         # `build_network` bakes the search's normalisation in: the images stay as given
