@@ -224,3 +224,14 @@ def test_select_validates_its_arguments(digits):
         search.select(x[:128], y[:128], candidates=0)
     with pytest.raises(ValueError, match="`learning_rate` must be a positive number"):
         search.select(x[:128], y[:128], learning_rate=-1)
+
+
+def test_an_unseeded_search_splits_its_data_the_same_way_for_fit_and_select(digits):
+    x, y = digits
+    search = _tiny(seed=None)
+    first = search._prepare_data(x[:100], y[:100], None, 0.5)
+    again = search._prepare_data(x[:100], y[:100], None, 0.5, standardise=False)
+    np.testing.assert_array_equal(first[1], again[1])  # the same images train, in the same order
+    np.testing.assert_allclose(first[0], search._standardise(*again)[0], rtol=1e-6)
+    other = _tiny(seed=None)._prepare_data(x[:100], y[:100], None, 0.5)
+    assert not np.array_equal(first[1], other[1])  # a new search draws a new split

@@ -176,6 +176,7 @@ class DartsSearch:
         self._steps = None
         self.selection_ = None
         self.selection_time_ = None
+        self._drawn_split_seed = None
 
     # -- building -------------------------------------------------------------
     def build(self, input_shape, num_classes=None):
@@ -640,6 +641,14 @@ class DartsSearch:
                         self.selection_time_, self.genotype)
         return self.genotype
 
+    def _split_seed(self):
+        """Seed of the train/validation split: `seed`, else one drawn once, so `select` sees `fit`'s split."""
+        if self.seed is not None:
+            return self.seed
+        if self._drawn_split_seed is None:
+            self._drawn_split_seed = int(np.random.SeedSequence().entropy % (2 ** 32))
+        return self._drawn_split_seed
+
     def _prepare_data(self, x, y, validation_data, validation_split, standardise=True):
         x = self._check_images(x, "x")
         y = np.asarray(y)
@@ -669,7 +678,7 @@ class DartsSearch:
         else:
             if not 0 < validation_split < 1:
                 raise ValueError(f"`validation_split` must be in (0, 1); received {validation_split!r}.")
-            order = np.random.default_rng(self.seed).permutation(len(x))
+            order = np.random.default_rng(self._split_seed()).permutation(len(x))
             cut = int(round(len(x) * (1 - validation_split)))
             if cut < 1 or cut >= len(x):
                 raise ValueError(f"`validation_split`={validation_split} leaves an empty split of {len(x)} images.")
@@ -694,7 +703,7 @@ class DartsSearch:
         else:
             if not 0 < validation_split < 1:
                 raise ValueError(f"`validation_split` must be in (0, 1); received {validation_split!r}.")
-            order = np.random.default_rng(self.seed).permutation(len(x))
+            order = np.random.default_rng(self._split_seed()).permutation(len(x))
             cut = int(round(len(x) * (1 - validation_split)))
             if cut < 1 or cut >= len(x):
                 raise ValueError(f"`validation_split`={validation_split} leaves an empty split of {len(x)} images.")
