@@ -33,6 +33,7 @@ Run from the repository root:
 
     python benchmarks/darts.py            # the configuration reported in RESULTS.md
     python benchmarks/darts.py --quick    # a smoke run of a few minutes
+    python benchmarks/darts.py --rescore benchmarks/runs/darts/summary.json   # both winners, seeds 1 and 2
 
 Skips (exit code 0, with a message) when the data folder is absent.
 """
@@ -95,6 +96,10 @@ def parse_args(argv=None):
     p.add_argument("--proxy-epochs", type=int, default=3, help="training epochs of a random candidate")
     p.add_argument("--batch-size", type=int, default=64)
     p.add_argument("--out", default=os.path.join(ROOT, "benchmarks", "runs", "darts"))
+    p.add_argument("--rescore", metavar="SUMMARY",
+                   help="instead of a run: retrain both winners of an earlier run's summary.json with the "
+                        "--seeds given (initialisation and batch order), to see how much of the gap is the seed")
+    p.add_argument("--seeds", default="1,2", help="retraining seeds for --rescore (the run itself uses 0)")
     args = p.parse_args(argv)
     args.select_caps = [None if c.strip().lower() == "none" else int(c) for c in args.select_caps.split(",")]
     if args.max_parameter_free is not None and args.max_parameter_free < 0:
@@ -104,6 +109,33 @@ def parse_args(argv=None):
         args.warmup_epochs, args.channels, args.layers, args.epochs, args.proxy_epochs = 0, 4, 3, 1, 1
         args.select = min(args.select, 2)
     return args
+
+
+def rescore(args, retrain):
+    """Retrain the two winners of an earlier run with other seeds; print each and the means."""
+    from autonas.darts import Genotype
+
+    with open(args.rescore, encoding="utf-8") as f:
+        summary = json.load(f)
+    for key in ("channels", "layers", "epochs", "batch_size"):  # the run's own retraining recipe
+        setattr(args, key, summary["config"][key])
+    seeds = [int(s) for s in args.seeds.split(",")]
+    rows = []
+    for name in ("darts", "random"):
+        genotype = Genotype.from_dict(summary[name]["genotype"])
+        scores = [summary[name]["test_accuracy"]]
+        for seed in seeds:
+            accuracy, seconds, _, _ = retrain(genotype, seed)
+            print(f"{name} winner, retraining seed {seed}: test accuracy {accuracy:.4f} ({seconds:.0f}s)", flush=True)
+            scores.append(accuracy)
+        rows.append((name, scores))
+    print()
+    print("| winner of | " + " | ".join(f"seed {s}" for s in [0] + seeds) + " | mean | std |")
+    print("|---|" + "---|" * (len(seeds) + 3))
+    for name, scores in rows:
+        print(f"| {name} | " + " | ".join(f"{v:.4f}" for v in scores) +
+              f" | {np.mean(scores):.4f} | {np.std(scores, ddof=1):.4f} |")
+    return 0
 
 
 def main(argv=None):
@@ -129,8 +161,8 @@ def main(argv=None):
     x_b, y_b = x_train[4000:4000 + n], y_train[4000:4000 + n]
     normalization = (np.array([x_train.mean()], "float32"), np.array([x_train.var()], "float32"))
 
-    def network(genotype, channels, layers):
-        keras.utils.set_random_seed(0)
+    def network(genotype, channels, layers, seed=0):
+        keras.utils.set_random_seed(seed)
         return build_network(genotype, (28, 28), 10, channels=channels, layers=layers, stem_strides=2,
                              normalization=normalization)
 
@@ -142,15 +174,17 @@ def main(argv=None):
         model.fit(xs, ys, batch_size=args.batch_size, epochs=epochs, verbose=0)
         return model
 
-    def retrain(genotype):
+    def retrain(genotype, seed=0):
         """The retraining recipe, identical for both strategies: train on 8,000, test on 2,000."""
         start, cpu = time.time(), time.process_time()
-        model = train(network(genotype, args.channels, args.layers), x_train, y_train, args.epochs)
+        model = train(network(genotype, args.channels, args.layers, seed), x_train, y_train, args.epochs)
         seconds, cpu = time.time() - start, time.process_time() - cpu
         accuracy = model.evaluate(x_test, y_test, batch_size=256, verbose=0, return_dict=True)["accuracy"]
         return float(accuracy), seconds, cpu, int(model.count_params())
 
     print(f"backend {keras.backend.backend()}; {os.cpu_count()} CPU core(s)", flush=True)
+    if args.rescore:
+        return rescore(args, retrain)
 
     # -- DARTS ---------------------------------------------------------------------
     search = DartsSearch(channels=args.search_channels, layers=args.search_layers, nodes=4, stem_strides=2,
