@@ -206,7 +206,8 @@ def release_free_memory():
 
 # -- input iterators -------------------------------------------------------------------
 _collected = threading.local()
-_releaser = None
+#: the release threads that may still be running (see `_release_later`)
+_releases = []
 _iterator_hook = None
 
 
@@ -272,9 +273,13 @@ def iterators_released_in_background():
 
 
 def _release_later(items):
-    global _releaser
-    if _releaser is None:
-        import concurrent.futures
+    """Drop `items` on a daemon thread of its own.
 
-        _releaser = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="autonas-release")
-    _releaser.submit(items.clear)
+    One thread per release: a release that blocks (an input pipeline whose
+    prefetch never ends) holds back no later one, and never holds up the
+    interpreter's exit, as a worker pool's thread would.
+    """
+    thread = threading.Thread(target=items.clear, name="autonas-release", daemon=True)
+    _releases[:] = [t for t in _releases if t.is_alive()]
+    _releases.append(thread)
+    thread.start()

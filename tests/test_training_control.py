@@ -204,15 +204,17 @@ def test_fit_input_iterators_are_released_off_the_training_thread(small_digits):
         with _compat.iterators_released_in_background():
             history = model.fit(x, y[:128], validation_data=(x, y[:128]), epochs=2, verbose=0).history
             held = list(_compat._collected.items)
-        return history, held
+        return history, held, _compat._releases[-1]
 
     plain = run(False)
-    deferred, held = run(True)
+    deferred, held, release = run(True)
     assert deferred == plain  # the same training
     assert any(isinstance(item, TFEpochIterator) for item in held)
     assert len(held) >= 4  # the train and validation epoch iterators and the iterators they handed out
     refs = [weakref.ref(item) for item in held]
     del held
-    _compat._releaser.submit(lambda: None).result(timeout=60)  # the worker has run the release
+    assert release.daemon and release.name == "autonas-release"  # never holds up the interpreter's exit
+    release.join(timeout=60)
+    assert not release.is_alive()
     gc.collect()
     assert all(ref() is None for ref in refs)
