@@ -37,6 +37,17 @@ def _freeze_imported_objects():
     gc.unfreeze()
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _freeze_what_earlier_modules_left():
+    """Freeze again at each test module: what earlier modules left alive (Keras's and TensorFlow's caches,
+    session fixtures) would otherwise be scanned by every full collection of every later build."""
+    import gc
+
+    gc.collect()
+    gc.freeze()
+    yield
+
+
 @pytest.fixture(scope="session")
 def digits():
     """scikit-learn digits, shuffled with seed 0: (x_train, y_train, x_test, y_test)."""
