@@ -88,6 +88,11 @@ def parse_args(argv=None):
     p.add_argument("--select-caps", default="none,2,0",
                    help="caps on skips and poolings per cell that each epoch's genotype is also derived with for "
                         "the selection, latest epoch first ('none': as the search derived it)")
+    p.add_argument("--perturbation", type=int, default=0, metavar="IMAGES",
+                   help="score every operation of the trained supernet by the validation loss its removal "
+                        "causes (DARTS-PT without fine-tuning) on this many architecture-half images, and put "
+                        "the cells it gives (as derived, and with at most 2 skips and poolings per cell) first "
+                        "in the selection pool; its time counts as search time (0: off)")
     p.add_argument("--search-examples", type=int, default=2000,
                    help="images per half (weights / architecture) of the supernet search")
     p.add_argument("--channels", type=int, default=16, help="channels of the retrained network")
@@ -196,11 +201,19 @@ def main(argv=None):
     print(f"DARTS supernet search: {time.time() - start:.0f}s, {len(search.history)} epochs "
           f"(stopped early: {search.stopped_early_}), supernet val accuracy "
           f"{search.history[-1]['val_accuracy']:.3f}", flush=True)
+    first = []
+    if args.perturbation:
+        search.perturbation_scores(x_a, y_a, validation_data=(x_b, y_b), max_images=args.perturbation)
+        first = [search.perturbation_genotype(), search.perturbation_genotype(max_parameter_free=2)]
+        print(f"DARTS perturbation scores: {search.perturbation_['seconds']:.0f}s on "
+              f"{search.perturbation_['images']} images; cells as derived:\n{first[0]}", flush=True)
+        if not args.select:
+            genotype = first[0]
     if args.select:
         # the same proxy as a random candidate: the supernet's size, --proxy-epochs on the weights half
         genotype = search.select(x_a, y_a, validation_data=(x_b, y_b), candidates=args.select,
                                  epochs=args.proxy_epochs, batch_size=args.batch_size,
-                                 max_parameter_free=args.select_caps, verbose=0)
+                                 max_parameter_free=args.select_caps, verbose=0, genotypes=first)
         for i, c in enumerate(search.selection_):
             print(f"  derived candidate {i + 1}: proxy val accuracy {c['val_accuracy']:.4f} "
                   f"({c['seconds']:.0f}s)", flush=True)
@@ -264,6 +277,7 @@ def main(argv=None):
                                         "retrain_cpu_s": darts_retrain_cpu, "params": darts_params,
                                         "genotype": genotype.to_dict(), "epochs": len(search.history),
                                         "selection": search.selection_,
+                                        "perturbation_s": (search.perturbation_ or {}).get("seconds"),
                                         "stopped_early": search.stopped_early_},
         "random": {"test_accuracy": random_acc, "proxy_s": proxy_time, "retrain_s": random_retrain,
                    "proxy_cpu_s": proxy_cpu, "retrain_cpu_s": random_retrain_cpu,

@@ -226,6 +226,49 @@ def test_select_validates_its_arguments(digits):
         search.select(x[:128], y[:128], learning_rate=-1)
 
 
+@pytest.mark.slow
+def test_perturbation_scores_measure_what_removing_each_operation_costs(digits):
+    x, y = digits
+    ops_ = ["none", "skip_connect", "max_pool_3x3", "sep_conv_3x3"]
+    search = _tiny(candidates=ops_, patience=None)
+    with pytest.raises(RuntimeError, match="call `fit` before `perturbation_scores`"):
+        search.build((8, 8, 1), num_classes=10)
+        search.perturbation_scores(x, y)
+    search.fit(x[:256], y[:256], epochs=2, batch_size=64, verbose=0)
+    # an operation whose alpha is already -1e9 contributes nothing: removing it must cost nothing
+    alphas = _numpy(search._state["a"])
+    dead = ops_.index("max_pool_3x3")
+    alphas[0][1, dead] = -1e9
+    search._state["a"] = [keras.ops.convert_to_tensor(a) for a in alphas]
+    scores = search.perturbation_scores(x[:256], y[:256], max_images=96, batch_size=96)
+    record = search.perturbation_
+    assert record["images"] == 96 and 0.0 <= record["base_accuracy"] <= 1.0
+    for kind in ("normal", "reduce"):
+        assert scores[kind].shape == (5, len(ops_))  # 2 nodes: 2 + 3 edges
+        assert np.isnan(scores[kind][:, 0]).all() and np.isfinite(scores[kind][:, 1:]).all()
+    assert abs(scores["normal"][1, dead]) < 1e-5
+    live = np.delete(scores["normal"][:, 1:], dead - 1, axis=1)
+    assert np.abs(live).max() > 1e-4  # the other removals change the supernet's loss
+    # the genotype takes, on each chosen edge, the operation whose removal costs most
+    genotype = search.perturbation_genotype()
+    for node in range(2):
+        for op, src in genotype.normal[2 * node:2 * node + 2]:
+            edge = node * (node + 3) // 2 + src
+            row = scores["normal"][edge, 1:]
+            assert row[ops_.index(op) - 1] == row.max()
+    capped = search.perturbation_genotype(max_parameter_free=0)
+    assert all(op == "sep_conv_3x3" for op, _ in capped.normal + capped.reduce)
+    # the selection (trained in the test above) puts given genotypes first, then the derived ones
+    derived = search.derived_genotypes()
+    assert search._selection_pool([capped, derived[0]], (None,), 3) == [capped] + derived[:2]
+    with pytest.raises(ValueError, match="`genotypes` must hold Genotype objects; received dict"):
+        search.select(x[:256], y[:256], genotypes=[capped.to_dict()])
+    with pytest.raises(ValueError, match="`max_images` must be a positive integer; received 0"):
+        search.perturbation_scores(x[:256], y[:256], max_images=0)
+    with pytest.raises(RuntimeError, match="Call `perturbation_scores` before"):
+        _tiny().perturbation_genotype()
+
+
 def test_an_unseeded_search_splits_its_data_the_same_way_for_fit_and_select(digits):
     x, y = digits
     search = _tiny(seed=None)

@@ -176,6 +176,7 @@ class DartsSearch:
         self._steps = None
         self.selection_ = None
         self.selection_time_ = None
+        self.perturbation_ = None
         self._drawn_split_seed = None
 
     # -- building -------------------------------------------------------------
@@ -311,13 +312,20 @@ class DartsSearch:
             new_a, m, v, t = adam(a, grads, m, v, t)
             return new_a, m, v, t, loss, accuracy
 
+        def evaluate(w, a, nt, x, y):
+            # batch statistics (training mode, state discarded): a perturbed supernet's
+            # activations no longer match the moving averages of the full mixture
+            loss, metric, _ = forward(w, a, nt, x, y, ops.zeros((), "float32"))
+            return loss, metric
+
         arch_step = arch_step_first if self.order == 1 else arch_step_second
         if self.run_eagerly:
-            return {"weight": weight_step, "arch": arch_step}
+            return {"weight": weight_step, "arch": arch_step, "evaluate": evaluate}
         compile_ = darts_backend.compile_function
         return {
             "weight": compile_(weight_step, jit_compile=self.jit_compile),
             "arch": compile_(arch_step, jit_compile=self.jit_compile),
+            "evaluate": compile_(evaluate, jit_compile=self.jit_compile),
         }
 
     # -- single steps ---------------------------------------------------------
@@ -567,8 +575,107 @@ class DartsSearch:
                     found.append(genotype)
         return found
 
+    def perturbation_scores(self, x, y, validation_data=None, validation_split=0.5, max_images=2000,
+                            batch_size=500):
+        """How much the trained supernet needs each operation on each edge (DARTS-PT, without fine-tuning).
+
+        Perturbation-based selection (Wang et al., "Rethinking Architecture Selection in
+        Differentiable NAS", arXiv 2108.04392): the strength of an operation is what the
+        supernet loses when that operation alone is removed from its edge, not its alpha.
+        Alphas overrate parameter-free operations (they help the supernet train, not the
+        derived cell); the loss a removal causes does not. Each operation is removed by
+        setting its alpha to -1e9 (the edge's other weights renormalise) and the supernet is
+        scored on the validation split with batch statistics. The paper also fine-tunes the
+        supernet after each edge's decision; this does not.
+
+        Args:
+            x, y, validation_data, validation_split: the data given to `fit`.
+            max_images: score on at most this many validation images (the first ones).
+            batch_size: images per forward pass.
+
+        Returns:
+            ``{"normal": array, "reduce": array}``, each ``(edges, candidates)``: the
+            increase of the validation cross-entropy when that operation is removed
+            (``nan`` for ``none``). They are kept in ``perturbation_`` with the accuracy
+            drops and the time taken; `perturbation_genotype` derives a genotype from them.
+
+        Example:
+            >>> scores = search.perturbation_scores(x, y)  # doctest: +SKIP
+        """
+        self._require_built()
+        if self.task != "classification":
+            raise ValueError("`perturbation_scores` scores classifiers; not available for task='regression'.")
+        for name, value in (("max_images", max_images), ("batch_size", batch_size)):
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise ValueError(f"`{name}` must be a positive integer; received {value!r}.")
+        if not self.history:
+            raise RuntimeError("Nothing searched yet: call `fit` before `perturbation_scores`.")
+        _, _, x_val, y_val = self._prepare_data(x, y, validation_data, validation_split)
+        x_val, y_val = x_val[:max_images], y_val[:max_images]
+        batches = [self._batch(x_val[i:i + batch_size], y_val[i:i + batch_size])
+                   for i in range(0, len(x_val), batch_size)]
+        sizes = np.array([len(b[1]) for b in batches], dtype=np.float64)
+        state, evaluate = self._state, self._steps["evaluate"]
+
+        def score(arch):
+            results = np.array([[float(v) for v in evaluate(state["w"], arch, state["nt"], xb, yb)]
+                                for xb, yb in batches])
+            return tuple(sizes @ results / sizes.sum())  # (loss, accuracy) over all images
+
+        start = time.time()
+        base_loss, base_accuracy = score(state["a"])
+        alphas = [keras.ops.convert_to_numpy(a) for a in state["a"]]
+        losses, drops = {}, {}
+        for k, kind in enumerate(("normal", "reduce")):
+            losses[kind] = np.full(alphas[k].shape, np.nan)
+            drops[kind] = np.full(alphas[k].shape, np.nan)
+            for edge in range(alphas[k].shape[0]):
+                for op, name in enumerate(self.candidates):
+                    if name == "none":
+                        continue
+                    masked = alphas[k].copy()
+                    masked[edge, op] = -1e9
+                    arch = list(state["a"])
+                    arch[k] = ops.convert_to_tensor(masked)
+                    loss, accuracy = score(arch)
+                    losses[kind][edge, op] = loss - base_loss
+                    drops[kind][edge, op] = base_accuracy - accuracy
+        self.perturbation_ = {
+            "base_loss": base_loss, "base_accuracy": base_accuracy, "images": int(len(x_val)),
+            "loss_increase": losses, "accuracy_drop": drops, "seconds": time.time() - start,
+        }
+        logger.info("DARTS perturbation scores: %d supernet evaluations on %d images in %.1fs",
+                    1 + sum(int(np.isfinite(v).sum()) for v in losses.values()), len(x_val),
+                    self.perturbation_["seconds"])
+        return {kind: value.copy() for kind, value in losses.items()}
+
+    def perturbation_genotype(self, max_parameter_free=None):
+        """The genotype `perturbation_scores` gives: per node the two edges whose best
+        operation the supernet needs most, each with that operation.
+
+        Args:
+            max_parameter_free: at most this many skip and pooling edges in each cell
+                (None: only the search's `max_skip` in the normal cell).
+
+        Returns:
+            A `Genotype`.
+
+        Example:
+            >>> search.perturbation_scores(x, y)           # doctest: +SKIP
+            >>> print(search.perturbation_genotype())      # doctest: +SKIP
+        """
+        if getattr(self, "perturbation_", None) is None:
+            raise RuntimeError("Call `perturbation_scores` before `perturbation_genotype`.")
+        cells = {}
+        for kind in ("normal", "reduce"):
+            weights = np.nan_to_num(self.perturbation_["loss_increase"][kind], nan=-np.inf)
+            cells[kind] = derive_cell(weights, self.candidates,
+                                      max_skip=self.max_skip if kind == "normal" else None,
+                                      max_parameter_free=max_parameter_free)
+        return Genotype(**cells)
+
     def select(self, x, y, validation_data=None, validation_split=0.5, candidates=4, epochs=3, batch_size=64,
-               learning_rate=0.05, max_parameter_free=(None,), verbose=1):
+               learning_rate=0.05, max_parameter_free=(None,), verbose=1, genotypes=None):
         """Pick among the search's derived genotypes by training each briefly from scratch.
 
         The selection step of the DARTS paper (arXiv 1806.09055, section 3.2), which trains
@@ -589,6 +696,8 @@ class DartsSearch:
             batch_size: batch size of that training.
             learning_rate: initial learning rate of that training.
             verbose: 0 silent, 1 one log line per candidate.
+            genotypes: genotypes to put first in the pool (e.g. `perturbation_genotype`'s);
+                the derived ones fill it up to `candidates`, duplicates dropped.
 
         Returns:
             The best `Genotype`; it also becomes ``self.genotype`` and ``genotype.json``
@@ -605,7 +714,7 @@ class DartsSearch:
                 raise ValueError(f"`{name}` must be a positive integer; received {value!r}.")
         if not isinstance(learning_rate, (int, float)) or learning_rate <= 0:
             raise ValueError(f"`learning_rate` must be a positive number; received {learning_rate!r}.")
-        pool = self.derived_genotypes(max_parameter_free)[:candidates]
+        pool = self._selection_pool(genotypes, max_parameter_free, candidates)
         if not pool:
             raise RuntimeError("Nothing derived yet: call `fit` before `select`.")
         # `build_network` bakes the search's normalisation in: the images stay as given
@@ -640,6 +749,16 @@ class DartsSearch:
             logger.info("DARTS selection kept candidate %d of %d in %.1fs:\n%s", best + 1, len(pool),
                         self.selection_time_, self.genotype)
         return self.genotype
+
+    def _selection_pool(self, genotypes, max_parameter_free, candidates):
+        """The genotypes `select` trains: the given ones, then the derived ones, distinct, at most `candidates`."""
+        pool = []
+        for genotype in list(genotypes or []) + self.derived_genotypes(max_parameter_free):
+            if not isinstance(genotype, Genotype):
+                raise ValueError(f"`genotypes` must hold Genotype objects; received {type(genotype).__name__}.")
+            if genotype not in pool:
+                pool.append(genotype)
+        return pool[:candidates]
 
     def _split_seed(self):
         """Seed of the train/validation split: `seed`, else one drawn once, so `select` sees `fit`'s split."""
