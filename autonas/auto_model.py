@@ -14,6 +14,7 @@ import time
 import numpy as np
 
 from autonas import accelerate, distribute, search
+from autonas import tuner as tuner_module
 from autonas import data as data_module
 from autonas.graph.graph import Graph
 from autonas.reporting.mixin import ReportingMixin
@@ -248,26 +249,29 @@ class AutoModel(ReportingMixin):
         deadline = time.time() + self.max_time if self.max_time else None
         if tuner.reporter is not None:
             tuner.reporter.deadline = deadline
-        start = time.time()
-        tuner.search(
-            train=(self._keras_x(x_train), self._keras_y(enc_train)),
-            validation=(self._keras_x(x_val), self._keras_y(enc_val)),
-            epochs=epochs, batch_size=batch_size, callbacks=callbacks, verbose=verbose,
-            class_weight=class_weight, sample_weight=sw_train, deadline=deadline,
-        )
-        self.search_time_ = time.time() - start
-        if distribute.role() == "worker":  # the chief refits; the worker's part is done
-            raise distribute.WorkerFinished(tuner.tuner_id, getattr(tuner, "worker_trials", None))
-        best = tuner.best_trial()
-        x_all = [np.concatenate([a, b]) for a, b in zip(x_train, x_val)]
-        y_all = [np.concatenate([a, b]) for a, b in zip(enc_train, enc_val)]
-        sw_all = None
-        if sw is not None:
-            sw_val = np.ones(len(x_val[0]), "float32") if validation_data is not None else sw[val_idx]
-            sw_all = np.concatenate([sw_train, sw_val])
-        model, info = tuner.refit(best, self._keras_x(x_all), self._keras_y(y_all), batch_size=batch_size,
-                                  callbacks=callbacks or [], verbose=verbose, class_weight=class_weight,
-                                  sample_weight=sw_all)
+        # one heap freeze over the search and the refit, so that the refit's `clear_session`
+        # does not scan everything the process holds once the search has unfrozen it
+        with tuner_module.frozen_heap():
+            start = time.time()
+            tuner.search(
+                train=(self._keras_x(x_train), self._keras_y(enc_train)),
+                validation=(self._keras_x(x_val), self._keras_y(enc_val)),
+                epochs=epochs, batch_size=batch_size, callbacks=callbacks, verbose=verbose,
+                class_weight=class_weight, sample_weight=sw_train, deadline=deadline,
+            )
+            self.search_time_ = time.time() - start
+            if distribute.role() == "worker":  # the chief refits; the worker's part is done
+                raise distribute.WorkerFinished(tuner.tuner_id, getattr(tuner, "worker_trials", None))
+            best = tuner.best_trial()
+            x_all = [np.concatenate([a, b]) for a, b in zip(x_train, x_val)]
+            y_all = [np.concatenate([a, b]) for a, b in zip(enc_train, enc_val)]
+            sw_all = None
+            if sw is not None:
+                sw_val = np.ones(len(x_val[0]), "float32") if validation_data is not None else sw[val_idx]
+                sw_all = np.concatenate([sw_train, sw_val])
+            model, info = tuner.refit(best, self._keras_x(x_all), self._keras_y(y_all), batch_size=batch_size,
+                                      callbacks=callbacks or [], verbose=verbose, class_weight=class_weight,
+                                      sample_weight=sw_all)
         self.tuner_, self.model_, self.best_trial_, self.refit_info_ = tuner, model, best, info
         self._fit_count += 1
         logger.info("Refitted trial %s for %d epochs in %.1fs.", best.trial_id, info["epochs"], info["duration"])

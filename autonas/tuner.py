@@ -211,7 +211,7 @@ class Tuner(keras_tuner.Tuner):
             self._distributed_search(role, fit_kwargs)
             return
         self.on_search_begin()
-        with _frozen_heap():
+        with frozen_heap():
             while True:
                 if not self._time_for_another_trial():
                     logger.info("Time budget reached: no further trial started.")
@@ -676,7 +676,7 @@ def _trial_index(trial_id):
 
 
 @contextlib.contextmanager
-def _frozen_heap():
+def frozen_heap():
     """Exclude the objects alive when a search starts from garbage collection until it ends.
 
     Every build frees the previous trial's model with a full collection, whose

@@ -190,6 +190,30 @@ def test_structured_classifier_leaderboard_and_warm_start(table):
     assert _FREEZE_COUNTS["after"] <= _FREEZE_COUNTS["before"]  # frozen objects may die, none are added
 
 
+_FROZEN_AT_TRAIN_BEGIN = []  # module level: the tuner deep-copies callbacks for every trial
+
+
+class _RecordFreezeCount(keras.callbacks.Callback):
+    def on_train_begin(self, logs=None):
+        _FROZEN_AT_TRAIN_BEGIN.append(gc.get_freeze_count())
+
+
+def test_search_and_refit_run_with_the_heap_frozen_and_fit_unfreezes_it(tmp_path):
+    x, y, _, _ = _breast_cancer()
+    clf = autonas.StructuredDataClassifier(max_trials=1, seed=0, directory=tmp_path, overwrite=True)
+    _FROZEN_AT_TRAIN_BEGIN.clear()
+    gc.unfreeze()  # this test session freezes its own objects; start from a heap a user would have
+    try:
+        assert gc.get_freeze_count() == 0
+        clf.fit(x[:200], y[:200], epochs=1, verbose=0, callbacks=[_RecordFreezeCount()])
+        after = gc.get_freeze_count()
+    finally:
+        gc.freeze()
+    assert len(_FROZEN_AT_TRAIN_BEGIN) == 2  # the trial, then the refit
+    assert all(count > 10000 for count in _FROZEN_AT_TRAIN_BEGIN)  # TensorFlow and Keras held out of gc
+    assert after == 0
+
+
 def _mean_proba(tmp_path, name, **fit_kwargs):
     x, y, x_test, _ = _breast_cancer()
     clf = autonas.StructuredDataClassifier(max_trials=1, seed=0, directory=tmp_path, project_name=name,
