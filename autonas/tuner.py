@@ -138,12 +138,13 @@ class Tuner(keras_tuner.Tuner):
         params, macs = int(model.count_params()), count_macs(model)
         if self._first_candidate_macs is None and not self.oracle.start_order:
             self._first_candidate_macs = macs
+        measured = {"params": params, "macs": macs}
         if self.search_max_model_size is not None and params > self.search_max_model_size:
-            return False, f"{params} parameters > max_model_size={self.search_max_model_size}"
+            return False, f"{params} parameters > max_model_size={self.search_max_model_size}", measured
         reference = self._reference_macs() if self.search_max_cost_ratio is not None else None
         if reference and macs > self.search_max_cost_ratio * reference:
             return False, (f"{macs} multiply-adds per example > max_cost_ratio={self.search_max_cost_ratio:g} x "
-                           f"the first candidate's {reference}")
+                           f"the first candidate's {reference}"), measured
         if distribute.role() is None:  # a chief only proposes: its workers build their own models
             self._candidate = (_values_key(values), hp, model, built)
         return True, None
@@ -651,12 +652,8 @@ def _free_previous_models():
 
 
 def _smallest_skipped(skipped):
-    """The reason given for the smallest skipped candidate (reasons start with its size)."""
-    def size(entry):
-        head = str(entry.get("reason", "")).split(" ", 1)[0]
-        return int(head) if head.isdigit() else float("inf")
-
-    return min(skipped, key=size).get("reason", "no reason recorded")
+    """The reason given for the skipped candidate with the fewest parameters (as `_feasible` measured them)."""
+    return min(skipped, key=lambda entry: entry.get("params", float("inf"))).get("reason", "no reason recorded")
 
 
 def _values_key(values):

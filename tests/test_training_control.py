@@ -77,7 +77,8 @@ def test_no_feasible_candidate_is_a_clear_error(tmp_path, small_digits):
     assert len(oracle.skipped) == 3
     assert all("max_model_size=10" in s["reason"] for s in oracle.skipped)
     # the message names the smallest candidate seen, so the user knows what limit would do
-    sizes = [int(s["reason"].split()[0]) for s in oracle.skipped]
+    sizes = [s["params"] for s in oracle.skipped]  # each skipped entry carries what was measured
+    assert all(s["reason"].startswith(f"{s['params']} parameters") and s["macs"] > 0 for s in oracle.skipped)
     assert f"{min(sizes)} parameters > max_model_size=10" in str(raised.value)
 
 

@@ -7,8 +7,10 @@ search. On top of KerasTuner it adds:
 - warm start: `initial_hps`, configurations proposed before anything else (the
   space's defaults when none are given), so the first trials are cheap and proven;
 - a feasibility `constraint` (a plain callable set by the tuner, for example a
-  parameter-count limit): infeasible proposals are skipped, recorded in
-  `skipped`, never run and never counted as trials or failures;
+  parameter-count limit, returning ``(ok, reason)`` or ``(ok, reason, measured)``
+  with a dict of what it measured): infeasible proposals are skipped, recorded in
+  `skipped` with the reason and those measurements, never run and never counted
+  as trials or failures;
 - clean exhaustion: when a strategy can propose nothing new, the search stops;
 - seeded randomness whose position is part of the saved state, so a reloaded
   oracle makes exactly the proposal the original would have made;
@@ -191,11 +193,12 @@ class Oracle(keras_tuner.Oracle):
                 return {"status": STOPPED, "values": None}
             if self.constraint is None:
                 return response
-            ok, reason = self.constraint(dict(values))
+            ok, reason, *measured = self.constraint(dict(values))
             if ok:
                 return response
             self._tried_so_far.add(self._compute_values_hash(values))
-            self.skipped.append({"values": dict(values), "reason": reason})
+            # a constraint may also return what it measured, e.g. {"params": ..., "macs": ...}
+            self.skipped.append({"values": dict(values), "reason": reason, **(measured[0] if measured else {})})
             logger.info("Skipped a candidate: %s", reason)
         logger.warning("No feasible candidate in %d proposals; stopping the search.", self.max_infeasible)
         return {"status": STOPPED, "values": None}
