@@ -153,7 +153,7 @@ def main(argv=None):
     import keras
     import tensorflow as tf
 
-    from autonas.darts import DartsSearch, build_network, random_genotype
+    from autonas.darts import DartsSearch, build_network, random_genotype, train_network
 
     tf.get_logger().setLevel("ERROR")  # one model per candidate: Keras retracing notices are expected
 
@@ -171,13 +171,8 @@ def main(argv=None):
         return build_network(genotype, (28, 28), 10, channels=channels, layers=layers, stem_strides=2,
                              normalization=normalization)
 
-    def train(model, xs, ys, epochs):
-        steps = epochs * (len(xs) // args.batch_size)
-        schedule = keras.optimizers.schedules.CosineDecay(0.05, steps)
-        model.compile(keras.optimizers.SGD(schedule, momentum=0.9, nesterov=True, weight_decay=3e-4),
-                      "sparse_categorical_crossentropy", metrics=["accuracy"])
-        model.fit(xs, ys, batch_size=args.batch_size, epochs=epochs, verbose=0)
-        return model
+    def train(model, xs, ys, epochs):  # the recipe `DartsSearch.select` trains its candidates with
+        return train_network(model, xs, ys, epochs, batch_size=args.batch_size, learning_rate=0.05)
 
     def retrain(genotype, seed=0):
         """The retraining recipe, identical for both strategies: train on 8,000, test on 2,000."""

@@ -9,7 +9,7 @@ The pieces, in the order a search uses them:
   early stopping on a stable genotype and a skip cap;
 - `Genotype`, `derive_genotype`, `random_genotype`: the discrete result, JSON;
 - `FixedCell`, `build_network`, `stack_cells`: the derived network, trained
-  from scratch like any other trial;
+  from scratch like any other trial (`train_network`: the DARTS retraining recipe);
 - `plot_alpha_history`, `plot_cell` (in `autonas.darts.report`): pictures;
 - `DartsBlock`: the cell network as a block of a search graph (its cells are
   hyperparameters), and `autonas.darts.tuner.DartsTuner`, which runs the
@@ -27,7 +27,7 @@ from autonas.darts.cell import DartsCell
 from autonas.darts.fixed_cell import FixedCell
 from autonas.darts.genotype import DARTS_V2, Genotype, derive_cell, derive_genotype, edge_list, num_edges, random_genotype
 from autonas.darts.mixed_op import MixedOp
-from autonas.darts.network import build_network, stack_cells
+from autonas.darts.network import build_network, stack_cells, train_network
 from autonas.darts.ops import DEFAULT_CANDIDATES, OPERATIONS, make_op
 from autonas.darts.search import DartsSearch, load_genotype
 from autonas.darts.supernet import Supernet, cell_plan
@@ -36,5 +36,5 @@ __all__ = [
     "DARTS_V2", "DEFAULT_CANDIDATES", "OPERATIONS", "DartsBlock", "DartsCell", "DartsSearch", "FixedCell", "Genotype", "MixedOp", "Supernet",
     "build_network", "cell_plan", "derive_cell", "derive_genotype", "edge_list", "genotype_to_hp_values",
     "load_genotype", "make_op",
-    "num_edges", "random_genotype", "stack_cells",
+    "num_edges", "random_genotype", "stack_cells", "train_network",
 ]

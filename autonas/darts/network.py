@@ -83,3 +83,36 @@ def build_network(genotype, input_shape, num_classes, channels=16, layers=8, ste
         x = keras.layers.Dropout(dropout)(x)
     outputs = keras.layers.Dense(num_classes, activation="softmax", name="probabilities")(x)
     return keras.Model(inputs, outputs, name="darts_network")
+
+
+def train_network(model, x, y, epochs, batch_size=64, learning_rate=0.05, verbose=0):
+    """Compile and train a derived network with the DARTS retraining recipe, briefly or in full.
+
+    SGD with Nesterov momentum 0.9, a cosine learning rate from `learning_rate`
+    to zero over the whole training, weight decay 3e-4, sparse categorical
+    cross-entropy, accuracy as the metric. `DartsSearch.select` trains its
+    candidates this way, and ``benchmarks/darts.py`` its random candidates and
+    both retrainings, so that every network of a comparison learns alike.
+
+    Args:
+        model: a network from `build_network` (probabilities out).
+        x: training images.
+        y: integer labels.
+        epochs: training epochs.
+        batch_size: batch size (capped at the number of images).
+        learning_rate: initial learning rate.
+        verbose: Keras's `fit` verbosity.
+
+    Returns:
+        The trained `model` (compiled).
+
+    Example:
+        >>> train_network(build_network(genotype, (28, 28), 10), x, y, epochs=3)  # doctest: +SKIP
+    """
+    batch_size = min(int(batch_size), len(x))
+    steps = max(1, epochs * (len(x) // batch_size))
+    schedule = keras.optimizers.schedules.CosineDecay(float(learning_rate), steps)
+    model.compile(keras.optimizers.SGD(schedule, momentum=0.9, nesterov=True, weight_decay=3e-4),
+                  "sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.fit(x, y, batch_size=batch_size, epochs=epochs, verbose=verbose)
+    return model

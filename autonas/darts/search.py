@@ -37,6 +37,7 @@ from keras import ops
 
 from autonas.darts import backend as darts_backend
 from autonas.darts.genotype import Genotype, derive_cell, derive_genotype, edge_list
+from autonas.darts.network import train_network
 from autonas.darts.ops import check_candidates
 from autonas.darts.optim import adam_update, clip_by_global_norm, global_norm, sgd_update
 from autonas.darts.supernet import Supernet
@@ -720,8 +721,6 @@ class DartsSearch:
         # `build_network` bakes the search's normalisation in: the images stay as given
         x_train, y_train, x_val, y_val = self._prepare_data(x, y, validation_data, validation_split,
                                                             standardise=False)
-        batch_size = min(batch_size, len(x_train))
-        steps = max(1, epochs * (len(x_train) // batch_size))
         start = time.time()
         scores = []
         for genotype in pool:
@@ -729,11 +728,8 @@ class DartsSearch:
             keras.backend.clear_session()
             if self.seed is not None:
                 keras.utils.set_random_seed(self.seed)
-            model = self.build_network(genotype=genotype)
-            schedule = keras.optimizers.schedules.CosineDecay(float(learning_rate), steps)
-            model.compile(keras.optimizers.SGD(schedule, momentum=0.9, nesterov=True, weight_decay=3e-4),
-                          "sparse_categorical_crossentropy", metrics=["accuracy"])
-            model.fit(x_train, y_train, batch_size=batch_size, epochs=epochs, verbose=0)
+            model = train_network(self.build_network(genotype=genotype), x_train, y_train, epochs, batch_size,
+                                  learning_rate)
             score = float(model.evaluate(x_val, y_val, batch_size=256, verbose=0, return_dict=True)["accuracy"])
             scores.append({"genotype": genotype.to_dict(), "val_accuracy": score, "seconds": time.time() - began})
             if verbose:
