@@ -16,7 +16,9 @@ Protocol, in one run:
    are trained briefly (the random candidates' proxy) and the best is kept; that
    time counts as search time. The pool takes the latest epoch's alphas first,
    derived as the search did and with at most 2 and 0 skips and poolings per
-   cell (`--select-caps`), then earlier epochs. Then the chosen network is
+   cell (`--select-caps`), then earlier epochs; `--perturbation IMAGES` puts
+   the cells that perturbation scores give (DARTS-PT without fine-tuning) at
+   the head of the pool. Then the chosen network is
    trained from scratch on the 8,000 training images ("retraining") and scored
    once on the test set. Its total time T = search + retraining.
 2. Random search with the same total time T: random genotypes of the same cell
