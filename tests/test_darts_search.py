@@ -227,10 +227,10 @@ def test_select_validates_its_arguments(digits):
 
 
 @pytest.mark.slow
-def test_perturbation_scores_measure_what_removing_each_operation_costs(digits):
+def test_perturbation_scores_measure_what_removing_each_operation_costs(digits, tmp_path):
     x, y = digits
     ops_ = ["none", "skip_connect", "max_pool_3x3", "sep_conv_3x3"]
-    search = _tiny(candidates=ops_, patience=None)
+    search = _tiny(candidates=ops_, patience=None, directory=tmp_path, plot=False)
     with pytest.raises(RuntimeError, match="call `fit` before `perturbation_scores`"):
         search.build((8, 8, 1), num_classes=10)
         search.perturbation_scores(x, y)
@@ -247,6 +247,9 @@ def test_perturbation_scores_measure_what_removing_each_operation_costs(digits):
         assert scores[kind].shape == (5, len(ops_))  # 2 nodes: 2 + 3 edges
         assert np.isnan(scores[kind][:, 0]).all() and np.isfinite(scores[kind][:, 1:]).all()
     assert abs(scores["normal"][1, dead]) < 1e-5
+    saved = json.loads((tmp_path / "genotype.json").read_text())["perturbation"]  # none's column is null
+    assert saved["images"] == 96 and saved["loss_increase"]["normal"][1][0] is None
+    np.testing.assert_allclose(np.array(saved["loss_increase"]["normal"], dtype=float), scores["normal"])
     live = np.delete(scores["normal"][:, 1:], dead - 1, axis=1)
     assert np.abs(live).max() > 1e-4  # the other removals change the supernet's loss
     # the genotype takes, on each chosen edge, the operation whose removal costs most

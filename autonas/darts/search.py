@@ -645,6 +645,8 @@ class DartsSearch:
             "base_loss": base_loss, "base_accuracy": base_accuracy, "images": int(len(x_val)),
             "loss_increase": losses, "accuracy_drop": drops, "seconds": time.time() - start,
         }
+        if self.genotype is not None:
+            self._write_results()
         logger.info("DARTS perturbation scores: %d supernet evaluations on %d images in %.1fs",
                     1 + sum(int(np.isfinite(v).sum()) for v in losses.values()), len(x_val),
                     self.perturbation_["seconds"])
@@ -869,6 +871,15 @@ class DartsSearch:
             return
         atomic_write_json(os.path.join(self.directory, ALPHAS_FILE), self._alphas_document())
 
+    def _perturbation_document(self):
+        if self.perturbation_ is None:
+            return None
+        def rows(array):  # JSON has no NaN: the `none` column is null
+            return [[None if np.isnan(v) else float(v) for v in row] for row in array]
+        record = self.perturbation_
+        return {key: ({kind: rows(v) for kind, v in record[key].items()}
+                      if key in ("loss_increase", "accuracy_drop") else record[key]) for key in record}
+
     def _write_results(self):
         if self.directory is None:
             return
@@ -879,6 +890,7 @@ class DartsSearch:
             "epochs_run": len(self.history),
             "stopped_early": self.stopped_early_,
             "selection": self.selection_,
+            "perturbation": self._perturbation_document(),
             "config": self.get_config(),
         })
         if self.plot:
