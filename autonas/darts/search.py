@@ -583,11 +583,12 @@ class DartsSearch:
         Perturbation-based selection (Wang et al., "Rethinking Architecture Selection in
         Differentiable NAS", arXiv 2108.04392): the strength of an operation is what the
         supernet loses when that operation alone is removed from its edge, not its alpha.
-        Alphas overrate parameter-free operations (they help the supernet train, not the
-        derived cell); the loss a removal causes does not. Each operation is removed by
-        setting its alpha to -1e9 (the edge's other weights renormalise) and the supernet is
-        scored on the validation split with batch statistics. The paper also fine-tunes the
-        supernet after each edge's decision; this does not.
+        The paper finds that alphas overrate skip connections and that these scores do not.
+        Each operation is removed by setting its alpha to -1e9 (the edge's other weights
+        renormalise) and the supernet is scored on the validation split with batch
+        statistics. The paper also fine-tunes the supernet after each edge's decision; this
+        does not. On the MNIST benchmark of ``benchmarks/darts.py`` these scores favoured
+        poolings and skips as much as the alphas did (see ``benchmarks/RESULTS.md``).
 
         Args:
             x, y, validation_data, validation_split: the data given to `fit`.
@@ -667,7 +668,7 @@ class DartsSearch:
             >>> search.perturbation_scores(x, y)           # doctest: +SKIP
             >>> print(search.perturbation_genotype())      # doctest: +SKIP
         """
-        if getattr(self, "perturbation_", None) is None:
+        if self.perturbation_ is None:
             raise RuntimeError("Call `perturbation_scores` before `perturbation_genotype`.")
         cells = {}
         for kind in ("normal", "reduce"):
@@ -874,8 +875,10 @@ class DartsSearch:
     def _perturbation_document(self):
         if self.perturbation_ is None:
             return None
+
         def rows(array):  # JSON has no NaN: the `none` column is null
             return [[None if np.isnan(v) else float(v) for v in row] for row in array]
+
         record = self.perturbation_
         return {key: ({kind: rows(v) for kind, v in record[key].items()}
                       if key in ("loss_increase", "accuracy_drop") else record[key]) for key in record}
