@@ -674,14 +674,16 @@ def _trial_index(trial_id):
 
 @contextlib.contextmanager
 def frozen_heap():
-    """Exclude the objects alive when a search starts from garbage collection until it ends.
+    """Exclude the objects alive on entry from garbage collection until the block ends.
 
     Every build frees the previous trial's model with a full collection, whose
     cost grows with everything TensorFlow and the caller keep alive (seconds
     per trial on a busy machine). `gc.freeze` moves those long-lived objects
-    out of the collector's way; objects created during the search are
+    out of the collector's way; objects created inside the block are
     collected as usual, and `gc.unfreeze` restores normal collection after.
-    Nothing is done when the caller has frozen objects itself.
+    `Tuner.search` runs in one; `AutoModel.fit` puts the search and the refit
+    in one, so the search's own is then a no-op: nothing is done when objects
+    are frozen already (by an outer block or by the caller).
     """
     if gc.get_freeze_count():
         yield

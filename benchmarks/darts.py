@@ -212,7 +212,7 @@ def main(argv=None):
                                  epochs=args.proxy_epochs, batch_size=args.batch_size,
                                  max_parameter_free=args.select_caps, verbose=0, genotypes=first)
         for i, c in enumerate(search.selection_):
-            print(f"  derived candidate {i + 1}: proxy val accuracy {c['val_accuracy']:.4f} "
+            print(f"  selection candidate {i + 1}: proxy val accuracy {c['val_accuracy']:.4f} "
                   f"({c['seconds']:.0f}s)", flush=True)
     search_time, search_cpu = time.time() - start, time.process_time() - cpu
     print(f"DARTS search with selection: {search_time:.0f}s", flush=True)
