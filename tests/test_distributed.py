@@ -81,9 +81,13 @@ class Cluster:
                 if proc.poll() not in (None, 0) and proc.returncode != -signal.SIGKILL:
                     pytest.fail(f"{name} exited with {proc.returncode} while waiting for {what}:\n"
                                 f"{self.log(name)[-3000:]}")
+            if all(proc.poll() is not None for proc in self.procs.values()) and not condition():
+                pytest.fail(f"every process exited while waiting for {what}; logs:\n{self.logs()}")
             time.sleep(0.2)
-        pytest.fail(f"timed out waiting for {what}; logs:\n" +
-                    "\n".join(f"--- {n}\n{self.log(n)[-2000:]}" for n in self.procs))
+        pytest.fail(f"timed out waiting for {what}; logs:\n{self.logs()}")
+
+    def logs(self):
+        return "\n".join(f"--- {n}\n{self.log(n)[-2000:]}" for n in self.procs)
 
     def record(self):
         path = self.runs / "p" / "leases.json"

@@ -62,6 +62,9 @@ def test_dead_worker_trial_goes_to_another_worker(tmp_path):
         clock.now += 4
         leases.heartbeat("worker-b", b.trial_id)
         assert _complete(leases, "worker-b", b)
+        # Ended by its own worker, the trial is no longer held but not lost either.
+        assert leases.heartbeat("worker-b", b.trial_id) == {"trial_id": b.trial_id, "held": False, "lost": False,
+                                                             "interval": leases.heartbeat_interval}
         b = leases.create_trial("worker-b")
         if b.status != "RUNNING":
             break
@@ -77,6 +80,9 @@ def test_dead_worker_trial_goes_to_another_worker(tmp_path):
 
     # The dead worker comes back late: its report is ignored.
     assert leases.heartbeat("worker-a", a.trial_id)["held"] is False
+    assert leases.heartbeat("worker-a", a.trial_id)["lost"] is True
+    assert leases.heartbeat("worker-b", taken.trial_id)["held"] is True
+    assert leases.heartbeat("worker-b", taken.trial_id)["lost"] is False
     assert not _complete(leases, "worker-a", a, value=99.0)
     assert _complete(leases, "worker-b", taken, value=0.25)
     assert leases.create_trial("worker-b").status == "STOPPED"
@@ -302,6 +308,30 @@ def test_worker_dying_mid_trial_over_grpc(tmp_path, monkeypatch):
     assert len(expired) == 1 and record[expired[0]][-1] == {**record[expired[0]][-1], "tuner_id": "w1",
                                                             "outcome": "completed"}
     assert os.path.exists(tmp_path / "p" / "oracle.json")
+
+
+@pytest.mark.slow
+def test_a_worker_started_long_before_its_chief_reaches_it_at_once(tmp_path):
+    """gRPC's default reconnection backoff grows to minutes; a waiting worker would miss the first trials."""
+    import socket
+
+    from autonas.distribute.worker import WorkerSession
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    session = WorkerSession(f"127.0.0.1:{port}", "early", interval=0.2)
+    try:
+        time.sleep(10)  # by default the next attempt would come 4-9 s later
+        leases = chief.Leases(_tuner(tmp_path).oracle, lease_timeout=5.0)
+        server = chief.Chief(leases, "127.0.0.1", port).start()
+        try:
+            answer = session._heartbeat({"trial_id": None}, timeout=2.5, wait_for_ready=True)
+        finally:
+            server.stop(grace=0)
+    finally:
+        session.close()
+    assert answer["held"] is False and answer["interval"] == leases.heartbeat_interval
 
 
 def test_protocol_round_trip():

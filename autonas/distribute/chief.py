@@ -188,13 +188,22 @@ class Leases:
             self._after_end(ended)
             return True
 
+    def lost(self, tuner_id, trial_id):
+        """True when `tuner_id`'s lease on `trial_id` expired (the trial was taken from it).
+
+        A trial the worker ended itself is not lost, though the worker no longer holds it.
+        """
+        return any(record["tuner_id"] == tuner_id and record["outcome"] == "lease expired"
+                   for record in list(self.assignments.get(trial_id, ())))
+
     def heartbeat(self, tuner_id, trial_id):
-        """Renew `tuner_id`'s lease; tell it whether it still holds `trial_id`.
+        """Renew `tuner_id`'s lease; tell it whether it holds `trial_id` and whether it lost it.
 
         Lock-free, so a slow proposal never delays heartbeats into a false expiry.
         """
         self.touch(tuner_id)
         return {"trial_id": trial_id, "held": self.holds(tuner_id, trial_id) if trial_id else False,
+                "lost": self.lost(tuner_id, trial_id) if trial_id else False,
                 "interval": self.heartbeat_interval}
 
     # -- the chief's own loop --------------------------------------------------------

@@ -23,6 +23,10 @@ logger = logging.getLogger("autonas")
 DEFAULT_CHIEF_TIMEOUT = 600.0
 #: seconds between two requests of an idle worker.
 IDLE_POLL = 0.5
+#: gRPC's reconnection backoff, kept short: by default it grows to two minutes, so a worker started
+#: before its chief could sit seconds to minutes idle after the chief is up, while others take the trials.
+CHANNEL_OPTIONS = (("grpc.initial_reconnect_backoff_ms", 200), ("grpc.min_reconnect_backoff_ms", 200),
+                   ("grpc.max_reconnect_backoff_ms", 1000))
 
 
 class _CallDetails(collections.namedtuple("_CallDetails", ("method", "timeout", "metadata", "credentials",
@@ -64,7 +68,8 @@ class WorkerSession:
         self.address = address
         self.tuner_id = tuner_id
         self.interval = float(interval)
-        self.channel = grpc.intercept_channel(grpc.insecure_channel(address), _interceptor(tuner_id))
+        self.channel = grpc.intercept_channel(grpc.insecure_channel(address, options=CHANNEL_OPTIONS),
+                                              _interceptor(tuner_id))
         self.stub = _kt.oracle_stub(self.channel)
         self._heartbeat = self.channel.unary_unary(protocol.HEARTBEAT, request_serializer=protocol.encode,
                                                    response_deserializer=protocol.decode)
@@ -96,10 +101,10 @@ class WorkerSession:
                 logger.debug("Heartbeat to %s failed: %s", self.address, e)
             else:
                 self.interval = float(answer.get("interval", self.interval))
-                if trial_id is not None and answer.get("trial_id") == trial_id and not answer.get("held"):
+                if trial_id is not None and answer.get("trial_id") == trial_id and answer.get("lost"):
                     if trial_id not in self.lost:
-                        logger.warning("Worker %s lost its lease on trial %s: the chief handed it to another "
-                                       "worker; stopping it.", self.tuner_id, trial_id)
+                        logger.warning("Worker %s lost its lease on trial %s: the chief gave up waiting for it "
+                                       "and hands it to another worker; stopping it.", self.tuner_id, trial_id)
                     self.lost.add(trial_id)
             if self._stop.wait(self.interval):
                 return
