@@ -171,10 +171,10 @@ def _sms(n):
     return [line.split("\t", 1)[1] for line in lines], labels
 
 
-def _fit_one_epoch(graph, head, node, x, y, eager=True):
+def _fit_one_epoch(graph, head, node, x, y, eager=True, batch_size=128):
     model = graph.build(keras_tuner.HyperParameters())
     model.compile(optimizer="adam", loss=head.get_loss(), metrics=["accuracy"], run_eagerly=eager)
-    history = model.fit(node.keras_data(x), head.encode(y), epochs=1, batch_size=128, verbose=0)
+    history = model.fit(node.keras_data(x), head.encode(y), epochs=1, batch_size=batch_size, verbose=0)
     assert np.isfinite(history.history["loss"][0])
     return model, history
 
@@ -214,9 +214,11 @@ def test_image_block_family_trains_one_epoch_on_digits(family, small_digits):
     node = ImageInput()
     data = prepare_input(x, node, fit=True)
     node.set_data(data)
+    keras.utils.set_random_seed(0)
     graph, head = _graph(node, blocks.ImageBlock(block_type=family, augment=True), y)
-    _, history = _fit_one_epoch(graph, head, node, data, y, eager=False)
-    assert history.history["accuracy"][0] > 0.1
+    # 13 steps of 32: four steps of 128 left every family near chance (0.09-0.26 over seeds 0-3).
+    _, history = _fit_one_epoch(graph, head, node, data, y, eager=False, batch_size=32)
+    assert history.history["accuracy"][0] > 0.15  # chance is 0.1; seeds 0-3 gave 0.21-0.52
 
 
 def test_image_block_trains_one_epoch_on_digits(small_digits):
