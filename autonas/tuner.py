@@ -253,7 +253,7 @@ class Tuner(keras_tuner.Tuner):
     def _build_hypermodel(self, hp):
         # KerasTuner's build hook, called after `clear_session` (which resets the dtype
         # policy) and inside the distribution strategy's scope.
-        with accelerate.precision_scope(self.precision_policy):
+        with accelerate.precision_scope(self.precision_policy), _compat.shared_variable_kernels():
             model = super()._build_hypermodel(hp)
         return accelerate.apply_jit_compile(model, self.jit_compile)
 
@@ -316,10 +316,10 @@ class Tuner(keras_tuner.Tuner):
         hp = trial.hyperparameters
         start = time.time()
         trial_seed = None if self.seed is None else self.seed + _trial_index(trial.trial_id)
-        if trial_seed is not None:
-            keras.utils.set_random_seed(trial_seed)
-        model, build_seconds = self._take_candidate(hp)
+        model, build_seconds = self._take_candidate(hp)  # built by `_feasible` after seeding as below
         if model is None:
+            if trial_seed is not None:
+                keras.utils.set_random_seed(trial_seed)
             built = time.perf_counter()
             model = self._try_build(hp)
             build_seconds = time.perf_counter() - built
@@ -354,9 +354,9 @@ class Tuner(keras_tuner.Tuner):
         _compat.release_free_memory()  # the build's temporaries (initial values) too
         with _compat.iterators_released_in_background():
             history = model.fit(
-                x, y, validation_data=validation, epochs=max_epochs, initial_epoch=initial_epoch,
-                batch_size=batch_size, callbacks=cbs, verbose=2 if verbose >= 2 else 0,
-                class_weight=class_weight, sample_weight=sample_weight,
+                **_training_data(x, y, sample_weight, batch_size, trial_seed), validation_data=validation,
+                epochs=max_epochs, initial_epoch=initial_epoch, callbacks=cbs, verbose=2 if verbose >= 2 else 0,
+                class_weight=class_weight,
             )
         losses = history.history.get("loss", [])
         if not losses:
@@ -612,6 +612,32 @@ class _Deadline(keras.callbacks.Callback):
 
 #: validation sets up to this size are handed to Keras as one `tf.data` pipeline per search.
 _VALIDATION_DATASET_MAX_BYTES = 256 * 2**20
+#: training sets up to this size are handed to Keras as a `tf.data` pipeline per trial; its shuffle
+#: buffer holds a second copy of the data, so larger ones keep Keras's own (index-shuffling) pipeline.
+_TRAINING_DATASET_MAX_BYTES = 64 * 2**20
+
+
+def _as_dataset(arrays, max_bytes):
+    """A `tf.data.Dataset` of the slices of `arrays` (a tuple of Keras-form data), or None.
+
+    None off TensorFlow, for anything but NumPy arrays of one length, above
+    `max_bytes`, or for arrays TensorFlow cannot hold (object columns).
+    """
+    if keras.backend.backend() != "tensorflow":
+        return None
+    leaves = keras.tree.flatten(arrays)
+    if not leaves or not all(isinstance(a, np.ndarray) for a in leaves):
+        return None
+    if sum(a.nbytes for a in leaves) > max_bytes or len({len(a) for a in leaves}) != 1:
+        return None
+    import tensorflow as tf
+
+    arrays = tuple(tuple(a) if isinstance(a, list) else a for a in arrays)
+    try:
+        return tf.data.Dataset.from_tensor_slices(arrays)
+    except (TypeError, ValueError, tf.errors.OpError) as e:  # e.g. object arrays TensorFlow cannot hold
+        logger.debug("Data kept as arrays: %s", e)
+        return None
 
 
 def _validation_dataset(validation, batch_size):
@@ -624,25 +650,31 @@ def _validation_dataset(validation, batch_size):
     the same batches in the same order, so trial scores do not change. Other
     backends, and data too large to hold twice, keep the arrays.
     """
-    if keras.backend.backend() != "tensorflow" or validation is None:
-        return validation
-    leaves = keras.tree.flatten(validation)
-    if not leaves or not all(isinstance(a, np.ndarray) for a in leaves):
-        return validation
-    if sum(a.nbytes for a in leaves) > _VALIDATION_DATASET_MAX_BYTES or len({len(a) for a in leaves}) != 1:
-        return validation
+    if validation is None:
+        return None
+    dataset = _as_dataset(tuple(validation), _VALIDATION_DATASET_MAX_BYTES)
+    return validation if dataset is None else dataset.batch(batch_size)
+
+
+def _training_data(x, y, sample_weight, batch_size, seed):
+    """Keyword arguments of `fit` for one trial's training data.
+
+    Given NumPy arrays, Keras's TensorFlow trainer builds an index-shuffling
+    pipeline in every `fit`, tracing three small functions (about 0.04 s
+    between two trials, benchmarks/RESULTS.md). A `tf.data` pipeline of the
+    arrays' slices, shuffled afresh every epoch from the trial's seed, trains
+    on the same batches in distribution and traces nothing. Other backends and
+    large data keep Keras's own pipeline.
+    """
+    arrays = (x, y) if sample_weight is None else (x, y, sample_weight)
+    dataset = _as_dataset(arrays, _TRAINING_DATASET_MAX_BYTES)
+    if dataset is None:
+        return {"x": x, "y": y, "batch_size": batch_size, "sample_weight": sample_weight}
     import tensorflow as tf
 
-    x, y = validation
-    if isinstance(x, list):
-        x = tuple(x)
-    if isinstance(y, list):
-        y = tuple(y)
-    try:
-        return tf.data.Dataset.from_tensor_slices((x, y)).batch(batch_size)
-    except (TypeError, ValueError, tf.errors.OpError) as e:  # e.g. object arrays TensorFlow cannot hold
-        logger.debug("Validation data kept as arrays: %s", e)
-        return validation
+    length = len(keras.tree.flatten(y)[0])
+    dataset = dataset.shuffle(length, seed=seed, reshuffle_each_iteration=True).batch(batch_size)
+    return {"x": dataset.prefetch(tf.data.AUTOTUNE), "shuffle": False}
 
 
 def _free_previous_models():

@@ -1,0 +1,78 @@
+"""The per-trial input pipeline and the variable-kernel sharing of the tuner's builds."""
+
+import keras
+import numpy as np
+import pytest
+
+from autonas import _compat
+from autonas.tuner import _training_data
+
+
+def _dense_model():
+    return keras.Sequential([keras.Input((3,)), keras.layers.Dense(4), keras.layers.Dense(2)])
+
+
+def test_variables_built_inside_share_kernels_by_short_name_and_nothing_leaks_out(monkeypatch):
+    from tensorflow.python.ops import gen_resource_variable_ops as gen
+
+    names = []
+    real = gen.var_handle_op
+
+    def spy(*args, debug_name="", **kwargs):
+        names.append(debug_name)
+        return real(*args, debug_name=debug_name, **kwargs)
+
+    monkeypatch.setattr(gen, "var_handle_op", spy)
+    keras.backend.clear_session()
+    _dense_model()
+    scoped = list(names)
+    names.clear()
+    with _compat.shared_variable_kernels():
+        model = _dense_model()
+    assert gen.var_handle_op is spy  # restored on leaving
+    assert all("/" in name for name in scoped) and len(scoped) == 4, scoped
+    assert names == ["kernel", "bias", "kernel", "bias"]
+    # The variables themselves keep their Keras paths and train as usual.
+    assert [v.path for v in model.weights] == ["sequential_1/dense_2/kernel", "sequential_1/dense_2/bias",
+                                               "sequential_1/dense_3/kernel", "sequential_1/dense_3/bias"]
+    model.compile(optimizer="sgd", loss="mse")
+    before = model.get_weights()[0].copy()
+    model.fit(np.ones((8, 3)), np.zeros((8, 2)), epochs=1, verbose=0)
+    assert not np.allclose(before, model.get_weights()[0])
+
+    with pytest.raises(RuntimeError):
+        with _compat.shared_variable_kernels():
+            raise RuntimeError("a failing build")
+    assert gen.var_handle_op is spy
+
+
+def _epoch_order(dataset):
+    return np.concatenate([x[:, 0] for x, *_ in dataset.as_numpy_iterator()])
+
+
+def test_training_data_is_a_seeded_pipeline_reshuffled_every_epoch():
+    x = np.arange(50, dtype="float32").reshape(25, 2)
+    y = np.arange(25) % 3
+    weights = np.linspace(0.5, 1.5, 25)
+    args = _training_data(x, y, weights, batch_size=8, seed=3)
+    assert set(args) == {"x", "shuffle"} and args["shuffle"] is False
+    dataset = args["x"]
+    first, second = _epoch_order(dataset), _epoch_order(dataset)
+    assert sorted(first) == sorted(second) == list(x[:, 0])  # every example once per epoch
+    assert not np.array_equal(first, second)  # reshuffled
+    assert np.array_equal(first, _epoch_order(_training_data(x, y, weights, 8, seed=3)["x"]))  # seeded
+    assert not np.array_equal(first, _epoch_order(_training_data(x, y, weights, 8, seed=4)["x"]))
+    batch = next(iter(dataset))
+    assert len(batch) == 3 and batch[0].shape == (8, 2)
+    rows = (batch[0].numpy()[:, 0] / 2).astype(int)  # the weights and labels travel with their examples
+    np.testing.assert_allclose(batch[2].numpy(), weights[rows])
+    np.testing.assert_array_equal(batch[1].numpy(), y[rows])
+
+
+def test_training_data_keeps_arrays_keras_cannot_slice_as_tensors_or_too_large(monkeypatch):
+    texts = np.array([{"a": 1}, None, "x"], dtype=object)
+    args = _training_data(texts, np.zeros(3), None, batch_size=2, seed=0)
+    assert args["x"] is texts and args["batch_size"] == 2 and "shuffle" not in args
+    monkeypatch.setattr("autonas.tuner._TRAINING_DATASET_MAX_BYTES", 100)
+    x = np.zeros((50, 2))
+    assert _training_data(x, np.zeros(50), None, batch_size=2, seed=0)["x"] is x
