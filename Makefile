@@ -19,11 +19,14 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/autonas demo
 
+# Tests run in up to 4 processes (pytest-xdist), one per core: 13-14 minutes on 2 cores, 23 in one process.
+PYTEST_WORKERS ?= -n auto --maxprocesses=4
+
 test: $(STAMP)
-	$(BIN)/python -m pytest tests -q
+	$(BIN)/python -m pytest tests -q $(PYTEST_WORKERS)
 
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest tests -q -m "not slow"
+	$(BIN)/python -m pytest tests -q -m "not slow" $(PYTEST_WORKERS)
 
 # Image tasks under KERAS_BACKEND=jax with TensorFlow hidden (also part of `make test`).
 test-jax: $(STAMP)
