@@ -18,7 +18,9 @@ Protocol, in one run:
    derived as the search did and with at most 2 and 0 skips and poolings per
    cell (`--select-caps`), then earlier epochs; `--perturbation IMAGES` puts
    the cells that perturbation scores give (DARTS-PT without fine-tuning) at
-   the head of the pool. Then the chosen network is
+   the head of the pool (with `--fine-tune-steps`, the edges are decided one at a
+   time and the supernet fine-tuned after each: DARTS-PT with fine-tuning);
+   `--beta-decay` adds the beta-decay regulariser to the alpha steps. Then the chosen network is
    trained from scratch on the 8,000 training images ("retraining") and scored
    once on the test set. Its total time T = search + retraining.
 2. Random search with the same total time T: random genotypes of the same cell
@@ -82,6 +84,8 @@ def parse_args(argv=None):
                    help="Adam step of the alphas: 10x the paper's 3e-4, for a search ~100x shorter")
     p.add_argument("--warmup-epochs", type=int, default=8,
                    help="first search epochs train weights only (parameter-free ops win on untrained weights)")
+    p.add_argument("--beta-decay", type=float, default=0.0,
+                   help="weight of the beta-decay regulariser on the alphas (0: off)")
     p.add_argument("--max-parameter-free", type=int, default=-1,
                    help="cap on skips and poolings together in the derived normal cell (-1: no cap)")
     p.add_argument("--select", type=int, default=4,
@@ -95,6 +99,10 @@ def parse_args(argv=None):
                         "causes (DARTS-PT without fine-tuning) on this many architecture-half images, and put "
                         "the cells it gives (as derived, and with at most 2 skips and poolings per cell) first "
                         "in the selection pool; its time counts as search time (0: off)")
+    p.add_argument("--fine-tune-steps", type=int, default=0, metavar="STEPS",
+                   help="with --perturbation: decide the edges one at a time, fine-tuning the supernet's weights "
+                        "for this many steps after each decision (DARTS-PT with fine-tuning; 0: all edges scored "
+                        "at once on the trained supernet)")
     p.add_argument("--search-examples", type=int, default=2000,
                    help="images per half (weights / architecture) of the supernet search")
     p.add_argument("--channels", type=int, default=16, help="channels of the retrained network")
@@ -191,7 +199,8 @@ def main(argv=None):
     # -- DARTS ---------------------------------------------------------------------
     search = DartsSearch(channels=args.search_channels, layers=args.search_layers, nodes=4, stem_strides=2,
                          seed=0, directory=os.path.join(args.out, "search"), max_skip=2, patience=3,
-                         max_parameter_free=args.max_parameter_free, warmup_epochs=args.warmup_epochs, arch_learning_rate=args.arch_learning_rate)
+                         max_parameter_free=args.max_parameter_free, warmup_epochs=args.warmup_epochs, arch_learning_rate=args.arch_learning_rate,
+                         beta_decay=args.beta_decay)
     start, cpu = time.time(), time.process_time()
     genotype = search.fit(x_a, y_a, validation_data=(x_b, y_b), epochs=args.search_epochs,
                           batch_size=args.batch_size, verbose=0)
@@ -200,7 +209,11 @@ def main(argv=None):
           f"{search.history[-1]['val_accuracy']:.3f}", flush=True)
     first = []
     if args.perturbation:
-        search.perturbation_scores(x_a, y_a, validation_data=(x_b, y_b), max_images=args.perturbation)
+        if args.fine_tune_steps:
+            search.progressive_perturbation(x_a, y_a, validation_data=(x_b, y_b), max_images=args.perturbation,
+                                            fine_tune_steps=args.fine_tune_steps, train_batch_size=args.batch_size)
+        else:
+            search.perturbation_scores(x_a, y_a, validation_data=(x_b, y_b), max_images=args.perturbation)
         first = [search.perturbation_genotype(), search.perturbation_genotype(max_parameter_free=2)]
         print(f"DARTS perturbation scores: {search.perturbation_['seconds']:.0f}s on "
               f"{search.perturbation_['images']} images; cells as derived:\n{first[0]}", flush=True)

@@ -272,6 +272,53 @@ def test_perturbation_scores_measure_what_removing_each_operation_costs(digits, 
         _tiny().perturbation_genotype()
 
 
+@pytest.mark.slow
+def test_progressive_perturbation_decides_every_edge_and_fine_tunes_only_the_weights(digits, tmp_path):
+    x, y = digits
+    ops_ = ["none", "skip_connect", "max_pool_3x3", "sep_conv_3x3"]
+    search = _tiny(candidates=ops_, patience=None, directory=tmp_path, plot=False, max_skip=None)
+    search.fit(x[:256], y[:256], epochs=2, batch_size=64, verbose=0)
+    alphas_before = _numpy(search._state["a"])
+    weights_before = _numpy(search._state["w"])
+    scores = search.progressive_perturbation(x[:256], y[:256], max_images=96, batch_size=96,
+                                             fine_tune_steps=2, train_batch_size=32)
+    record = search.perturbation_
+    assert record["progressive"] and record["fine_tune_steps"] == 2
+    assert len(record["decisions"]) == 10  # 5 edges per cell, each decided once
+    assert sorted((d["cell"], d["edge"]) for d in record["decisions"]) == sorted(
+        (kind, e) for kind in ("normal", "reduce") for e in range(5))
+    assert all(d["op"] != "none" for d in record["decisions"])
+    # the trained alphas come back; the weights were fine-tuned
+    for before, after in zip(alphas_before, _numpy(search._state["a"])):
+        np.testing.assert_array_equal(before, after)
+    assert any(not np.allclose(b, a) for b, a in zip(weights_before, _numpy(search._state["w"])))
+    for kind in ("normal", "reduce"):
+        assert scores[kind].shape == (5, len(ops_))
+        assert np.isneginf(scores[kind][:, 0]).all() and np.isfinite(scores[kind][:, 1:]).all()
+        decided = {d["edge"]: d["op"] for d in record["decisions"] if d["cell"] == kind}
+        for edge, op in decided.items():  # the decided operation leads its edge
+            assert int(np.argmax(scores[kind][edge])) == ops_.index(op)
+    genotype = search.perturbation_genotype()
+    for kind, cell in (("normal", genotype.normal), ("reduce", genotype.reduce)):
+        decided = {d["edge"]: d["op"] for d in record["decisions"] if d["cell"] == kind}
+        for node in range(2):
+            for op, src in cell[2 * node:2 * node + 2]:
+                assert op == decided[node * (node + 3) // 2 + src]
+    capped = search.perturbation_genotype(max_parameter_free=0)
+    assert all(op == "sep_conv_3x3" for op, _ in capped.normal + capped.reduce)
+    saved = json.loads((tmp_path / "genotype.json").read_text())["perturbation"]
+    assert saved["progressive"] and saved["loss_increase"]["normal"][0][0] is None
+    assert len(saved["decisions"]) == 10
+    with pytest.raises(ValueError, match="`fine_tune_steps` must be a non-negative integer; received -1"):
+        search.progressive_perturbation(x[:256], y[:256], fine_tune_steps=-1)
+    with pytest.raises(ValueError, match="`fine_tune_learning_rate` must be a positive number"):
+        search.progressive_perturbation(x[:256], y[:256], fine_tune_learning_rate=0)
+    no_none = _tiny(candidates=["skip_connect", "sep_conv_3x3"])
+    no_none.fit(x[:128], y[:128], epochs=1, batch_size=64, verbose=0)
+    with pytest.raises(ValueError, match="through the `none` operation"):
+        no_none.progressive_perturbation(x[:128], y[:128])
+
+
 def test_an_unseeded_search_splits_its_data_the_same_way_for_fit_and_select(digits):
     x, y = digits
     search = _tiny(seed=None)

@@ -653,6 +653,136 @@ class DartsSearch:
                     self.perturbation_["seconds"])
         return {kind: value.copy() for kind, value in losses.items()}
 
+    def progressive_perturbation(self, x, y, validation_data=None, validation_split=0.5, max_images=500,
+                                 batch_size=500, fine_tune_steps=16, fine_tune_learning_rate=0.01,
+                                 train_batch_size=64):
+        """DARTS-PT with fine-tuning: decide the edges one at a time on the trained supernet.
+
+        Perturbation-based selection as in Wang et al. (arXiv 2108.04392), progressive:
+        the edges of both cells are visited in a seeded random order; on each, every
+        non-``none`` operation is removed in turn (alpha -1e9) and the one whose removal
+        raises the validation cross-entropy most is kept; the edge is discretised to it
+        (its softmax becomes one-hot) and the supernet's weights are fine-tuned for
+        `fine_tune_steps` SGD steps on the training split before the next edge, so that
+        the remaining decisions see a supernet that has adapted to the earlier ones.
+        Then the topology: on the discretised supernet each edge is removed in turn
+        (only ``none`` left on it) and each node keeps the two edges whose removal costs
+        most. The trained alphas are restored afterwards; the fine-tuned weights stay.
+
+        Args:
+            x, y, validation_data, validation_split: the data given to `fit`.
+            max_images: score on at most this many validation images (the first ones).
+            batch_size: images per scoring forward pass.
+            fine_tune_steps: weight steps after each edge decision (0: none, which is
+                `perturbation_scores` made progressive).
+            fine_tune_learning_rate: SGD learning rate of those steps.
+            train_batch_size: batch size of those steps.
+
+        Returns:
+            ``{"normal": array, "reduce": array}``, each ``(edges, candidates)``: per edge,
+            the kept operation's column holds the loss increase when the whole edge is
+            removed; the edge's other operations rank below it by their own scores
+            (``-inf`` for ``none``). `perturbation_genotype` derives the genotype from
+            them; ``perturbation_`` keeps them with the decisions and the time taken.
+
+        Example:
+            >>> search.fit(x, y, epochs=16)                                  # doctest: +SKIP
+            >>> search.progressive_perturbation(x, y, fine_tune_steps=16)    # doctest: +SKIP
+            >>> print(search.perturbation_genotype(max_parameter_free=2))    # doctest: +SKIP
+        """
+        self._require_built()
+        if self.task != "classification":
+            raise ValueError("`progressive_perturbation` scores classifiers; not available for task='regression'.")
+        for name, value in (("max_images", max_images), ("batch_size", batch_size),
+                            ("train_batch_size", train_batch_size)):
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise ValueError(f"`{name}` must be a positive integer; received {value!r}.")
+        if not isinstance(fine_tune_steps, int) or isinstance(fine_tune_steps, bool) or fine_tune_steps < 0:
+            raise ValueError(f"`fine_tune_steps` must be a non-negative integer; received {fine_tune_steps!r}.")
+        if not isinstance(fine_tune_learning_rate, (int, float)) or fine_tune_learning_rate <= 0:
+            raise ValueError(
+                f"`fine_tune_learning_rate` must be a positive number; received {fine_tune_learning_rate!r}.")
+        if "none" not in self.candidates:
+            raise ValueError("`progressive_perturbation` removes whole edges through the `none` operation; "
+                             f"it is not among the candidates {list(self.candidates)}.")
+        if not self.history:
+            raise RuntimeError("Nothing searched yet: call `fit` before `progressive_perturbation`.")
+        x_train, y_train, x_val, y_val = self._prepare_data(x, y, validation_data, validation_split)
+        x_val, y_val = x_val[:max_images], y_val[:max_images]
+        batches = [self._batch(x_val[i:i + batch_size], y_val[i:i + batch_size])
+                   for i in range(0, len(x_val), batch_size)]
+        sizes = np.array([len(b[1]) for b in batches], dtype=np.float64)
+        state, evaluate = self._state, self._steps["evaluate"]
+        none = self.candidates.index("none")
+
+        def score(alphas):
+            arch = [ops.convert_to_tensor(a.astype("float32")) for a in alphas]
+            results = np.array([[float(v) for v in evaluate(state["w"], arch, state["nt"], xb, yb)]
+                                for xb, yb in batches])
+            return tuple(sizes @ results / sizes.sum())
+
+        start = time.time()
+        trained = list(state["a"])
+        alphas = [keras.ops.convert_to_numpy(a).astype("float64") for a in trained]
+        rng = np.random.default_rng(self.seed)
+        edges = [(k, e) for k in range(2) for e in range(alphas[k].shape[0])]
+        order = [edges[i] for i in rng.permutation(len(edges))]
+        op_scores = [np.full(a.shape, -np.inf) for a in alphas]
+        lr, no_aux = ops.convert_to_tensor(np.float32(fine_tune_learning_rate)), ops.zeros((), "float32")
+        steps_per_pass = max(1, len(x_train) // train_batch_size)
+        train_order, cursor, evaluations = rng.permutation(len(x_train)), 0, 0
+        decisions = []
+        for k, edge in order:
+            base_loss, _ = score(alphas)
+            for op in range(len(self.candidates)):
+                if op == none:
+                    continue
+                masked = [a.copy() for a in alphas]
+                masked[k][edge, op] = -1e9
+                op_scores[k][edge, op] = score(masked)[0] - base_loss
+                evaluations += 1
+            chosen = int(np.argmax(op_scores[k][edge]))
+            alphas[k][edge] = -1e9
+            alphas[k][edge, chosen] = 0.0
+            decisions.append({"cell": ("normal", "reduce")[k], "edge": int(edge), "op": self.candidates[chosen]})
+            if fine_tune_steps:
+                state["a"] = [ops.convert_to_tensor(a.astype("float32")) for a in alphas]
+                for _ in range(fine_tune_steps):
+                    if cursor >= steps_per_pass:
+                        train_order, cursor = rng.permutation(len(x_train)), 0
+                    idx = train_order[cursor * train_batch_size:(cursor + 1) * train_batch_size]
+                    cursor += 1
+                    self._weight_step(*self._batch(x_train[idx], y_train[idx]), lr, no_aux)
+        # topology: the cost of removing each (now single-operation) edge
+        base_loss, base_accuracy = score(alphas)
+        weights = {}
+        for k, kind in enumerate(("normal", "reduce")):
+            cell = np.full(alphas[k].shape, -np.inf)
+            for edge in range(alphas[k].shape[0]):
+                removed = [a.copy() for a in alphas]
+                removed[k][edge] = -1e9
+                removed[k][edge, none] = 0.0
+                cost = score(removed)[0] - base_loss
+                evaluations += 1
+                ranked = np.argsort(-op_scores[k][edge])  # the kept operation first
+                for rank, op in enumerate(ranked):
+                    if op != none:
+                        cell[edge, op] = cost - 1e-6 * rank
+            weights[kind] = cell
+        state["a"] = trained
+        self._sync()
+        self.perturbation_ = {
+            "progressive": True, "fine_tune_steps": fine_tune_steps, "base_loss": base_loss,
+            "base_accuracy": base_accuracy, "images": int(len(x_val)), "decisions": decisions,
+            "loss_increase": weights, "accuracy_drop": {kind: np.full(w.shape, np.nan) for kind, w in weights.items()},
+            "seconds": time.time() - start,
+        }
+        if self.genotype is not None:
+            self._write_results()
+        logger.info("DARTS progressive perturbation: %d edge decisions, %d supernet evaluations, %d fine-tuning "
+                    "steps each, %.1fs", len(decisions), evaluations, fine_tune_steps, self.perturbation_["seconds"])
+        return {kind: value.copy() for kind, value in weights.items()}
+
     def perturbation_genotype(self, max_parameter_free=None):
         """The genotype `perturbation_scores` gives: per node the two edges whose best
         operation the supernet needs most, each with that operation.
@@ -876,8 +1006,8 @@ class DartsSearch:
         if self.perturbation_ is None:
             return None
 
-        def rows(array):  # JSON has no NaN: the `none` column is null
-            return [[None if np.isnan(v) else float(v) for v in row] for row in array]
+        def rows(array):  # JSON has no NaN or infinity: the `none` column is null
+            return [[float(v) if np.isfinite(v) else None for v in row] for row in array]
 
         record = self.perturbation_
         return {key: ({kind: rows(v) for kind, v in record[key].items()}
