@@ -587,7 +587,7 @@ class DartsSearch:
         Each operation is removed by setting its alpha to -1e9 (the edge's other weights
         renormalise) and the supernet is scored on the validation split with batch
         statistics. The paper also fine-tunes the supernet after each edge's decision; this
-        does not. On the MNIST benchmark of ``benchmarks/darts.py`` these scores favoured
+        does not (`progressive_perturbation` does). On the MNIST benchmark of ``benchmarks/darts.py`` these scores favoured
         poolings and skips as much as the alphas did (see ``benchmarks/RESULTS.md``).
 
         Args:
