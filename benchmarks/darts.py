@@ -10,17 +10,19 @@ Protocol, in one run:
 
 1. DARTS: a supernet search (first order, weight-only warm-up epochs, Adam on
    the alphas with a step scaled to the short search, DARTS-
-   auxiliary skip, early stop on a stable genotype, at most 2 skips in the
-   normal cell; `--max-parameter-free` also caps skips and poolings together),
-   then, as in the DARTS paper, the latest `--select` distinct derived genotypes
+   auxiliary skip and beta-decay regularisation of the alphas (`--beta-decay`,
+   default 2), early stop on a stable genotype, at most 2 skips in the
+   normal cell; `--max-parameter-free` also caps skips and poolings together);
+   the derived genotype is kept as it is by default. Optionally, as in the
+   DARTS paper, the latest `--select` distinct derived genotypes
    are trained briefly (the random candidates' proxy) and the best is kept; that
    time counts as search time. The pool takes the latest epoch's alphas first,
    derived as the search did and with at most 2 and 0 skips and poolings per
    cell (`--select-caps`), then earlier epochs; `--perturbation IMAGES` puts
    the cells that perturbation scores give (DARTS-PT without fine-tuning) at
    the head of the pool (with `--fine-tune-steps`, the edges are decided one at a
-   time and the supernet fine-tuned after each: DARTS-PT with fine-tuning);
-   `--beta-decay` adds the beta-decay regulariser to the alpha steps. Then the chosen network is
+   time and the supernet fine-tuned after each: DARTS-PT with fine-tuning).
+   Then the chosen network is
    trained from scratch on the 8,000 training images ("retraining") and scored
    once on the test set. Its total time T = search + retraining.
 2. Random search with the same total time T: random genotypes of the same cell
@@ -84,13 +86,13 @@ def parse_args(argv=None):
                    help="Adam step of the alphas: 10x the paper's 3e-4, for a search ~100x shorter")
     p.add_argument("--warmup-epochs", type=int, default=8,
                    help="first search epochs train weights only (parameter-free ops win on untrained weights)")
-    p.add_argument("--beta-decay", type=float, default=0.0,
+    p.add_argument("--beta-decay", type=float, default=2.0,
                    help="weight of the beta-decay regulariser on the alphas (0: off)")
     p.add_argument("--max-parameter-free", type=int, default=-1,
                    help="cap on skips and poolings together in the derived normal cell (-1: no cap)")
-    p.add_argument("--select", type=int, default=4,
+    p.add_argument("--select", type=int, default=0,
                    help="derived genotypes (the latest distinct ones) trained briefly, the best kept, as in the "
-                        "DARTS paper; its time counts as search time (0: keep the final genotype)")
+                        "DARTS paper; its time counts as search time (0, the default: keep the final genotype)")
     p.add_argument("--select-caps", default="none,2,0",
                    help="caps on skips and poolings per cell that each epoch's genotype is also derived with for "
                         "the selection, latest epoch first ('none': as the search derived it)")
