@@ -12,11 +12,13 @@ It is also the one place that touches TensorFlow internals (see
 allocator (see `release_free_memory`).
 """
 
+import atexit
 import contextlib
 import ctypes
 import json
 import logging
 import threading
+import time
 
 from autonas.utils.io import atomic_write_text, read_json
 
@@ -276,13 +278,38 @@ def _release_later(items):
     """Drop `items` on a daemon thread of its own.
 
     One thread per release: a release that blocks (an input pipeline whose
-    prefetch never ends) holds back no later one, and never holds up the
-    interpreter's exit, as a worker pool's thread would.
+    prefetch never ends) holds back no later one, and holds up the
+    interpreter's exit by at most `RELEASE_EXIT_WAIT` seconds in all (see
+    `_finish_releases`), where a worker pool's thread would hold it forever.
     """
     thread = threading.Thread(target=items.clear, name="autonas-release", daemon=True)
     _releases[:] = [t for t in _releases if t.is_alive()]
     _releases.append(thread)
     thread.start()
+
+
+#: seconds the interpreter's exit waits, in all, for releases still running
+RELEASE_EXIT_WAIT = 10.0
+
+
+@atexit.register
+def _finish_releases(timeout=None):
+    """Let the releases still running finish before the interpreter shuts down.
+
+    A daemon thread that is still inside TensorFlow's C++ code (an iterator's
+    destructor waiting for its prefetch threads) when Python finalises is
+    stopped by ``pthread_exit`` as soon as it needs the interpreter again; the
+    unwinding through C++ frames aborts the process ("terminate called after
+    throwing an instance of ...", exit status -6), after the script has done
+    all its work. Seen with `MirroredStrategy`, whose multi-device iterators
+    take longest to release. Waiting here, before finalisation, avoids it.
+
+    Args:
+        timeout: seconds to wait in all (default `RELEASE_EXIT_WAIT`).
+    """
+    deadline = time.monotonic() + (RELEASE_EXIT_WAIT if timeout is None else timeout)
+    for thread in list(_releases):
+        thread.join(max(0.0, deadline - time.monotonic()))
 
 
 # -- variable handles ------------------------------------------------------------------

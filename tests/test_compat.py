@@ -76,3 +76,30 @@ def test_training_data_keeps_arrays_keras_cannot_slice_as_tensors_or_too_large(m
     monkeypatch.setattr("autonas.tuner._TRAINING_DATASET_MAX_BYTES", 100)
     x = np.zeros((50, 2))
     assert _training_data(x, np.zeros(50), None, batch_size=2, seed=0)["x"] is x
+
+
+SLOW_RELEASE = r"""
+import sys, time
+from autonas import _compat
+
+class Slow:
+    def __del__(self):
+        time.sleep(1.0)
+        with open(sys.argv[1], "w") as f:
+            f.write("released")
+
+_compat._release_later([Slow()])
+"""
+
+
+@pytest.mark.parametrize("wait", [10.0, 0.0])
+def test_a_release_still_running_at_exit_finishes_before_the_interpreter_shuts_down(tmp_path, wait):
+    import subprocess
+    import sys
+
+    script, marker = tmp_path / "release.py", tmp_path / "marker"
+    script.write_text(SLOW_RELEASE + f"_compat.RELEASE_EXIT_WAIT = {wait}\n")
+    proc = subprocess.run([sys.executable, str(script), str(marker)], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    # with the wait the release completes; without it the daemon thread is cut off at exit
+    assert marker.exists() == (wait > 0)
