@@ -614,16 +614,8 @@ class DartsSearch:
             raise RuntimeError("Nothing searched yet: call `fit` before `perturbation_scores`.")
         _, _, x_val, y_val = self._prepare_data(x, y, validation_data, validation_split)
         x_val, y_val = x_val[:max_images], y_val[:max_images]
-        batches = [self._batch(x_val[i:i + batch_size], y_val[i:i + batch_size])
-                   for i in range(0, len(x_val), batch_size)]
-        sizes = np.array([len(b[1]) for b in batches], dtype=np.float64)
-        state, evaluate = self._state, self._steps["evaluate"]
-
-        def score(arch):
-            results = np.array([[float(v) for v in evaluate(state["w"], arch, state["nt"], xb, yb)]
-                                for xb, yb in batches])
-            return tuple(sizes @ results / sizes.sum())  # (loss, accuracy) over all images
-
+        score = self._supernet_scorer(x_val, y_val, batch_size)
+        state = self._state
         start = time.time()
         base_loss, base_accuracy = score(state["a"])
         alphas = [keras.ops.convert_to_numpy(a) for a in state["a"]]
@@ -709,17 +701,12 @@ class DartsSearch:
             raise RuntimeError("Nothing searched yet: call `fit` before `progressive_perturbation`.")
         x_train, y_train, x_val, y_val = self._prepare_data(x, y, validation_data, validation_split)
         x_val, y_val = x_val[:max_images], y_val[:max_images]
-        batches = [self._batch(x_val[i:i + batch_size], y_val[i:i + batch_size])
-                   for i in range(0, len(x_val), batch_size)]
-        sizes = np.array([len(b[1]) for b in batches], dtype=np.float64)
-        state, evaluate = self._state, self._steps["evaluate"]
+        scorer = self._supernet_scorer(x_val, y_val, batch_size)
+        state = self._state
         none = self.candidates.index("none")
 
         def score(alphas):
-            arch = [ops.convert_to_tensor(a.astype("float32")) for a in alphas]
-            results = np.array([[float(v) for v in evaluate(state["w"], arch, state["nt"], xb, yb)]
-                                for xb, yb in batches])
-            return tuple(sizes @ results / sizes.sum())
+            return scorer([ops.convert_to_tensor(a.astype("float32")) for a in alphas])
 
         start = time.time()
         trained = list(state["a"])
@@ -782,6 +769,21 @@ class DartsSearch:
         logger.info("DARTS progressive perturbation: %d edge decisions, %d supernet evaluations, %d fine-tuning "
                     "steps each, %.1fs", len(decisions), evaluations, fine_tune_steps, self.perturbation_["seconds"])
         return {kind: value.copy() for kind, value in weights.items()}
+
+    def _supernet_scorer(self, x_val, y_val, batch_size):
+        """A function of the alphas (a list of tensors) giving the supernet's ``(loss, accuracy)``
+        on these images, with the current weights and batch statistics."""
+        batches = [self._batch(x_val[i:i + batch_size], y_val[i:i + batch_size])
+                   for i in range(0, len(x_val), batch_size)]
+        sizes = np.array([len(b[1]) for b in batches], dtype=np.float64)
+        state, evaluate = self._state, self._steps["evaluate"]
+
+        def score(arch):
+            results = np.array([[float(v) for v in evaluate(state["w"], arch, state["nt"], xb, yb)]
+                                for xb, yb in batches])
+            return tuple(sizes @ results / sizes.sum())  # (loss, accuracy) over all images
+
+        return score
 
     def perturbation_genotype(self, max_parameter_free=None):
         """The genotype `perturbation_scores` gives: per node the two edges whose best
