@@ -116,6 +116,24 @@ def test_text_vocabulary_is_learnt_once_and_sliced_per_trial():
     np.testing.assert_allclose(fresh(np.array(TEXTS[:3])), layer(np.array(TEXTS[:3])), rtol=1e-5)
 
 
+def test_ngram_tf_idf_drops_unknown_ngrams_and_has_unit_length():
+    node = _text_node()
+    graph, _ = _graph(node, blocks.TextBlock(block_type="ngram", max_tokens=6, ngrams=1, char_ngrams=3), LABELS)
+    model, _ = _names(graph)
+    words, chars = [lay for lay in model.layers if isinstance(lay, keras.layers.TextVectorization)]
+    assert words.vocabulary_size() == chars.vocabulary_size() == 6  # "[UNK]" and the 5 most frequent
+    texts = np.array(["zebra quokka", "see you, zebra", "call now"], dtype=object)
+    vectors = keras.ops.convert_to_numpy(words(texts))
+    assert not vectors[0].any()  # only unknown words: nothing, where Keras would weigh them by the mean idf
+    assert vectors[:, 0].max() == 0.0 and vectors[1].any() and vectors[2].any()
+    units = [lay for lay in model.layers if isinstance(lay, keras.layers.UnitNormalization)]
+    assert len(units) == 2
+    norms = keras.Model(model.inputs, [lay.output for lay in units]).predict(texts, verbose=0)
+    np.testing.assert_allclose(np.linalg.norm(norms[0], axis=1), [0.0, 1.0, 1.0], atol=1e-5)
+    np.testing.assert_allclose(np.linalg.norm(norms[1], axis=1), [1.0, 1.0, 1.0], atol=1e-5)
+    assert np.isfinite(keras.ops.convert_to_numpy(model(texts))).all()
+
+
 def test_text_vocabulary_is_capped_by_max_tokens():
     node = _text_node([f"word{i} filler" for i in range(50)])
     graph, _ = _graph(node, blocks.TextBlock(block_type="vanilla", max_tokens=10), np.arange(50) % 2)

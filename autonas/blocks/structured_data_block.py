@@ -5,7 +5,7 @@ import numpy as np
 
 from autonas.blocks.base import Block, boolean, choice
 from autonas.blocks.dense import DenseBlock
-from autonas.blocks.text_vectorization import require_input_node, text_vocabulary
+from autonas.blocks.text_vectorization import require_input_node, text_vocabulary, tf_idf_layer
 from autonas.layers.missing import FillMissing
 
 #: categorical columns keep at most this many categories (most frequent first); rarer ones are out-of-vocabulary.
@@ -169,8 +169,7 @@ def _encode_categorical(x, column, stats, encoding):
 
 def _encode_text(x, stats):
     vocabulary, idf = stats["vocabulary"], stats["idf_weights"]
-    layer = keras.layers.TextVectorization(output_mode="tf_idf", vocabulary=vocabulary, idf_weights=idf)
-    return layer(x)
+    return tf_idf_layer(vocabulary, idf)(x)
 
 
 def column_statistics(node, column):

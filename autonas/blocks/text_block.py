@@ -29,7 +29,8 @@ class TextBlock(Block):
     pooling), ``"rnn"`` (embedding, LSTM/GRU), ``"transformer"`` (embedding,
     position embedding, transformer encoder, global average pooling) and
     ``"ngram"`` (tf-idf over word n-grams, optionally joined by tf-idf over
-    character n-grams, then dense layers). The vocabulary is learnt once from
+    character n-grams, each scaled to unit length and with out-of-vocabulary
+    n-grams dropped, then dense layers). The vocabulary is learnt once from
     the training split and cached (see `TextVectorization`), so trials do not
     re-adapt; the exported model takes raw strings.
 
@@ -100,9 +101,12 @@ class TextBlock(Block):
                                            choice([32, 64, 128, 256], default=64))
                 x = embed(x, layer.vocabulary_size(), embedding_dim, 0.0)
             else:
+                # each tf-idf block is scaled to unit length, as scikit-learn's TfidfVectorizer does
+                x = keras.layers.UnitNormalization()(x)
                 char_ngrams = self.param(hp, "char_ngrams", self.char_ngrams, choice(list(CHAR_NGRAMS), default=0))
                 if char_ngrams:
-                    x = keras.layers.Concatenate()([x, char_ngram_layer(node, char_ngrams, max_tokens)(inputs)])
+                    chars = keras.layers.UnitNormalization()(char_ngram_layer(node, char_ngrams, max_tokens)(inputs))
+                    x = keras.layers.Concatenate()([x, chars])
         with conditional(hp, searched, "block_type", [block_type]), hp.name_scope(block_type):
             x = body_cls().build(hp, x)
         if reduction is not None and len(x.shape) == 3:

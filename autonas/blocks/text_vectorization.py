@@ -132,9 +132,10 @@ def vectorization_layer(block, hp, node, output_mode, max_tokens, sequence_lengt
     ngrams = block.param(hp, "ngrams", ngrams, choice([1, 2], default=2))
     vocab, idf = text_vocabulary(node, int(ngrams))
     keep = max(1, int(max_tokens) - 1)
-    kwargs = {"idf_weights": idf[:keep]} if output_mode == "tf_idf" else {}
-    return keras.layers.TextVectorization(output_mode=output_mode, ngrams=int(ngrams) if ngrams > 1 else None,
-                                          vocabulary=vocab[:keep], **kwargs)
+    ngrams = int(ngrams) if ngrams > 1 else None
+    if output_mode == "tf_idf":
+        return tf_idf_layer(vocab[:keep], idf[:keep], ngrams=ngrams)
+    return keras.layers.TextVectorization(output_mode=output_mode, ngrams=ngrams, vocabulary=vocab[:keep])
 
 
 def char_ngram_layer(node, char_ngrams, max_tokens):
@@ -158,8 +159,35 @@ def char_ngram_layer(node, char_ngrams, max_tokens):
     """
     vocab, idf = text_vocabulary(node, int(char_ngrams), split="character")
     keep = max(1, int(max_tokens) - 1)
-    return keras.layers.TextVectorization(output_mode="tf_idf", split="character", ngrams=int(char_ngrams),
-                                          vocabulary=vocab[:keep], idf_weights=idf[:keep])
+    return tf_idf_layer(vocab[:keep], idf[:keep], split="character", ngrams=int(char_ngrams))
+
+
+def tf_idf_layer(vocabulary, idf_weights, **kwargs):
+    """A tf-idf `keras.layers.TextVectorization` whose out-of-vocabulary column stays zero.
+
+    Given a vocabulary without its OOV entry, Keras weighs the OOV column by
+    the *average* idf, so every word (or character n-gram) outside a
+    truncated vocabulary adds to one column, which then dominates the vector.
+    Here the OOV token comes first with weight 0, as scikit-learn's
+    ``TfidfVectorizer`` drops unknown terms.
+
+    Args:
+        vocabulary: the kept tokens, most frequent first, without ``"[UNK]"``.
+        idf_weights: their inverse document frequencies.
+        **kwargs: other `keras.layers.TextVectorization` arguments
+            (``split``, ``ngrams``).
+
+    Returns:
+        A `keras.layers.TextVectorization` with ``output_mode="tf_idf"`` and
+        ``len(vocabulary) + 1`` columns, the first (OOV) always zero.
+
+    Example:
+        >>> tf_idf_layer(["call", "now"], [1.2, 1.5])(["call me now"])  # doctest: +SKIP
+        <tf.Tensor: shape=(1, 3), dtype=float32, numpy=array([[0. , 1.2, 1.5]], dtype=float32)>
+    """
+    weights = np.concatenate([[0.0], np.asarray(idf_weights, dtype="float32")]).astype("float32")
+    return keras.layers.TextVectorization(output_mode="tf_idf", vocabulary=["[UNK]"] + list(vocabulary),
+                                          idf_weights=weights, **kwargs)
 
 
 def resolve_max_tokens(block, hp, max_tokens):
