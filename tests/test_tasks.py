@@ -83,8 +83,14 @@ def test_image_warm_start_follows_the_training_length():
 
 def test_text_and_table_warm_starts_name_the_task_blocks():
     text = autonas.TextClassifier(max_trials=1)
-    first = text_warm_start(text._text_block, _context(shape=()))[0]
+    configs = text.default_initial_hps(_context(shape=()))
+    first = configs[0]
     assert first["text_block/block_type"] == "ngram" and first["text_block/char_ngrams"] > 0
+    assert first["text_block/ngram/dropout"] == 0.5 and configs[1]["text_block/max_tokens"] == 20000
+    regressor = autonas.TextRegressor(max_trials=1)
+    first = regressor.default_initial_hps(_context(shape=()))[0]
+    assert first["text_block/char_ngrams"] > 0 and "text_block/ngram/dropout" not in first
+    assert text_warm_start(regressor._text_block, _context(shape=()))[0] == first
     table = autonas.StructuredDataRegressor(max_trials=1)
     configs = structured_warm_start(table._table_block)
     assert configs[0] == {} and all(set(c) <= {"structured_data_block/num_units", "structured_data_block/dropout"}

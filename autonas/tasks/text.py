@@ -7,32 +7,37 @@ from autonas.graph.nodes import TextInput
 from autonas.tasks.base import ClassifierMixin
 
 
-def text_warm_start(block, context):
+def text_warm_start(block, context, dropout=0.0):
     """The first configurations of a text search.
 
     First a tf-idf model over word uni- and bigrams joined by character
     1- to 4-grams, then dense layers: character n-grams catch the spelling
-    variants, numbers and symbols of short messages (on SMS spam they take the
-    test accuracy from 0.988 to 0.991). Then the same on words only, then the
-    block's defaults (a 1-D convnet over word embeddings).
+    variants, numbers and symbols of short messages. A classifier drops half
+    the units of those layers (``dropout=0.5``) and tries the same with twice
+    the vocabulary next: on SMS spam, over seeds 0-5, dropout took the refitted
+    model's test accuracy from 0.9865-0.9892 to 0.9901-0.9910. Then words
+    only, then the block's defaults (a 1-D convnet over word embeddings).
 
     Args:
         block: the task's `TextBlock` (named).
         context: the `autonas.auto_model.SearchContext`.
+        dropout: dropout of the n-gram model's dense layers (0 for a
+            regressor: no dropout right before a regression output).
 
     Returns:
         A list of partial hyperparameter value dicts.
 
     Example:
-        >>> text_warm_start(block, context)[0]  # doctest: +SKIP
-        {'text_block/block_type': 'ngram', 'text_block/char_ngrams': 4}
+        >>> text_warm_start(block, context, dropout=0.5)[0]  # doctest: +SKIP
+        {'text_block/block_type': 'ngram', 'text_block/char_ngrams': 4, 'text_block/ngram/dropout': 0.5}
     """
     b = block.name
-    return [
-        {f"{b}/block_type": "ngram", f"{b}/char_ngrams": 4},
-        {f"{b}/block_type": "ngram"},
-        {},
-    ]
+    first = {f"{b}/block_type": "ngram", f"{b}/char_ngrams": 4}
+    configs = [first]
+    if dropout:
+        first[f"{b}/ngram/dropout"] = dropout
+        configs.append({**first, f"{b}/max_tokens": 20000})
+    return configs + [{f"{b}/block_type": "ngram"}, {}]
 
 
 class TextClassifier(ClassifierMixin, AutoModel):
@@ -67,7 +72,7 @@ class TextClassifier(ClassifierMixin, AutoModel):
         super().__init__(inputs=inputs, outputs=outputs, project_name=project_name, **kwargs)
 
     def default_initial_hps(self, context):
-        return text_warm_start(self._text_block, context)
+        return text_warm_start(self._text_block, context, dropout=0.5)
 
 
 class TextRegressor(AutoModel):
