@@ -28,8 +28,8 @@ logger = logging.getLogger("autonas")
 class SearchContext:
     """What is known about a search when its defaults are chosen (at `fit`, before the first trial).
 
-    Task classes read it in `AutoModel.default_initial_hps` and
-    `AutoModel.default_objective` to size their default space to the data and
+    Task classes read it in `AutoModel.configure_space`,
+    `AutoModel.default_initial_hps` and `AutoModel.default_objective` to size their default space to the data and
     the budget.
 
     Args:
@@ -239,6 +239,7 @@ class AutoModel(ReportingMixin):
             num_train=len(x_train[0]), num_val=len(x_val[0]), epochs=epochs, batch_size=batch_size,
             max_time=self.max_time, input_shapes=[tuple(node.shape or ()) for node in self.inputs],
         )
+        self.configure_space(context)
         initial_hps = self.initial_hps if self.initial_hps is not None else self.default_initial_hps(context)
         objective = self.objective or self.default_objective(context)
         enc_train = [h.encode(t, "y") for h, t in zip(self.heads, y_train)]
@@ -302,6 +303,22 @@ class AutoModel(ReportingMixin):
     #: candidates costing more multiply-adds per example than this many times the
     #: first trial are skipped (see `autonas.tuner.Tuner`); None: no limit.
     max_cost_ratio = None
+
+    def configure_space(self, context):
+        """Fit the default search space to the data, at each `fit`, before the first trial.
+
+        The input nodes hold the training split (``node.data``). Task classes
+        override it, e.g. to leave out architectures the data cannot justify.
+
+        Args:
+            context: a `SearchContext`.
+
+        Returns:
+            None.
+
+        Example:
+            >>> model.configure_space(context)  # doctest: +SKIP
+        """
 
     def default_initial_hps(self, context):
         """The configurations tried first when `initial_hps` is None.

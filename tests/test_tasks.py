@@ -12,7 +12,7 @@ from autonas.auto_model import SearchContext
 from autonas.blocks.structured_data_block import column_statistics
 from autonas.tasks.image import image_warm_start
 from autonas.tasks.structured_data import structured_warm_start
-from autonas.tasks.text import text_warm_start
+from autonas.tasks.text import NGRAM_ONLY_RATIO, text_block_type, text_warm_start
 from autonas.utils.cost import count_macs
 
 from conftest import shared_data
@@ -95,6 +95,30 @@ def test_text_and_table_warm_starts_name_the_task_blocks():
     configs = structured_warm_start(table._table_block)
     assert configs[0] == {} and all(set(c) <= {"structured_data_block/num_units", "structured_data_block/dropout"}
                                     for c in configs)
+
+
+def test_text_families_follow_texts_per_word():
+    assert text_block_type(["free prize call now", "see you"] * 50) == "ngram"  # 100 texts / 3 words
+    one_word = [f"w{i}" for i in range(NGRAM_ONLY_RATIO)]
+    assert text_block_type(one_word) is None  # 1500 texts of one word: sequence models too
+    assert text_block_type(one_word[:-1]) == "ngram"
+    assert text_block_type([f"a b w{i}" for i in range(3 * NGRAM_ONLY_RATIO)]) is None  # median 3 words
+    assert text_block_type([f"a b c w{i}" for i in range(3 * NGRAM_ONLY_RATIO)]) == "ngram"
+
+
+def test_text_classifier_searches_sequence_models_only_when_the_data_justifies_them(tmp_path):
+    clf = autonas.TextClassifier(max_trials=2, seed=0, directory=tmp_path, overwrite=True)
+    short = ["free prize call now", "see you at lunch", "win cash now", "ok see you later"] * 10
+    labels = ["spam", "ham", "spam", "ham"] * 10
+    clf.fit(short, labels, epochs=1, verbose=0)
+    names = {p.name for p in clf.tuner_.oracle.hyperparameters.space}
+    assert "text_block/block_type" not in names and "text_block/ngram/num_units" in names
+    assert all("text_block/ngrams" in t.hyperparameters.values for t in clf.tuner_.oracle.trials.values())
+    many = [f"w{i % 40}" for i in range(2000)]  # 1600 training texts of one word
+    clf.fit(many, [("spam", "ham")[i % 40 < 20] for i in range(2000)], epochs=1, verbose=0)
+    assert clf._text_block.block_type is None
+    assert "text_block/block_type" in {p.name for p in clf.tuner_.oracle.hyperparameters.space}
+    assert set(clf.predict(["w3", "w30"])) <= {"ham", "spam"}
 
 
 def test_ngram_family_joins_word_and_character_ngrams():
@@ -267,7 +291,7 @@ def test_text_classifier_on_sms_spam(tmp_path):
     clf = autonas.TextClassifier(max_trials=1, seed=0, directory=tmp_path, overwrite=True)
     clf.fit(texts[:500], labels[:500], epochs=2, verbose=0)
     first = clf.tuner_.oracle.trials["0"].hyperparameters.values
-    assert first["text_block/block_type"] == "ngram" and first["text_block/char_ngrams"] > 0
+    assert clf._text_block.block_type == "ngram" and first["text_block/char_ngrams"] > 0  # 500 short texts
     pred = clf.predict(texts[500:])
     assert set(pred) <= {"ham", "spam"}
     proba = clf.predict_proba(texts[500:])

@@ -1,10 +1,58 @@
 """Text tasks: `TextClassifier` and `TextRegressor`."""
 
+import logging
+
+import numpy as np
+
 from autonas.auto_model import AutoModel
 from autonas.blocks.heads import ClassificationHead, RegressionHead
 from autonas.blocks.text_block import TextBlock
 from autonas.graph.nodes import TextInput
 from autonas.tasks.base import ClassifierMixin
+
+logger = logging.getLogger("autonas")
+
+
+#: below this number of training texts per word of a typical text, a text task searches n-gram
+#: models only; at or above it, every `TextBlock` family.
+NGRAM_ONLY_RATIO = 1500
+
+
+def text_block_type(texts):
+    """The `TextBlock` family a text task searches for these training texts (None: all of them).
+
+    Google's text classification guide compared n-gram MLPs with sequence
+    models over many datasets: below about 1,500 training texts per word of
+    the median text, n-gram models won, and sequence models only pay off
+    above it. Sequence models are also the slow trials, so on such data
+    they would spend the budget on what is unlikely to win.
+
+    Args:
+        texts: the training split's strings.
+
+    Returns:
+        ``"ngram"`` when ``len(texts) / median words < NGRAM_ONLY_RATIO``, else None.
+
+    Example:
+        >>> text_block_type(["free prize now", "see you at five"] * 100)
+        'ngram'
+    """
+    texts = np.asarray(texts, dtype=object).reshape(-1)
+    words = float(np.median([len(str(t).split()) for t in texts])) if len(texts) else 0.0
+    ratio = len(texts) / max(words, 1.0)
+    return "ngram" if ratio < NGRAM_ONLY_RATIO else None
+
+
+class TextSpaceMixin:
+    """`configure_space` for the text tasks: the searched `TextBlock` families follow the data."""
+
+    def configure_space(self, context):
+        block = self._text_block
+        block.block_type = text_block_type(block.inputs[0].data)
+        if block.block_type:
+            logger.info("%d training texts of %s words (median): searching %s models only (see "
+                        "`autonas.tasks.text.text_block_type`).", context.num_train,
+                        f"{np.median([len(str(t).split()) for t in block.inputs[0].data]):g}", block.block_type)
 
 
 def text_warm_start(block, context, dropout=0.0):
@@ -32,15 +80,16 @@ def text_warm_start(block, context, dropout=0.0):
         {'text_block/block_type': 'ngram', 'text_block/char_ngrams': 4, 'text_block/ngram/dropout': 0.5}
     """
     b = block.name
-    first = {f"{b}/block_type": "ngram", f"{b}/char_ngrams": 4}
+    ngram = {} if block.block_type else {f"{b}/block_type": "ngram"}  # a pinned family has no choice to make
+    first = {**ngram, f"{b}/char_ngrams": 4}
     configs = [first]
     if dropout:
         first[f"{b}/ngram/dropout"] = dropout
         configs.append({**first, f"{b}/max_tokens": 20000})
-    return configs + [{f"{b}/block_type": "ngram"}, {}]
+    return configs + [ngram, {}]
 
 
-class TextClassifier(ClassifierMixin, AutoModel):
+class TextClassifier(TextSpaceMixin, ClassifierMixin, AutoModel):
     """Searches text classification networks over raw strings.
 
     `x` is a sequence of strings (list, numpy array, pandas Series, a text
@@ -48,7 +97,8 @@ class TextClassifier(ClassifierMixin, AutoModel):
     vocabularies are learnt from the training split and live inside the
     model, so the exported model takes raw strings. The first trials are fast
     n-gram models (see `text_warm_start`), strong proven baselines for short
-    texts.
+    texts; with fewer than 1,500 training texts per word of the median text,
+    only n-gram models are searched (see `text_block_type`).
 
     Args:
         num_classes: expected number of classes (checked against the labels).
@@ -75,7 +125,7 @@ class TextClassifier(ClassifierMixin, AutoModel):
         return text_warm_start(self._text_block, context, dropout=0.5)
 
 
-class TextRegressor(AutoModel):
+class TextRegressor(TextSpaceMixin, AutoModel):
     """Searches text regression networks over raw strings.
 
     The same default space and warm start as `TextClassifier`.
