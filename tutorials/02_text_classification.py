@@ -131,7 +131,8 @@ print(classification_report(y_test, clf.predict(x_test), digits=3, zero_division
 # raw strings: its first layer is the text vectorization learnt at fit time.
 
 # %%
-print(clf.leaderboard()[["trial_id", "status", "score", "params", "text_block/block_type"]].to_string(index=False))
+columns = ["trial_id", "status", "score", "params", "text_block/max_tokens", "text_block/char_ngrams"]
+print(clf.leaderboard()[columns].to_string(index=False))
 clf.summary(print_fn=print)
 
 # %%
