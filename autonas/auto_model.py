@@ -29,8 +29,8 @@ class SearchContext:
     """What is known about a search when its defaults are chosen (at `fit`, before the first trial).
 
     Task classes read it in `AutoModel.configure_space`,
-    `AutoModel.default_initial_hps` and `AutoModel.default_objective` to size their default space to the data and
-    the budget.
+    `AutoModel.default_initial_hps` and `AutoModel.default_objective` to
+    size their default space to the data and the budget.
 
     Args:
         num_train: number of training examples (after the validation split).

@@ -40,19 +40,18 @@ def text_block_type(texts):
     texts = np.asarray(texts, dtype=object).reshape(-1)
     words = float(np.median([len(str(t).split()) for t in texts])) if len(texts) else 0.0
     ratio = len(texts) / max(words, 1.0)
-    return "ngram" if ratio < NGRAM_ONLY_RATIO else None
+    if ratio >= NGRAM_ONLY_RATIO:
+        return None
+    logger.info("%d training texts of %g words (median), %.0f texts per word: searching n-gram models only "
+                "(sequence models from %d).", len(texts), words, ratio, NGRAM_ONLY_RATIO)
+    return "ngram"
 
 
 class TextSpaceMixin:
     """`configure_space` for the text tasks: the searched `TextBlock` families follow the data."""
 
     def configure_space(self, context):
-        block = self._text_block
-        block.block_type = text_block_type(block.inputs[0].data)
-        if block.block_type:
-            logger.info("%d training texts of %s words (median): searching %s models only (see "
-                        "`autonas.tasks.text.text_block_type`).", context.num_train,
-                        f"{np.median([len(str(t).split()) for t in block.inputs[0].data]):g}", block.block_type)
+        self._text_block.block_type = text_block_type(self._text_block.inputs[0].data)
 
 
 def text_warm_start(block, context, dropout=0.0):
@@ -63,8 +62,9 @@ def text_warm_start(block, context, dropout=0.0):
     variants, numbers and symbols of short messages. A classifier drops half
     the units of those layers (``dropout=0.5``) and tries the same with twice
     the vocabulary next: on SMS spam, over seeds 0-5, dropout took the refitted
-    model's test accuracy from 0.9865-0.9892 to 0.9901-0.9910. Then words
-    only, then the block's defaults (a 1-D convnet over word embeddings).
+    model's test accuracy from 0.9865-0.9901 to 0.9901-0.9910. Then words
+    only, then the block's defaults (a 1-D convnet over word embeddings, when
+    the family is searched).
 
     Args:
         block: the task's `TextBlock` (named).
