@@ -16,12 +16,17 @@ import numpy as np
 from autonas import accelerate, distribute, search
 from autonas import tuner as tuner_module
 from autonas import data as data_module
+from autonas.budget import FitBudget
+from autonas.final_model import Members, choose_members, fit_final_model
 from autonas.graph.graph import Graph
 from autonas.reporting.mixin import ReportingMixin
 from autonas.reporting.tensorboard import check_tensorboard_arg
 from autonas.utils.timeparse import parse_duration
 
 logger = logging.getLogger("autonas")
+
+#: the search keeps time for refitting this many of its best trials when ensembles are on.
+RESERVED_MEMBERS = 3
 
 
 @dataclasses.dataclass(frozen=True)
@@ -69,16 +74,22 @@ class AutoModel(ReportingMixin):
         inputs: input node(s), e.g. ``autonas.ImageInput()``.
         outputs: head output node(s), e.g. ``autonas.ClassificationHead()(x)``.
         max_trials: number of configurations to train (default 10).
-        tuner: a strategy name (``"random"``, ..., ``"darts"``) or a
-            `keras_tuner.Oracle`. ``"darts"`` (or an
+        tuner: ``"auto"`` (default: ``"successive-halving"`` when `max_time`
+            is set, so that candidates are screened on proxy tasks when full
+            trials are costly, else ``"random"``), a strategy name
+            (``"random"``, ..., ``"darts"``) or a `keras_tuner.Oracle`. ``"darts"`` (or an
             `autonas.search.DartsOracle` with its settings) needs a graph with
             one `DartsBlock` fed by an `ImageInput`: a supernet search derives
             its cells, then the derived network is trained as the trials.
         objective: metric to optimise; ``"val_accuracy"`` for a classification
             head, ``"val_loss"`` otherwise.
-        max_time: time budget for the search, seconds or a string like ``"30m"``.
-            No trial starts that the budget cannot hold; a running trial is
-            stopped when it ends; the refit always happens.
+        max_time: time budget for the WHOLE `fit` (search, refit and
+            ensemble), seconds or a string like ``"30m"``; `fit` returns by
+            ``max_time`` + 5% (+ 10 s under 3 minutes). The search keeps the
+            time its refits will need (planned from what the trials measured),
+            a trial still running when the search's time is up is stopped and
+            keeps its best epoch (recorded as cut off), and a member whose
+            refit no longer fits is used as its search checkpoint.
         max_model_size: maximum number of parameters; larger candidates are skipped.
         seed: random seed; the same seed on CPU gives the same trials.
         directory: parent folder of the project directory (default ``"autonas_runs"``).
@@ -101,6 +112,11 @@ class AutoModel(ReportingMixin):
             ``"mixed_float16"``) to force one. Output layers stay float32.
         jit_compile: True or False turns XLA compilation of every model on or
             off; ``"auto"`` (default) leaves Keras's choice.
+        ensemble_size: ``"auto"`` (default): greedy ensemble selection
+            (Caruana et al., 2004) over the full-fidelity trials' validation
+            predictions, kept when it beats the best trial on validation; an
+            integer caps the number of distinct members (0 or 1: no ensemble).
+            The members are refitted and joined into ONE Keras model.
 
     Distributed search: run the same script as a chief and as workers (see
     `autonas.distribute`); on a worker, `fit` runs trials, then ends the process.
@@ -112,14 +128,14 @@ class AutoModel(ReportingMixin):
         >>> model.fit(x, y, epochs=5)                                        # doctest: +SKIP
     """
 
-    def __init__(self, inputs, outputs, max_trials=10, tuner="random", objective=None, max_time=None,
+    def __init__(self, inputs, outputs, max_trials=10, tuner="auto", objective=None, max_time=None,
                  max_model_size=None, seed=None, directory=None, project_name="auto_model", overwrite=False,
                  initial_hps=None, max_consecutive_failed_trials=3, tensorboard=None, distribution_strategy=None,
-                 mixed_precision=False, jit_compile="auto"):
+                 mixed_precision=False, jit_compile="auto", ensemble_size="auto"):
         if isinstance(max_trials, bool) or not isinstance(max_trials, numbers.Integral) or max_trials <= 0:
             raise ValueError(f"`max_trials` must be a positive integer; received {max_trials!r}.")
-        if isinstance(tuner, str) and tuner.lower() not in search.STRATEGIES:
-            raise ValueError(f"`tuner` must be one of {sorted(search.STRATEGIES)}; received {tuner!r}.")
+        if isinstance(tuner, str) and tuner.lower() not in search.STRATEGIES and tuner.lower() != "auto":
+            raise ValueError(f"`tuner` must be 'auto' or one of {sorted(search.STRATEGIES)}; received {tuner!r}.")
         if not isinstance(tuner, str):
             import keras_tuner
 
@@ -142,6 +158,10 @@ class AutoModel(ReportingMixin):
                 "`max_consecutive_failed_trials` must be a positive integer or None; received "
                 f"{max_consecutive_failed_trials!r}."
             )
+        if not (ensemble_size == "auto" or (isinstance(ensemble_size, numbers.Integral)
+                                             and not isinstance(ensemble_size, bool) and ensemble_size >= 0)):
+            raise ValueError(f"`ensemble_size` must be 'auto' or a non-negative integer (0 or 1: no ensemble); "
+                             f"received {ensemble_size!r}.")
         if not isinstance(project_name, str) or not project_name or os.sep in project_name:
             raise ValueError(f"`project_name` must be a non-empty folder name; received {project_name!r}.")
         self.distribution_strategy = accelerate.check_distribution_strategy(distribution_strategy)
@@ -163,7 +183,9 @@ class AutoModel(ReportingMixin):
         self.initial_hps = initial_hps
         self.max_consecutive_failed_trials = max_consecutive_failed_trials
         self.tensorboard = check_tensorboard_arg(tensorboard)
+        self.ensemble_size = ensemble_size if ensemble_size == "auto" else int(ensemble_size)
         self.tuner_ = None
+        self.ensemble_ = None
         self.model_ = None
         self.best_trial_ = None
         self.refit_info_ = None
@@ -198,6 +220,7 @@ class AutoModel(ReportingMixin):
             >>> clf.fit(x_train, y_train, epochs=5)  # doctest: +SKIP
         """
         self._check_fit_args(epochs, batch_size, validation_split, validation_data, callbacks, verbose)
+        budget = FitBudget(self.max_time)
         x, y = self._load(x, y)
         xs = data_module.adapt_inputs(x, self.inputs, "x", fit=True)
         ys = data_module.adapt_targets(y, self.heads, "y")
@@ -247,9 +270,14 @@ class AutoModel(ReportingMixin):
                    for h, t in zip(self.heads, y_val)]
 
         tuner = self._make_tuner(verbose, initial_hps, objective)
-        deadline = time.time() + self.max_time if self.max_time else None
         if tuner.reporter is not None:
-            tuner.reporter.deadline = deadline
+            tuner.reporter.deadline = budget.deadline
+        data_ratio = (len(x_train[0]) + len(x_val[0])) / len(x_train[0])
+        members = 1 if self.ensemble_size in (0, 1) or len(self.heads) > 1 else RESERVED_MEMBERS
+
+        def reserve():
+            return budget.reserve(tuner, data_ratio, members)
+
         # one heap freeze over the search and the refit, so that the refit's `clear_session`
         # does not scan everything the process holds once the search has unfrozen it
         with tuner_module.frozen_heap():
@@ -258,25 +286,39 @@ class AutoModel(ReportingMixin):
                 train=(self._keras_x(x_train), self._keras_y(enc_train)),
                 validation=(self._keras_x(x_val), self._keras_y(enc_val)),
                 epochs=epochs, batch_size=batch_size, callbacks=callbacks, verbose=verbose,
-                class_weight=class_weight, sample_weight=sw_train, deadline=deadline,
+                class_weight=class_weight, sample_weight=sw_train, deadline=budget.deadline,
+                reserve=reserve if budget.deadline is not None else None,
             )
             self.search_time_ = time.time() - start
             if distribute.role() == "worker":  # the chief refits; the worker's part is done
                 raise distribute.WorkerFinished(tuner.tuner_id, getattr(tuner, "worker_trials", None))
             best = tuner.best_trial()
+            chosen = Members([best], [1.0], reason="the best trial (several heads: no ensemble)")
+            if len(self.heads) == 1:
+                chosen = choose_members(tuner, best, enc_val[0], self.heads[0], self.ensemble_size)
             x_all = [np.concatenate([a, b]) for a, b in zip(x_train, x_val)]
             y_all = [np.concatenate([a, b]) for a, b in zip(enc_train, enc_val)]
             sw_all = None
             if sw is not None:
                 sw_val = np.ones(len(x_val[0]), "float32") if validation_data is not None else sw[val_idx]
                 sw_all = np.concatenate([sw_train, sw_val])
-            model, info = tuner.refit(best, self._keras_x(x_all), self._keras_y(y_all), batch_size=batch_size,
-                                      callbacks=callbacks or [], verbose=verbose, class_weight=class_weight,
-                                      sample_weight=sw_all)
+            refit_kwargs = dict(x=self._keras_x(x_all), y=self._keras_y(y_all), batch_size=batch_size,
+                                callbacks=callbacks or [], verbose=verbose, class_weight=class_weight,
+                                sample_weight=sw_all)
+            model, records = fit_final_model(tuner, chosen, data_ratio, budget, refit_kwargs,
+                                             output_names=[h.name for h in self.heads])
+            if len(records) > 1:
+                self.graph.compile_model(model, best.hyperparameters.copy())
+        info = records[0].get("refit") or {"trial_id": best.trial_id, "epochs": 0, "duration": 0.0}
+        info = dict(info, source=records[0]["source"])
         self.tuner_, self.model_, self.best_trial_, self.refit_info_ = tuner, model, best, info
+        self.ensemble_ = {"members": records, "reason": chosen.reason, "validation": chosen.validation}
+        self.fit_time_ = time.time() - budget.start
         self._fit_count += 1
-        logger.info("Refitted trial %s for %d epochs in %.1fs.", best.trial_id, info["epochs"], info["duration"])
-        return model.history
+        logger.info("Final model: %s (%s); fit took %.1fs.", chosen.reason,
+                    ", ".join(f"trial {r['trial_id']} x{r['weight']:.2f} ({r['source']})" for r in records),
+                    self.fit_time_)
+        return getattr(model, "history", None)
 
     def _check_fit_args(self, epochs, batch_size, validation_split, validation_data, callbacks, verbose):
         if epochs is not None and (isinstance(epochs, bool) or not isinstance(epochs, numbers.Integral)
@@ -355,13 +397,31 @@ class AutoModel(ReportingMixin):
         """
         return self.heads[0].default_objective if len(self.heads) == 1 else "val_loss"
 
+    def strategy_name(self):
+        """The strategy `tuner` names for this fit: ``"auto"`` resolved, other values as given.
+
+        ``"auto"`` is ``"successive-halving"`` with a `max_time` (full trials are
+        then only run when the budget holds enough of them; otherwise candidates
+        are screened on proxy tasks first) and ``"random"`` without one.
+
+        Returns:
+            A strategy name, or the `keras_tuner.Oracle` given as `tuner`.
+
+        Example:
+            >>> autonas.ImageClassifier(max_time="10m").strategy_name()  # doctest: +SKIP
+            'successive-halving'
+        """
+        if isinstance(self.tuner, str) and self.tuner.lower() == "auto":
+            return "successive-halving" if self.max_time else "random"
+        return self.tuner
+
     def _make_tuner(self, verbose, initial_hps, objective):
         from autonas.reporting.progress import SearchProgress
         from autonas.reporting.tensorboard import resolve_log_dir
         from autonas.tuner import Tuner
 
         oracle = search.get_oracle(
-            self.tuner, objective=objective, max_trials=self.max_trials, seed=self.seed,
+            self.strategy_name(), objective=objective, max_trials=self.max_trials, seed=self.seed,
             **({"initial_hps": initial_hps,
                 "max_consecutive_failed_trials": self.max_consecutive_failed_trials}
                if isinstance(self.tuner, str) else {}),
