@@ -239,12 +239,36 @@ class Tuner(keras_tuner.Tuner):
                 if trial.status == trial_module.TrialStatus.IDLE:
                     time.sleep(0.05)
                     continue
-                self.on_trial_begin(trial)
-                self._try_run_and_update_trial(trial, **fit_kwargs)
-                self.on_trial_end(trial)
-                self._check_failures()
+                self._run_one(trial, fit_kwargs)
+            self._finish_with_full_trial(fit_kwargs)
         self._candidate = None  # a candidate checked but never run (time ran out) is not kept alive
         self.on_search_end()
+
+    def _run_one(self, trial, fit_kwargs):
+        self.on_trial_begin(trial)
+        self._try_run_and_update_trial(trial, **fit_kwargs)
+        self.on_trial_end(trial)
+        self._check_failures()
+
+    def _finish_with_full_trial(self, fit_kwargs):
+        """When the budget ended the search with proxy trials only, train the best of them at full fidelity.
+
+        A proxy score never decides the final model: the promotion runs until
+        the fit's own deadline (the refit then uses its checkpoint if no time is left).
+        """
+        if self.completed_full_trials() or not hasattr(self.oracle, "promote_best"):
+            return
+        if not self.oracle.promote_best():
+            return
+        if self.oracle.max_trials is not None and len(self.oracle.trials) >= self.oracle.max_trials:
+            self.oracle.max_trials = len(self.oracle.trials) + 1
+        self.deadline = self.total_deadline
+        self._give_budget_hint()
+        trial = self.oracle.create_trial(self.tuner_id)
+        if trial.status == trial_module.TrialStatus.RUNNING:
+            logger.info("No full-fidelity trial ended within the search's time: trial %s trains the best "
+                        "screened configuration at full fidelity.", trial.trial_id)
+            self._run_one(trial, fit_kwargs)
 
     def _distributed_search(self, role, fit_kwargs):
         if role == "chief":

@@ -147,10 +147,30 @@ class SuccessiveHalving(Oracle):
         epochs = min(self._full_epochs(), EARLY_STOPPING_EPOCHS) if self.early_stopping else self._full_epochs()
         return hint["epoch_seconds"] * epochs
 
+    def promote_best(self):
+        """Make the next proposal the promotion of the best screened configuration, if there is one.
+
+        The tuner calls this when the search ends without any full-fidelity
+        trial, so that no proxy score ever decides the final model.
+
+        Returns:
+            True when a screened configuration waits for its promotion.
+        """
+        proxies = [t for t in self._trials_of(0) if t.status == COMPLETED and self.fitness(t) is not None]
+        promoted = self._promoted_parents()
+        if not any(t.trial_id not in promoted for t in proxies):
+            return False
+        self._mode = "final"
+        return True
+
     def _decide_mode(self):
+        if self._mode == "final":
+            return "final"
         hint = self.budget_hint or {}
         if hint.get("remaining") is None:
             return "full"  # no budget: nothing to save time for
+        if self.max_trials is not None and self.max_trials < self.min_full_trials:
+            return "full"  # too few trials to spend some on screening
         if not hint.get("epoch_seconds"):
             return None  # not measured yet
         full = self._full_trial_seconds(hint)
@@ -173,7 +193,7 @@ class SuccessiveHalving(Oracle):
         proxies = [t for t in self._trials_of(0) if t.status == COMPLETED and self.fitness(t) is not None]
         promoted = self._promoted_parents()
         waiting = sorted((t for t in proxies if t.trial_id not in promoted), key=lambda t: -self.fitness(t))
-        if self._mode == "full":
+        if self._mode in ("full", "final"):
             if waiting:
                 return self._promotion(waiting[0])
             return self._new(full=True)
