@@ -573,7 +573,13 @@ class AutoModel(ReportingMixin):
         return export_module.export(self, path, format=format)
 
     def leaderboard(self):
-        """One row per trial: id, status, score, parameters, duration, hyperparameters.
+        """One row per trial: id, status, score, its weight in the final model, size, fidelity, hyperparameters.
+
+        ``final_weight`` is the trial's weight in the final model (1.0 for the
+        one trial refitted without an ensemble; the ensemble weights
+        otherwise; 0 for trials left out). ``fidelity`` says whether the trial
+        trained at full fidelity or was a proxy (a data subset or fewer
+        epochs); see `autonas.reporting.leaderboard.leaderboard`.
 
         Returns:
             A `pandas.DataFrame`, best first.
@@ -582,7 +588,10 @@ class AutoModel(ReportingMixin):
 
         if self.tuner_ is None:
             raise RuntimeError("Call `fit` before `leaderboard`: no search has run yet.")
-        return leaderboard(self.tuner_)
+        board = leaderboard(self.tuner_)
+        weights = {m["trial_id"]: m["weight"] for m in (self.ensemble_ or {}).get("members", [])}
+        board.insert(3, "final_weight", board["trial_id"].map(weights).fillna(0.0).astype(float))
+        return board
 
 
 def _unpack_validation(validation_data):

@@ -8,7 +8,8 @@ JAX backends).
 """
 
 from autonas.layers.average import WeightedAverage
-from autonas.layers.missing import FillMissing
+from autonas.layers.missing import FillMissing, MissingIndicator
+from autonas.layers.numeric import PeriodicEncoding, PiecewiseLinearEncoding
 from autonas.layers.position_embedding import PositionEmbedding
 
-__all__ = ["FillMissing", "PositionEmbedding", "WeightedAverage"]
+__all__ = ["FillMissing", "MissingIndicator", "PeriodicEncoding", "PiecewiseLinearEncoding", "PositionEmbedding", "WeightedAverage"]
