@@ -26,6 +26,10 @@ MAX_CANDIDATES = 20
 SELECTION_STEPS = 25
 #: a refit the deadline cut before this share of its epochs is replaced by the trial's checkpoint.
 MIN_REFIT_SHARE = 0.7
+#: with ``ensemble_size="auto"``, members weighing less are dropped (each costs a refit) ...
+MIN_WEIGHT = 0.08
+#: ... and the ensemble is kept only when it lowers the best trial's validation loss by this share.
+MIN_GAIN = 0.002
 
 
 @dataclasses.dataclass
@@ -63,9 +67,11 @@ def choose_members(tuner, best, y_val, head, ensemble_size):
         best: the best full-fidelity trial (`Tuner.best_trial`).
         y_val: the encoded validation targets (one head).
         head: the graph's head.
-        ensemble_size: ``"auto"`` (an ensemble when it improves the
-            validation loss without lowering validation accuracy), a positive
-            integer (at most that many distinct members; 1 or 0: no ensemble).
+        ensemble_size: ``"auto"`` (an ensemble of the members weighing
+            `MIN_WEIGHT` or more, when it lowers the validation loss by
+            `MIN_GAIN` or more without lowering validation accuracy), or an
+            integer: at most that many distinct members, whenever selection
+            picks several (1 or 0: no ensemble).
 
     Returns:
         A `Members`.
@@ -91,6 +97,8 @@ def choose_members(tuner, best, y_val, head, ensemble_size):
     if isinstance(ensemble_size, int) and len(weights) > ensemble_size:
         kept = list(weights)[:ensemble_size]
         weights = {i: weights[i] for i in kept}
+    if ensemble_size == "auto":
+        weights = {i: w for i, w in weights.items() if w >= MIN_WEIGHT} or {0: 1.0}
     total = sum(weights.values())
     weights = {i: w / total for i, w in weights.items()}
     averaged = ensemble_module.weighted_average(preds, weights)
@@ -99,7 +107,7 @@ def choose_members(tuner, best, y_val, head, ensemble_size):
         single.validation = scores
         single.reason = "the best trial (greedy selection chose one model)"
         return single
-    better = scores["ensemble"]["loss"] < scores["best"]["loss"]
+    better = scores["ensemble"]["loss"] < scores["best"]["loss"] * (1 - MIN_GAIN)
     if "accuracy" in scores["best"]:
         better = better and scores["ensemble"]["accuracy"] >= scores["best"]["accuracy"]
     if ensemble_size == "auto" and not better:

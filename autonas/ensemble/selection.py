@@ -117,11 +117,11 @@ def greedy_selection(predictions, y_true, loss=cross_entropy, size=25):
     """Caruana's greedy ensemble selection with replacement.
 
     The first step picks the best single candidate; each further step adds the
-    candidate (possibly one already chosen) that lowers the loss of the running
-    average most; ties go to the earlier candidate. After `size` steps the
-    weight of a candidate is the share of the steps that picked it (a candidate
-    picked 3 times out of 25 weighs 0.12). Selection stops early when no
-    addition lowers the loss any more.
+    candidate (possibly one already chosen) that makes the loss of the running
+    average lowest; ties go to the earlier candidate. Of the `size` steps, the
+    ensemble is the prefix with the lowest loss (the earliest on ties), and
+    the weight of a candidate is the share of those steps that picked it (a
+    candidate picked 3 times out of 25 weighs 0.12).
 
     Args:
         predictions: a list of arrays, one per candidate, each the candidate's
@@ -152,21 +152,21 @@ def greedy_selection(predictions, y_true, loss=cross_entropy, size=25):
     best_single = int(np.argmin(singles))
     counts = np.zeros(len(preds), dtype="int64")
     total = np.zeros_like(preds[0])
-    current = np.inf
-    trajectory = []
+    picks, trajectory = [], []
     for step in range(size):
         scores = [loss(y_true, (total + p) / (step + 1)) for p in preds]
         pick = int(np.argmin(scores))
-        if step > 0 and scores[pick] >= current - 1e-12:
-            break  # nothing improves the ensemble any more
-        counts[pick] += 1
         total += preds[pick]
-        current = scores[pick]
-        trajectory.append(float(current))
+        picks.append(pick)
+        trajectory.append(float(scores[pick]))
+    # the best point of the trajectory (the earliest on ties): later steps may only refine weights
+    best_step = int(np.argmin(trajectory))
+    for pick in picks[:best_step + 1]:
+        counts[pick] += 1
     steps = int(counts.sum())
     order = sorted(np.flatnonzero(counts), key=lambda i: (-counts[i], i))
     weights = {int(i): float(counts[i]) / steps for i in order}
-    return EnsembleSelection(weights=weights, loss=float(current), best_single=best_single,
+    return EnsembleSelection(weights=weights, loss=trajectory[best_step], best_single=best_single,
                              best_single_loss=float(singles[best_single]), trajectory=tuple(trajectory))
 
 

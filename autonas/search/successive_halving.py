@@ -19,7 +19,10 @@ all training examples took (`budget_hint`). Then:
   trials or more, the proxies are dropped: every proposal is a full trial
   (configurations screened earlier are promoted first, best first);
 - otherwise the remaining time is split between the rungs: the proxy rung
-  takes about ``1 - full_share`` of it, and each full trial promotes the best
+  takes about ``1 - full_share`` of it, a full trial trains for at most the
+  epochs that let two of them fit in the ``full_share`` (fixed when proxies
+  start, never fewer than three proxy trials' epochs), and each full trial
+  promotes the best
   unpromoted proxy configuration, until about a ``1 / factor`` share of the
   screened configurations has been promoted (always at least one); new
   configurations are screened while the proxy share lasts.
@@ -91,7 +94,8 @@ class SuccessiveHalving(Oracle):
         self.early_stopping = False
         #: set by the tuner before each proposal: {"remaining": s, "epoch_seconds": s or None}
         self.budget_hint = None
-        self._mode = None  # None (undecided), "proxy" or "full"
+        self._mode = None  # None (undecided), "proxy", "full" or "final"
+        self._epochs_cap = None  # epochs of a full trial in "proxy" mode, fixed when it is entered
 
     # -- what the tuner tells the oracle ------------------------------------
     def set_fidelity(self, num_examples, max_epochs, early_stopping=False):
@@ -141,11 +145,18 @@ class SuccessiveHalving(Oracle):
 
     # -- the plan -------------------------------------------------------------
     def _full_epochs(self):
-        return self.max_epochs or EARLY_STOPPING_EPOCHS
+        epochs = self.max_epochs or EARLY_STOPPING_EPOCHS
+        return min(epochs, self._epochs_cap) if self._epochs_cap else epochs
 
     def _full_trial_seconds(self, hint):
         epochs = min(self._full_epochs(), EARLY_STOPPING_EPOCHS) if self.early_stopping else self._full_epochs()
         return hint["epoch_seconds"] * epochs
+
+    def _cap_epochs(self, hint):
+        """Fix the epochs of a full trial when proxies start: two full trials fit in their share of the time."""
+        planned = self.full_share * hint["remaining"] / (2 * hint["epoch_seconds"])
+        uncapped = self.max_epochs or EARLY_STOPPING_EPOCHS
+        self._epochs_cap = int(min(uncapped, max(3 * self.proxy_epochs, planned)))
 
     def promote_best(self):
         """Make the next proposal the promotion of the best screened configuration, if there is one.
@@ -188,6 +199,8 @@ class SuccessiveHalving(Oracle):
     # -- proposals ----------------------------------------------------------
     def propose(self, trial_id):
         mode = self._decide_mode()
+        if mode == "proxy" and self._epochs_cap is None:
+            self._cap_epochs(self.budget_hint)
         if mode is not None:
             self._mode = mode
         proxies = [t for t in self._trials_of(0) if t.status == COMPLETED and self.fitness(t) is not None]
@@ -275,7 +288,7 @@ class SuccessiveHalving(Oracle):
         state.update(factor=self.factor, proxy_epochs=self.proxy_epochs, min_examples=self.min_examples,
                      min_full_trials=self.min_full_trials, full_share=self.full_share,
                      num_examples=self.num_examples, max_epochs=self.max_epochs,
-                     early_stopping=self.early_stopping, mode=self._mode)
+                     early_stopping=self.early_stopping, mode=self._mode, epochs_cap=self._epochs_cap)
         return state
 
     def set_state(self, state):
@@ -285,6 +298,7 @@ class SuccessiveHalving(Oracle):
             if key in state:
                 setattr(self, key, state[key])
         self._mode = state.get("mode")
+        self._epochs_cap = state.get("epochs_cap")
 
 
 def is_proxy(values):
