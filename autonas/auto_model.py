@@ -214,7 +214,9 @@ class AutoModel(ReportingMixin):
             sample_weight: optional per-example weights.
 
         Returns:
-            The Keras `History` of the refit.
+            The Keras `History` of the refit (of the heaviest ensemble member;
+            None when the time budget left no refit and a search checkpoint
+            is the final model).
 
         Example:
             >>> clf.fit(x_train, y_train, epochs=5)  # doctest: +SKIP
@@ -305,8 +307,8 @@ class AutoModel(ReportingMixin):
             refit_kwargs = dict(x=self._keras_x(x_all), y=self._keras_y(y_all), batch_size=batch_size,
                                 callbacks=callbacks or [], verbose=verbose, class_weight=class_weight,
                                 sample_weight=sw_all)
-            model, records = fit_final_model(tuner, chosen, data_ratio, budget, refit_kwargs,
-                                             output_names=[h.name for h in self.heads])
+            model, records, history = fit_final_model(tuner, chosen, data_ratio, budget, refit_kwargs,
+                                                      output_names=[h.name for h in self.heads])
             if len(records) > 1:
                 self.graph.compile_model(model, best.hyperparameters.copy())
         info = records[0].get("refit") or {"trial_id": best.trial_id, "epochs": 0, "duration": 0.0}
@@ -318,7 +320,7 @@ class AutoModel(ReportingMixin):
         logger.info("Final model: %s (%s); fit took %.1fs.", chosen.reason,
                     ", ".join(f"trial {r['trial_id']} x{r['weight']:.2f} ({r['source']})" for r in records),
                     self.fit_time_)
-        return getattr(model, "history", None)
+        return history
 
     def _check_fit_args(self, epochs, batch_size, validation_split, validation_data, callbacks, verbose):
         if epochs is not None and (isinstance(epochs, bool) or not isinstance(epochs, numbers.Integral)

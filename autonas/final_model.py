@@ -153,11 +153,12 @@ def fit_final_model(tuner, members, data_ratio, budget, refit_kwargs, output_nam
         output_names: names of the ensemble's outputs (the heads' names).
 
     Returns:
-        ``(model, info)``: the final `keras.Model` and the record of each
-        member (``trial_id``, ``weight``, ``source`` "refit" or
-        "checkpoint", and the refit record).
+        ``(model, records, history)``: the final `keras.Model`, the record of
+        each member (``trial_id``, ``weight``, ``source`` "refit" or
+        "checkpoint", and the refit record), and the Keras `History` of the
+        heaviest member's refit (None when no member was refitted).
     """
-    models, records = [], []
+    models, records, history = [], [], None
     for index, (trial, weight) in enumerate(zip(members.trials, members.weights)):
         planned = tuner.refit_seconds(trial, data_ratio)
         record = {"trial_id": trial.trial_id, "weight": weight, "planned_seconds": planned}
@@ -172,6 +173,7 @@ def fit_final_model(tuner, members, data_ratio, budget, refit_kwargs, output_nam
                 model = None
             else:
                 record["source"] = "refit"
+                history = history or getattr(model, "history", None)
         else:
             logger.info("No time left to refit trial %s (planned %.0fs); its search checkpoint is used.",
                         trial.trial_id, planned or 0.0)
@@ -181,6 +183,6 @@ def fit_final_model(tuner, members, data_ratio, budget, refit_kwargs, output_nam
         models.append(model)
         records.append(record)
     if len(models) == 1:
-        return models[0], records
+        return models[0], records, history
     final = ensemble_module.build_ensemble_model(models, members.weights, output_names=output_names)
-    return final, records
+    return final, records, history

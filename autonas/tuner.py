@@ -451,6 +451,8 @@ class Tuner(keras_tuner.Tuner):
         cbs = self._deepcopy_callbacks(list(callbacks))
         cbs.append(_TerminateOnNaN())
         cbs.append(_SaveBestEpoch(objective, self._get_checkpoint_fname(trial.trial_id)))
+        timer = _EpochTimer()
+        cbs.append(timer)
         cbs.extend(self._tensorboard_callbacks(trial))
         if early:
             cbs.append(keras.callbacks.EarlyStopping(monitor=objective.name, mode=objective.direction,
@@ -492,6 +494,7 @@ class Tuner(keras_tuner.Tuner):
             "best_epoch": initial_epoch + best_rel + 1,
             "stopped_by_deadline": cut,
             "build_seconds": build_seconds,
+            "epoch_seconds": [round(t, 4) for t in timer.seconds],
             "examples": int(examples) if examples is not None else self.num_train_examples,
             "max_epochs": max_epochs,
             "full_fidelity": full,
@@ -802,6 +805,24 @@ class _TerminateOnNaN(keras.callbacks.TerminateOnNaN):
     """
 
     async_safe = True
+
+
+class _EpochTimer(keras.callbacks.Callback):
+    """Wall seconds of each epoch (training and validation), for the budget plan and the leaderboard."""
+
+    async_safe = True
+
+    def __init__(self):
+        super().__init__()
+        self.seconds = []
+        self._start = None
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._start = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self._start is not None:
+            self.seconds.append(time.perf_counter() - self._start)
 
 
 class _Deadline(keras.callbacks.Callback):

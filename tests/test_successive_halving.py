@@ -124,3 +124,19 @@ def test_bad_arguments_are_refused(kwargs):
     name = next(iter(kwargs))
     with pytest.raises(ValueError, match=name):
         SuccessiveHalving(objective="score", **kwargs)
+
+
+def test_a_poor_screened_configuration_is_not_promoted_even_when_time_runs_short():
+    oracle = _oracle()
+    oracle.set_fidelity(num_examples=6400, max_epochs=100, early_stopping=True)
+    scores = iter([0.9, 0.2, 0.1, 0.3])
+    def objective(config):
+        return next(scores)
+    first = _run(oracle, {"remaining": 500.0, "epoch_seconds": None}, objective=objective)
+    hint = {"remaining": 480.0, "epoch_seconds": 8.0}
+    _run(oracle, hint, objective=objective)
+    promoted = _run(oracle, {"remaining": 200.0, "epoch_seconds": 8.0}, objective=objective)
+    assert promoted.hyperparameters.values["tuner/parent"] == first.trial_id  # the best, promoted late
+    # the two left are in the bottom of the screened ones: more screening, no promotion
+    later = _run(oracle, {"remaining": 150.0, "epoch_seconds": 8.0}, objective=objective)
+    assert is_proxy(later.hyperparameters.values)

@@ -210,7 +210,8 @@ class SuccessiveHalving(Oracle):
             if waiting:
                 return self._promotion(waiting[0])
             return self._new(full=True)
-        if self._mode == "proxy" and waiting and self._should_promote(proxies, promoted):
+        if self._mode == "proxy" and waiting and self._eligible(waiting[0], proxies) \
+                and self._should_promote(proxies, promoted):
             return self._promotion(waiting[0])
         response = self._new(full=False)
         if response["status"] == STOPPED and waiting:  # the space is exhausted: promote what was screened
@@ -218,6 +219,12 @@ class SuccessiveHalving(Oracle):
         if response["status"] == STOPPED and self.ongoing_trials:
             return {"status": IDLE, "values": None}
         return response
+
+    def _eligible(self, candidate, proxies):
+        """Only a configuration in the top ``1 / factor`` of the screened ones earns a full trial."""
+        ranked = sorted(proxies, key=lambda t: -self.fitness(t))
+        top = max(1, math.ceil(len(ranked) / self.factor))
+        return candidate.trial_id in {t.trial_id for t in ranked[:top]}
 
     def _should_promote(self, proxies, promoted):
         """Promote the best waiting proxy now, or screen another configuration first?
