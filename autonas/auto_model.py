@@ -193,7 +193,7 @@ class AutoModel(ReportingMixin):
         self._fit_count = 0
 
     # -- fit --------------------------------------------------------------------
-    def fit(self, x=None, y=None, epochs=None, batch_size=32, validation_split=0.2, validation_data=None,
+    def fit(self, x=None, y=None, epochs=None, batch_size=None, validation_split=0.2, validation_data=None,
             callbacks=None, verbose=1, class_weight=None, sample_weight=None):
         """Search for the best model on `x`, `y`, then refit it on all the data.
 
@@ -204,7 +204,9 @@ class AutoModel(ReportingMixin):
                 one-hot), numbers for a regressor; a list or dict for several heads.
             epochs: epochs per trial; None lets early stopping decide, and the
                 refit then trains for the best epoch count found.
-            batch_size: batch size.
+            batch_size: batch size; None (default) chooses it from the data: 32,
+                doubled (up to 512) while an epoch would take more than 500
+                steps (see `auto_batch_size`).
             validation_split: fraction of the data held out (shuffled, stratified
                 for classification) to score trials, when `validation_data` is None.
             validation_data: ``(x_val, y_val)`` to score trials instead.
@@ -260,6 +262,8 @@ class AutoModel(ReportingMixin):
             sw_train = sw[train_idx] if sw is not None else None
         for node, arr in zip(self.inputs, x_train):
             node.set_data(arr)
+        if batch_size is None:
+            batch_size = auto_batch_size(len(x_train[0]))
         context = SearchContext(
             num_train=len(x_train[0]), num_val=len(x_val[0]), epochs=epochs, batch_size=batch_size,
             max_time=self.max_time, input_shapes=[tuple(node.shape or ()) for node in self.inputs],
@@ -326,8 +330,9 @@ class AutoModel(ReportingMixin):
         if epochs is not None and (isinstance(epochs, bool) or not isinstance(epochs, numbers.Integral)
                                    or epochs <= 0):
             raise ValueError(f"`epochs` must be a positive integer or None; received {epochs!r}.")
-        if isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral) or batch_size <= 0:
-            raise ValueError(f"`batch_size` must be a positive integer; received {batch_size!r}.")
+        if batch_size is not None and (isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral)
+                                       or batch_size <= 0):
+            raise ValueError(f"`batch_size` must be a positive integer or None; received {batch_size!r}.")
         if validation_data is None:
             if not isinstance(validation_split, numbers.Real) or not 0 < validation_split < 1:
                 raise ValueError(
@@ -594,6 +599,34 @@ class AutoModel(ReportingMixin):
         weights = {m["trial_id"]: m["weight"] for m in (self.ensemble_ or {}).get("members", [])}
         board.insert(3, "final_weight", board["trial_id"].map(weights).fillna(0.0).astype(float))
         return board
+
+
+#: `auto_batch_size` doubles the batch size while an epoch would take more steps than this.
+MAX_STEPS_PER_EPOCH = 500
+#: ... starting from Keras's default, up to this.
+MAX_AUTO_BATCH_SIZE = 512
+
+
+def auto_batch_size(num_train):
+    """The batch size `fit` uses when given None: 32, doubled while an epoch has over 500 steps (at most 512).
+
+    Small data keeps Keras's default of 32; a 40,000-row table trains with
+    128, so that an epoch takes a few hundred optimizer steps, not thousands.
+
+    Args:
+        num_train: number of training examples.
+
+    Returns:
+        An int.
+
+    Example:
+        >>> auto_batch_size(1120), auto_batch_size(40_000)
+        (32, 128)
+    """
+    size = 32
+    while size < MAX_AUTO_BATCH_SIZE and num_train / size > MAX_STEPS_PER_EPOCH:
+        size *= 2
+    return size
 
 
 def _unpack_validation(validation_data):
