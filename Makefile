@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-fast test-jax install clean
+.PHONY: demo test test-fast test-jax install clean notebooks
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,13 @@ test-fast: $(STAMP)
 # Image tasks under KERAS_BACKEND=jax with TensorFlow hidden (also part of `make test`).
 test-jax: $(STAMP)
 	$(BIN)/python -m pytest tests/test_jax_backend.py -q -rs
+
+# The tutorials' notebooks, generated from their scripts (the one source; tests/test_notebooks.py checks they agree).
+TUTORIAL_SCRIPTS := $(wildcard tutorials/*.py)
+KERNELSPEC := '{"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}}'
+
+notebooks: $(STAMP)
+	$(BIN)/jupytext --quiet --to ipynb --update-metadata $(KERNELSPEC) $(TUTORIAL_SCRIPTS)
 
 clean:
 	rm -rf $(VENV) demo_out autonas_runs .pytest_cache

@@ -23,6 +23,7 @@ from autonas.data.splits import ArraySplits
 from autonas.graph.graph import Graph
 from autonas.reporting import decisions
 from autonas.reporting.mixin import ReportingMixin
+from autonas.sklearn_api import EstimatorMixin, StrategyName
 from autonas.reporting.tensorboard import check_tensorboard_arg
 from autonas.utils.timeparse import parse_duration
 
@@ -67,7 +68,7 @@ class SearchContext:
         return -(-self.num_train // self.batch_size)
 
 
-class AutoModel(ReportingMixin):
+class AutoModel(EstimatorMixin, ReportingMixin):
     """Search a graph of blocks for the best Keras model, then refit it.
 
     Args:
@@ -109,6 +110,10 @@ class AutoModel(ReportingMixin):
 
     Distributed search: run the same script as a chief and as workers (see
     `autonas.distribute`); on a worker, `fit` runs trials, then ends the process.
+
+    scikit-learn conventions (`autonas.sklearn_api`): `get_params` /
+    `set_params` (so `sklearn.base.clone` works) and `score` (accuracy or R²).
+    After `fit`, ``tuner_`` is the KerasTuner tuner that ran the search.
 
     Example:
         >>> inp = autonas.ImageInput()                                       # doctest: +SKIP
@@ -157,7 +162,8 @@ class AutoModel(ReportingMixin):
         self.inputs = self.graph.inputs
         self.heads = self.graph.heads
         self.max_trials = int(max_trials)
-        self.tuner = tuner
+        # a str subclass: after fit, `clf.tuner.results_summary()` reaches the fitted tuner (AutoKeras's habit)
+        self.tuner = StrategyName(tuner, self) if isinstance(tuner, str) else tuner
         self.objective = objective
         self.max_time = parse_duration(max_time, "max_time")
         self.max_model_size = max_model_size

@@ -20,6 +20,13 @@
 #
 # Set `AUTONAS_TUTORIAL_FAST=1` for a quick run.
 
+# %% [markdown]
+# Outside this repository (on Colab, in a fresh environment) install autonas first;
+# `autonas[plot]` adds matplotlib for the plots. Skip this cell when autonas is installed.
+
+# %% tags=["install"]
+# %pip install --quiet "autonas[plot]"
+
 # %%
 import os
 import tempfile

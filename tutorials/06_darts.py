@@ -19,6 +19,13 @@
 # cells, and plots how the alphas evolved. Set `AUTONAS_TUTORIAL_FAST=1` for a quick
 # run (a small slice, a small cell space, a couple of epochs).
 
+# %% [markdown]
+# Outside this repository (on Colab, in a fresh environment) install autonas first;
+# `autonas[plot]` adds matplotlib for the plots. Skip this cell when autonas is installed.
+
+# %% tags=["install"]
+# %pip install --quiet "autonas[plot]"
+
 # %%
 import json
 import os

@@ -23,6 +23,13 @@
 # `subprocess`, wait for them with a time limit, then read the leaderboard from the
 # shared project directory. Set `AUTONAS_TUTORIAL_FAST=1` for two tiny trials.
 
+# %% [markdown]
+# Outside this repository (on Colab, in a fresh environment) install autonas first;
+# `autonas[plot]` adds matplotlib for the plots. Skip this cell when autonas is installed.
+
+# %% tags=["install"]
+# %pip install --quiet "autonas[plot]"
+
 # %%
 import json
 import os

@@ -120,6 +120,9 @@ class SearchProgress:
         self._epoch = None  # (epoch, epochs) of the running trial
         self._live = None  # the objective at the running trial's last epoch
         self._refit_estimate = None  # seconds
+        self._trial_start = None
+        self._epoch_times = []  # seconds since the running trial began, at each epoch's end
+        self._timings = {}  # trial id -> (seconds to the end of its first epoch, seconds per later epoch)
         self._stage = None  # (name, start time, planned epochs) of a stage after the search
 
     # -- output ---------------------------------------------------------------
@@ -177,7 +180,13 @@ class SearchProgress:
             return
         info = tuner.trial_info(self.best_trial)
         epochs, duration, best_epoch = info.get("epochs_trained"), info.get("duration"), info.get("best_epoch")
-        if epochs and duration and best_epoch:
+        if not (epochs and duration and best_epoch):
+            return
+        if self.best_trial in self._timings:
+            # build, tracing and the first epoch, then the later epochs at their own pace, on more data
+            first, steady = self._timings[self.best_trial]
+            self._refit_estimate = first + steady * max(0.0, best_epoch * self.refit_scale - 1)
+        else:  # a trial of an earlier run: its average epoch
             self._refit_estimate = duration / epochs * best_epoch * self.refit_scale
 
     def _eta(self):
@@ -252,6 +261,8 @@ class SearchProgress:
             self._stage_epoch(epoch, epochs, logs)
             return
         self._epoch = (epoch, epochs)
+        if self._trial_start is not None:
+            self._epoch_times.append(time.time() - self._trial_start)
         value = logs.get(self._objective.name) if self._objective is not None else None
         if value is not None and math.isfinite(value):
             self._live = float(value)
@@ -276,6 +287,7 @@ class SearchProgress:
             self._bar = self._open_bar(self.max_trials or None, self.done, "Search |{bar}| {desc}")
         self._current = trial.trial_id
         self._epoch, self._live = None, None
+        self._trial_start, self._epoch_times = time.time(), []
         if not self.verbose:
             return
         if self.verbose >= 2:
@@ -299,7 +311,12 @@ class SearchProgress:
             self.start = time.time()
         self.done += 1
         self.run_done += 1
+        if self._epoch_times:
+            times = self._epoch_times
+            steady = (times[-1] - times[0]) / (len(times) - 1) if len(times) > 1 else times[0]
+            self._timings[trial.trial_id] = (times[0], steady)
         self._current, self._epoch, self._live = None, None, None
+        self._trial_start, self._epoch_times = None, []
         objective = tuner.oracle.objective
         self._objective = objective
         self._consider(objective, trial)
