@@ -79,7 +79,7 @@ clf = autonas.TextClassifier(
     project_name="sms_spam",
     overwrite=True,
 )
-clf.fit(x_train, y_train, epochs=2 if FAST else None, validation_split=0.2)
+clf.fit(x_train, y_train, epochs=8 if FAST else None, validation_split=0.2)
 
 # %% [markdown]
 # ## 3. Predict and evaluate
@@ -100,6 +100,11 @@ for message, label, p in zip(new_messages, clf.predict(new_messages), clf.predic
 metrics = clf.evaluate(x_test, y_test)
 print(f"test accuracy: {metrics['accuracy']:.4f}")
 
+
+# %% [markdown]
+# Expected output in fast mode (600 messages, one trial of eight epochs): `test accuracy:
+# 0.9733`, where always answering "ham" scores 0.8833 on these 300 messages (CI checks
+# 0.93 or more). A 5-minute search on 4,439 messages reaches 0.9910 (benchmarks/RESULTS.md).
 # %% [markdown]
 # Accuracy alone flatters a model on unbalanced classes: always answering "ham"
 # already scores about 87%. Precision and recall on the spam class tell more.
@@ -125,13 +130,18 @@ from sklearn.metrics import precision_score, recall_score  # noqa: E402
 balanced = autonas.TextClassifier(
     max_trials=1, seed=0, directory=OUTPUT_DIR / "runs", project_name="sms_spam_balanced", overwrite=True,
 )
-balanced.fit(x_train, y_train, epochs=2 if FAST else None, class_weight="balanced", verbose=0)
+balanced.fit(x_train, y_train, epochs=8 if FAST else None, class_weight="balanced", verbose=0)
 for name, model in [("unweighted search", clf), ("class_weight='balanced'", balanced)]:
     predicted = model.predict(x_test)
     print(f"{name:24s} spam recall {recall_score(y_test, predicted, pos_label='spam'):.3f}, "
           f"precision {precision_score(y_test, predicted, pos_label='spam', zero_division=0):.3f}, "
           f"accuracy {model.score(x_test, y_test):.4f}")
 
+
+# %% [markdown]
+# Expected output in fast mode: spam recall 0.800 unweighted and 0.829 with
+# `class_weight="balanced"` (precision 0.966 and 0.906): weighting the rare class
+# catches more spam at the cost of a few false alarms.
 # %% [markdown]
 # ## 4. The search and the model
 #

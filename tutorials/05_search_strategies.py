@@ -125,6 +125,12 @@ print(table.to_string())
 best_strategy = max(curves, key=lambda s: np.nanmean(curves[s][:, max_budget - 1]))
 print(f"best strategy at N={max_budget}: {best_strategy}")
 
+
+# %% [markdown]
+# Expected output, fast mode: `best strategy at N=25: bayesian`, and the single
+# evolution search above returns an architecture of mean accuracy 92.783 (the
+# table's median is 90.99, its best 93.127); CI checks it is above 92.35, the
+# table's 90th percentile.
 # %% [markdown]
 # ## 5. Best so far
 #

@@ -180,3 +180,7 @@ leases = json.loads((project_dir / "leases.json").read_text())
 for trial_id, history in sorted(leases["trials"].items()):
     print(f"trial {trial_id}: " + ", ".join(f"{h['tuner_id']} ({h['outcome']})" for h in history))
 print(f"{int((board['status'] == 'COMPLETED').sum())} of {MAX_TRIALS} trials completed")
+
+# %% [markdown]
+# Expected output in fast mode: `2 of 2 trials completed`, one trial run by each worker
+# (the lease history above names them).
