@@ -121,14 +121,15 @@ print(f"dataset_mib={N * D * 4 / 2**20:.0f} before_mib={before:.0f} peak_mib={pe
 
 @pytest.mark.slow
 def test_a_dataset_larger_than_its_memory_allowance_streams_through_a_search(tmp_path):
-    """1 GiB of examples through a search and its refit; the process may grow by 300 MiB at most."""
+    """1 GiB of examples through a search and its refit; the process may grow by 400 MiB at most."""
     done = subprocess.run([sys.executable, "-c", textwrap.dedent(_LARGE), str(tmp_path)], capture_output=True,
                           text=True, timeout=900,
                           env={**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [ROOT, os.environ.get(
                               "PYTHONPATH")])), "TF_CPP_MIN_LOG_LEVEL": "3"})
     assert done.returncode == 0, done.stderr[-3000:]
     line = done.stdout.strip().splitlines()[-1]
+    print(line)  # the figures (benchmarks/RESULTS.md, "Streaming a tf.data.Dataset")
     figures = dict(part.split("=") for part in line.split())
     assert float(figures["dataset_mib"]) == 1024
-    assert float(figures["growth_mib"]) < 300, line
+    assert float(figures["growth_mib"]) < 400, line  # reading it into memory: 1,024 MiB and more
     assert float(figures["accuracy"]) > 0.6, line  # the labels are learnable: chance is 0.5

@@ -6,7 +6,8 @@ the in-memory `autonas.data.splits.ArraySplits`:
 
 - the inputs are never materialised. The model's preprocessing (normalization
   statistics, vocabularies, the input shape) is learnt from a bounded sample:
-  the first `SAMPLE_SIZE` training examples;
+  the first `SAMPLE_SIZE` training examples (fewer when they would hold more
+  than `SAMPLE_BYTES`);
 - the targets, which are small (one label or a few numbers per example), are
   read in one streaming pass: a classifier must know every class, a regressor
   the targets' mean and spread;
@@ -32,10 +33,12 @@ import numpy as np
 from autonas.data.tf_dataset import is_batched
 
 __all__ = ["Stream", "StreamSplits", "open_stream", "is_stream", "fit_data", "training_kwargs",
-           "SAMPLE_SIZE", "SHUFFLE_BYTES"]
+           "SAMPLE_SIZE", "SAMPLE_BYTES", "SHUFFLE_BYTES"]
 
-#: training examples whose inputs adapt the model's preprocessing (and set the input shape).
+#: training examples whose inputs adapt the model's preprocessing (and set the input shape) ...
 SAMPLE_SIZE = 2000
+#: ... holding at most this many bytes (512 examples of 4,096 float32 values)
+SAMPLE_BYTES = 8 * 2**20
 #: bytes of examples held by a trial's shuffle buffer.
 SHUFFLE_BYTES = 32 * 2**20
 _GOLDEN = (math.sqrt(5.0) - 1.0) / 2.0
@@ -235,7 +238,7 @@ def open_stream(x, y, validation_data, validation_split, input_nodes, heads, see
     if len(y_val) == 0:
         raise ValueError("The validation data of the tf.data.Dataset `x` is empty; pass `validation_data` or a "
                          "larger `validation_split`.")
-    sample = _read_inputs(train.take(SAMPLE_SIZE))
+    sample = _read_inputs(train.take(_sample_size(train)))
     node = input_nodes[0]
     from autonas.data.adapters import adapt_inputs
 
@@ -297,8 +300,17 @@ def _read_targets(dataset):
     return y
 
 
+def _sample_size(dataset):
+    """`SAMPLE_SIZE` examples, or fewer when one example's static size makes them exceed `SAMPLE_BYTES`."""
+    spec = dataset.element_spec[0]
+    if spec.shape.is_fully_defined() and spec.dtype.size:
+        example = max(1, int(np.prod(spec.shape.as_list(), dtype=np.int64)) * spec.dtype.size)
+        return int(max(1, min(SAMPLE_SIZE, SAMPLE_BYTES // example)))
+    return SAMPLE_SIZE
+
+
 def _read_inputs(dataset):
-    parts = [np.asarray(batch) for batch in dataset.map(_inputs_only).batch(SAMPLE_SIZE).as_numpy_iterator()]
+    parts = [np.asarray(batch) for batch in dataset.map(_inputs_only).batch(4096).as_numpy_iterator()]
     x = np.concatenate(parts)
     if x.dtype.kind in "SO":
         x = np.asarray([v.decode("utf-8", errors="replace") if isinstance(v, bytes) else v for v in x.reshape(-1)],
