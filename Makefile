@@ -32,12 +32,13 @@ test-fast: $(STAMP)
 test-jax: $(STAMP)
 	$(BIN)/python -m pytest tests/test_jax_backend.py -q -rs
 
-# The tutorials' notebooks, generated from their scripts (the one source; tests/test_notebooks.py checks they agree).
+# The tutorials' notebooks, generated from their scripts (the one source; tests/test_notebooks.py checks they
+# agree); --update keeps the notebooks' cell ids, so a regeneration changes only what changed.
 TUTORIAL_SCRIPTS := $(wildcard tutorials/*.py)
 KERNELSPEC := '{"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}}'
 
 notebooks: $(STAMP)
-	$(BIN)/jupytext --quiet --to ipynb --update-metadata $(KERNELSPEC) $(TUTORIAL_SCRIPTS)
+	$(BIN)/jupytext --quiet --update --to ipynb --update-metadata $(KERNELSPEC) $(TUTORIAL_SCRIPTS)
 
 clean:
 	rm -rf $(VENV) demo_out autonas_runs .pytest_cache

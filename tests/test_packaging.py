@@ -7,13 +7,16 @@ installed with ``pip install --no-deps --no-build-isolation``, so the build uses
 """
 
 import configparser
+import fcntl
 import os
 import pty
 import re
 import select
+import struct
 import subprocess
 import sys
 import sysconfig
+import termios
 import time
 from pathlib import Path
 
@@ -40,6 +43,7 @@ def test_metadata_bounds_extras_and_license():
 def _run_in_terminal(command, env, cwd, timeout):
     """Run `command` with a pseudo-terminal as its stdout (a terminal, as a user has); return what it wrote."""
     master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 160, 0, 0))  # a 160-column terminal
     proc = subprocess.Popen(command, stdout=slave, stderr=subprocess.PIPE, env=env, cwd=cwd, close_fds=True)
     os.close(slave)
     chunks, deadline = [], time.monotonic() + timeout
@@ -89,7 +93,7 @@ def test_pip_install_into_a_fresh_venv_then_fit_with_a_progress_bar(tmp_path):
     code, out, err = _run_in_terminal([str(python), "-c", script], env, cwd=tmp_path, timeout=600)
     assert code == 0, err[-3000:]
     assert f"autonas from {site}" in out  # the installed copy, not the source tree
-    assert re.search(r"Search \|.*\| trial 1/1 \| epoch 2/2 \| val_accuracy 0\.\d{4}", out)  # the live bar
+    assert re.search(r"Search \|.*\| trial 1/1 \| epoch 2/2 \| val_accuracy 0\.\d{4}", out), out[-3000:]  # live bar
     assert re.search(r"Refit \|.*\| epoch 2/2 \| loss", out)
     assert "\r" in out  # redrawn in place in a terminal
     assert float(re.search(r"test accuracy (0\.\d+)", out).group(1)) > 0.3  # chance: 0.1

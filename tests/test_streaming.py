@@ -34,6 +34,8 @@ def test_split_is_deterministic_complete_and_close_to_the_fraction(monkeypatch):
     assert len(train) == splits.num_train and len(val) == splits.num_val
     seen_train = np.concatenate([b[0].numpy()[:, 0] for b in train.batches(64, shuffle=False)])
     seen_val = np.concatenate([b[0].numpy()[:, 0] for b in val.batches(64, shuffle=False)])
+    # the lengths counted in numpy are those the pipelines yield (Keras is told them as the cardinality)
+    assert (len(seen_train), len(seen_val)) == (splits.num_train, splits.num_val)
     # every example in exactly one split; the same split from an unbatched dataset
     assert sorted(np.concatenate([seen_train, seen_val]) // 6) == list(range(500))
     again = streaming.open_stream(_pairs(500), None, None, 0.2, inputs, heads, seed=3)
