@@ -90,8 +90,9 @@ class SearchProgress:
     Attributes:
         refit_scale: examples of the refit per training example of a trial
             (training plus validation over training, 1.25 for the default
-            split): the ETA's refit estimate is the best trial's time per epoch
-            times its best epoch times this.
+            split). The ETA's refit estimate is the best trial's time to the
+            end of its first epoch (build, tracing, one epoch) plus its later
+            epochs' pace times ``best epoch x refit_scale - 1``.
 
     Example:
         >>> progress = SearchProgress(max_trials=3, verbose=1)
@@ -357,19 +358,23 @@ class SearchProgress:
         self._write(f"Search ended after {self.done} trials in {elapsed}: {outcome}.")
 
     # -- stages after the search ------------------------------------------------
-    def begin_stage(self, name, epochs, detail):
+    def begin_stage(self, name, epochs, detail, estimate=None):
         """Announce a stage after the search (the refit, an ensemble's training) and open its bar.
 
         Args:
-            name: the stage's name, e.g. ``"Refit"``.
+            name: the stage's name, e.g. ``"Refit"``; the bar updates every epoch
+                of the models trained while it is open (`keras_callbacks`).
             epochs: epochs it trains, or None.
             detail: what it does, for the announcement line.
+            estimate: its expected duration in seconds, shown when known; for
+                ``"Refit"`` the display's own estimate (see `refit_scale`) by default.
         """
         self._stage = (name, time.time(), epochs)
         if not self.verbose:
             return
-        estimate = f" (about {format_seconds(self._refit_estimate)})" if self._refit_estimate else ""
-        self._write(f"{name}: {detail}{estimate}.")
+        if estimate is None and name == "Refit":
+            estimate = self._refit_estimate
+        self._write(f"{name}: {detail}" + (f" (about {format_seconds(estimate)})." if estimate else "."))
         if self.verbose < 2:
             self._bar = self._open_bar(epochs, 0, name + " |{bar}| {desc}")
             if self._bar is not None:
