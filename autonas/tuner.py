@@ -22,8 +22,11 @@ from keras_tuner.engine import trial as trial_module
 from keras_tuner.src.engine import tuner as kt_tuner_module
 
 from autonas import _compat, accelerate, distribute
+from autonas.data import streaming
+from autonas.reporting import user_callbacks
 from autonas.utils.cost import count_macs
 from autonas.utils.io import atomic_write, atomic_write_json, read_json
+from autonas.reporting.decisions import decision
 
 _compat.install()
 
@@ -215,7 +218,7 @@ class Tuner(keras_tuner.Tuner):
         with frozen_heap():
             while True:
                 if not self._time_for_another_trial():
-                    logger.info("Time budget reached: no further trial started.")
+                    decision("Time budget reached: no further trial started.")
                     break
                 trial = self.oracle.create_trial(self.tuner_id)
                 if trial.status == trial_module.TrialStatus.STOPPED:
@@ -341,10 +344,11 @@ class Tuner(keras_tuner.Tuner):
         max_epochs = DEFAULT_MAX_EPOCHS if early else int(epochs)
 
         objective = self.oracle.objective
-        cbs = self._deepcopy_callbacks(list(callbacks))
+        cbs = user_callbacks.for_run(self._deepcopy_callbacks(list(callbacks)), f"trial_{trial.trial_id}")
         cbs.append(_TerminateOnNaN())
         cbs.append(_SaveBestEpoch(objective, self._get_checkpoint_fname(trial.trial_id)))
         cbs.extend(self._tensorboard_callbacks(trial))
+        cbs.extend(self._progress_callbacks())
         if early:
             cbs.append(keras.callbacks.EarlyStopping(monitor=objective.name, mode=objective.direction,
                                                      patience=DEFAULT_PATIENCE))
@@ -382,6 +386,11 @@ class Tuner(keras_tuner.Tuner):
             "end_time": time.time(),
         })
         return history
+
+    def _progress_callbacks(self):
+        """The progress display's per-epoch callbacks (see `autonas.reporting.progress`)."""
+        make = getattr(self.reporter, "keras_callbacks", None)
+        return list(make()) if make is not None else []
 
     # -- TensorBoard ------------------------------------------------------------
     def _tensorboard_callbacks(self, trial):
@@ -449,10 +458,16 @@ class Tuner(keras_tuner.Tuner):
             keras.utils.set_random_seed(seed)
         start = time.time()
         model = self._try_build(trial.hyperparameters)
-        cbs = self._deepcopy_callbacks(list(callbacks)) + [_TerminateOnNaN()]
-        history = model.fit(x, y, epochs=epochs, batch_size=batch_size, callbacks=cbs,
-                            verbose=2 if verbose >= 2 else 0, class_weight=class_weight,
-                            sample_weight=sample_weight)
+        cbs = user_callbacks.for_run(self._deepcopy_callbacks(list(callbacks)), "refit") + [_TerminateOnNaN()]
+        stage = getattr(self.reporter, "begin_stage", None)
+        if stage is not None:
+            stage("Refit", epochs, f"trial {trial.trial_id}'s configuration on the training and validation "
+                                   f"data, {epochs} epochs")
+        history = model.fit(**streaming.fit_data(x, y, batch_size, seed), epochs=epochs,
+                            callbacks=cbs + self._progress_callbacks(), verbose=2 if verbose >= 2 else 0,
+                            class_weight=class_weight, sample_weight=sample_weight)
+        if stage is not None:
+            self.reporter.end_stage(f"loss {history.history['loss'][-1]:.4f}" if history.history.get("loss") else None)
         refit_info = {
             "trial_id": trial.trial_id,
             "epochs": epochs,
@@ -652,6 +667,8 @@ def _validation_dataset(validation, batch_size):
     """
     if validation is None:
         return None
+    if streaming.is_stream(validation[0]):  # a streamed tf.data.Dataset (autonas.data.streaming)
+        return validation[0].batches(batch_size, shuffle=False)
     dataset = _as_dataset(tuple(validation), _VALIDATION_DATASET_MAX_BYTES)
     return validation if dataset is None else dataset.batch(batch_size)
 
@@ -666,6 +683,9 @@ def _training_data(x, y, sample_weight, batch_size, seed):
     on the same batches in distribution and traces nothing. Other backends and
     large data keep Keras's own pipeline.
     """
+    streamed = streaming.training_kwargs(x, batch_size, seed)  # a streamed tf.data.Dataset
+    if streamed is not None:
+        return streamed
     arrays = (x, y) if sample_weight is None else (x, y, sample_weight)
     dataset = _as_dataset(arrays, _TRAINING_DATASET_MAX_BYTES)
     if dataset is None:
