@@ -58,12 +58,14 @@ from autonas.tasks import (  # noqa: E402
     TextRegressor,
 )
 from autonas.tuner import Tuner  # noqa: E402
+from autonas.serving import ServedModel  # noqa: E402
+from autonas import datasets  # noqa: E402,F401  (autonas.datasets.load / get_file)
 from autonas import benchmarks  # noqa: E402,F401  (autonas.benchmarks.TableBenchmark)
 
 logging.getLogger("autonas").addHandler(logging.NullHandler())
 
 __all__ = [
-    "AutoModel", "Graph", "Tuner",
+    "AutoModel", "Graph", "Tuner", "ServedModel",
     "Input", "ImageInput", "TextInput", "StructuredDataInput",
     "Block", "Head", "ConvBlock", "DartsBlock", "DenseBlock", "Flatten", "ImageBlock", "Normalization", "SpatialReduction",
     "ResNetBlock", "XceptionBlock", "MBConvBlock", "RNNBlock", "TransformerBlock", "Embedding", "TextVectorization",

@@ -17,9 +17,15 @@ from autonas import accelerate, distribute, search
 from autonas import tuner as tuner_module
 from autonas import data as data_module
 from autonas.budget import FitBudget
+from autonas.data import streaming
+from autonas.data.class_weights import resolve_class_weight
+from autonas.data.fingerprint import check_resumed, fingerprint
+from autonas.data.splits import ArraySplits
 from autonas.final_model import Members, choose_members, fit_final_model
 from autonas.graph.graph import Graph
+from autonas.reporting import decisions
 from autonas.reporting.mixin import ReportingMixin
+from autonas.sklearn_api import EstimatorMixin, StrategyName
 from autonas.reporting.tensorboard import check_tensorboard_arg
 from autonas.utils.timeparse import parse_duration
 
@@ -67,7 +73,7 @@ class SearchContext:
         return -(-self.num_train // self.batch_size)
 
 
-class AutoModel(ReportingMixin):
+class AutoModel(EstimatorMixin, ReportingMixin):
     """Search a graph of blocks for the best Keras model, then refit it.
 
     Args:
@@ -121,6 +127,10 @@ class AutoModel(ReportingMixin):
     Distributed search: run the same script as a chief and as workers (see
     `autonas.distribute`); on a worker, `fit` runs trials, then ends the process.
 
+    scikit-learn conventions (`autonas.sklearn_api`): `get_params` /
+    `set_params` (so `sklearn.base.clone` works) and `score` (accuracy or R²).
+    After `fit`, ``tuner_`` is the KerasTuner tuner that ran the search.
+
     Example:
         >>> inp = autonas.ImageInput()                                       # doctest: +SKIP
         >>> out = autonas.ClassificationHead()(autonas.ImageBlock()(inp))   # doctest: +SKIP
@@ -172,7 +182,8 @@ class AutoModel(ReportingMixin):
         self.inputs = self.graph.inputs
         self.heads = self.graph.heads
         self.max_trials = int(max_trials)
-        self.tuner = tuner
+        # a str subclass: after fit, `clf.tuner.results_summary()` reaches the fitted tuner (AutoKeras's habit)
+        self.tuner = StrategyName(tuner, self) if isinstance(tuner, str) else tuner
         self.objective = objective
         self.max_time = parse_duration(max_time, "max_time")
         self.max_model_size = max_model_size
@@ -193,13 +204,18 @@ class AutoModel(ReportingMixin):
         self._fit_count = 0
 
     # -- fit --------------------------------------------------------------------
+    @decisions.during_fit
     def fit(self, x=None, y=None, epochs=None, batch_size=None, validation_split=0.2, validation_data=None,
             callbacks=None, verbose=1, class_weight=None, sample_weight=None):
         """Search for the best model on `x`, `y`, then refit it on all the data.
 
         Args:
             x: training inputs: a numpy array / pandas object (one input), or a
-                list or dict keyed by input name (several inputs).
+                list or dict keyed by input name (several inputs); a CSV path,
+                a class folder; or a `tf.data.Dataset` of ``(x, y)``, which is
+                streamed to every trial and the refit without being read into
+                memory (see `autonas.data.streaming`; tables and graphs of
+                several inputs are read into memory).
             y: training targets: labels for a classifier (ints, strings,
                 one-hot), numbers for a regressor; a list or dict for several heads.
             epochs: epochs per trial; None lets early stopping decide, and the
@@ -209,10 +225,18 @@ class AutoModel(ReportingMixin):
                 steps (see `auto_batch_size`).
             validation_split: fraction of the data held out (shuffled, stratified
                 for classification) to score trials, when `validation_data` is None.
-            validation_data: ``(x_val, y_val)`` to score trials instead.
-            callbacks: Keras callbacks passed to every trial and the refit.
-            verbose: 0 silent, 1 a line per trial, 2 also Keras epoch bars.
-            class_weight: optional dict ``{class index: weight}``.
+            validation_data: ``(x_val, y_val)`` or a `tf.data.Dataset` of
+                ``(x, y)`` to score trials instead.
+            callbacks: Keras callbacks, copied for every trial and the refit; a
+                `keras.callbacks.TensorBoard` writes to ``<log_dir>/trial_<id>``
+                and ``<log_dir>/refit``.
+            verbose: 0 silent; 1 a live progress bar (trial, epoch, live and best
+                score, ETA), a line per trial and per decision; 2 also Keras's
+                epoch lines.
+            class_weight: optional ``{label: weight}`` keyed by the labels of `y`
+                (column index for one-hot `y`; classes left out weigh 1), or
+                ``"balanced"`` (``n / (classes * count)``), for single-head
+                classification.
             sample_weight: optional per-example weights.
 
         Returns:
@@ -225,6 +249,82 @@ class AutoModel(ReportingMixin):
         """
         self._check_fit_args(epochs, batch_size, validation_split, validation_data, callbacks, verbose)
         budget = FitBudget(self.max_time)
+        data = streaming.open_stream(x, y, validation_data, validation_split, self.inputs, self.heads,
+                                     self.seed or 0, sample_weight)
+        if data is None:
+            data = self._array_splits(x, y, validation_split, validation_data, sample_weight)
+        else:
+            decisions.decision("Streaming the tf.data.Dataset: %d training and %d validation examples; "
+                               "preprocessing adapted on the first %d.", data.num_train, data.num_val,
+                               len(data.sample_x[0]))
+        # Targets: classes are learnt from all the labels given to fit.
+        for head, target in zip(self.heads, data.y_fit):
+            head.fit_targets(target, "y")
+        class_weight = resolve_class_weight(class_weight, self.heads, data.encoded_train_targets())
+        for node, arr in zip(self.inputs, data.sample_x):
+            node.set_data(arr)
+        if batch_size is None:
+            batch_size = auto_batch_size(data.num_train)
+        context = SearchContext(
+            num_train=data.num_train, num_val=data.num_val, epochs=epochs, batch_size=batch_size,
+            max_time=self.max_time, input_shapes=[tuple(node.shape or ()) for node in self.inputs],
+        )
+        self.configure_space(context)
+        initial_hps = self.initial_hps if self.initial_hps is not None else self.default_initial_hps(context)
+        objective = self.objective or self.default_objective(context)
+        train, validation = data.search_sets(self._keras_x, self._keras_y)
+
+        tuner = self._make_tuner(verbose, initial_hps, objective)
+        if distribute.role() != "worker":
+            check_resumed(tuner.project_dir, fingerprint(data.num_train + data.num_val, data.sample_x + data.y_fit),
+                          resumed=bool(tuner.oracle.trials))
+        if tuner.reporter is not None:
+            tuner.reporter.deadline = budget.deadline
+            tuner.reporter.refit_scale = (data.num_train + data.num_val) / max(1, data.num_train)
+        data_ratio = (data.num_train + data.num_val) / max(1, data.num_train)
+        members = 1 if self.ensemble_size in (0, 1) or len(self.heads) > 1 else RESERVED_MEMBERS
+
+        def reserve():
+            return budget.reserve(tuner, data_ratio, members)
+
+        # one heap freeze over the search and the refit, so that the refit's `clear_session`
+        # does not scan everything the process holds once the search has unfrozen it
+        with tuner_module.frozen_heap():
+            start = time.time()
+            tuner.search(
+                train=train, validation=validation,
+                epochs=epochs, batch_size=batch_size, callbacks=callbacks, verbose=verbose,
+                class_weight=class_weight, sample_weight=data.sw_train, deadline=budget.deadline,
+                reserve=reserve if budget.deadline is not None else None,
+            )
+            self.search_time_ = time.time() - start
+            if distribute.role() == "worker":  # the chief refits; the worker's part is done
+                raise distribute.WorkerFinished(tuner.tuner_id, getattr(tuner, "worker_trials", None))
+            best = tuner.best_trial()
+            chosen = Members([best], [1.0], reason="the best trial (several heads: no ensemble)")
+            if len(self.heads) == 1:
+                chosen = choose_members(tuner, best, data.encoded_validation_targets()[0], self.heads[0],
+                                        self.ensemble_size)
+            x_all, y_all, sw_all = data.refit_set(self._keras_x, self._keras_y)
+            refit_kwargs = dict(x=x_all, y=y_all, batch_size=batch_size, callbacks=callbacks or [],
+                                verbose=verbose, class_weight=class_weight, sample_weight=sw_all)
+            model, records, history = fit_final_model(tuner, chosen, data_ratio, budget, refit_kwargs,
+                                                      output_names=[h.name for h in self.heads])
+            if len(records) > 1:
+                self.graph.compile_model(model, best.hyperparameters.copy())
+        info = records[0].get("refit") or {"trial_id": best.trial_id, "epochs": 0, "duration": 0.0}
+        info = dict(info, source=records[0]["source"])
+        self.tuner_, self.model_, self.best_trial_, self.refit_info_ = tuner, model, best, info
+        self.ensemble_ = {"members": records, "reason": chosen.reason, "validation": chosen.validation}
+        self.fit_time_ = time.time() - budget.start
+        self._fit_count += 1
+        decisions.decision("Final model: %s (%s); fit took %.1fs.", chosen.reason,
+                           ", ".join(f"trial {r['trial_id']} x{r['weight']:.2f} ({r['source']})" for r in records),
+                           self.fit_time_)
+        return history
+
+    def _array_splits(self, x, y, validation_split, validation_data, sample_weight):
+        """Training and validation data read into memory and validated (`autonas.data.splits.ArraySplits`)."""
         x, y = self._load(x, y)
         xs = data_module.adapt_inputs(x, self.inputs, "x", fit=True)
         ys = data_module.adapt_targets(y, self.heads, "y")
@@ -234,10 +334,6 @@ class AutoModel(ReportingMixin):
         if sample_weight is not None:
             sw = data_module.to_array(sample_weight, "sample_weight").astype("float32")
             data_module.check_lengths([xs[0], sw], ["x", "sample_weight"])
-
-        # Targets: classes are learnt from all the labels given to fit.
-        for head, target in zip(self.heads, ys):
-            head.fit_targets(target, "y")
         if validation_data is not None:
             xv_raw, yv_raw = _unpack_validation(validation_data)
             xv_raw, yv_raw = self._load(xv_raw, yv_raw, "validation_data[0]", "validation_data[1]")
@@ -249,82 +345,19 @@ class AutoModel(ReportingMixin):
                     raise ValueError(
                         f"`validation_data[0]` has examples of shape {xvv.shape[1:]} but `x` has {xt.shape[1:]}."
                     )
-            x_train, y_train, x_val, y_val, sw_train = xs, ys, xv, yv, sw
-        else:
-            stratify = None
-            if hasattr(self.heads[0], "encoder") and self.heads[0].encoder.label_format == "labels":
-                stratify = self.heads[0].encode(ys[0], "y")
-            train_idx, val_idx = data_module.split_validation(n, validation_split, self.seed or 0, stratify)
-            x_train = [a[train_idx] for a in xs]
-            y_train = [a[train_idx] for a in ys]
-            x_val = [a[val_idx] for a in xs]
-            y_val = [a[val_idx] for a in ys]
-            sw_train = sw[train_idx] if sw is not None else None
-        for node, arr in zip(self.inputs, x_train):
-            node.set_data(arr)
-        if batch_size is None:
-            batch_size = auto_batch_size(len(x_train[0]))
-        context = SearchContext(
-            num_train=len(x_train[0]), num_val=len(x_val[0]), epochs=epochs, batch_size=batch_size,
-            max_time=self.max_time, input_shapes=[tuple(node.shape or ()) for node in self.inputs],
-        )
-        self.configure_space(context)
-        initial_hps = self.initial_hps if self.initial_hps is not None else self.default_initial_hps(context)
-        objective = self.objective or self.default_objective(context)
-        enc_train = [h.encode(t, "y") for h, t in zip(self.heads, y_train)]
-        enc_val = [h.encode(t, "validation_data[1]" if validation_data is not None else "y")
-                   for h, t in zip(self.heads, y_val)]
-
-        tuner = self._make_tuner(verbose, initial_hps, objective)
-        if tuner.reporter is not None:
-            tuner.reporter.deadline = budget.deadline
-        data_ratio = (len(x_train[0]) + len(x_val[0])) / len(x_train[0])
-        members = 1 if self.ensemble_size in (0, 1) or len(self.heads) > 1 else RESERVED_MEMBERS
-
-        def reserve():
-            return budget.reserve(tuner, data_ratio, members)
-
-        # one heap freeze over the search and the refit, so that the refit's `clear_session`
-        # does not scan everything the process holds once the search has unfrozen it
-        with tuner_module.frozen_heap():
-            start = time.time()
-            tuner.search(
-                train=(self._keras_x(x_train), self._keras_y(enc_train)),
-                validation=(self._keras_x(x_val), self._keras_y(enc_val)),
-                epochs=epochs, batch_size=batch_size, callbacks=callbacks, verbose=verbose,
-                class_weight=class_weight, sample_weight=sw_train, deadline=budget.deadline,
-                reserve=reserve if budget.deadline is not None else None,
-            )
-            self.search_time_ = time.time() - start
-            if distribute.role() == "worker":  # the chief refits; the worker's part is done
-                raise distribute.WorkerFinished(tuner.tuner_id, getattr(tuner, "worker_trials", None))
-            best = tuner.best_trial()
-            chosen = Members([best], [1.0], reason="the best trial (several heads: no ensemble)")
-            if len(self.heads) == 1:
-                chosen = choose_members(tuner, best, enc_val[0], self.heads[0], self.ensemble_size)
-            x_all = [np.concatenate([a, b]) for a, b in zip(x_train, x_val)]
-            y_all = [np.concatenate([a, b]) for a, b in zip(enc_train, enc_val)]
-            sw_all = None
-            if sw is not None:
-                sw_val = np.ones(len(x_val[0]), "float32") if validation_data is not None else sw[val_idx]
-                sw_all = np.concatenate([sw_train, sw_val])
-            refit_kwargs = dict(x=self._keras_x(x_all), y=self._keras_y(y_all), batch_size=batch_size,
-                                callbacks=callbacks or [], verbose=verbose, class_weight=class_weight,
-                                sample_weight=sw_all)
-            model, records, history = fit_final_model(tuner, chosen, data_ratio, budget, refit_kwargs,
-                                                      output_names=[h.name for h in self.heads])
-            if len(records) > 1:
-                self.graph.compile_model(model, best.hyperparameters.copy())
-        info = records[0].get("refit") or {"trial_id": best.trial_id, "epochs": 0, "duration": 0.0}
-        info = dict(info, source=records[0]["source"])
-        self.tuner_, self.model_, self.best_trial_, self.refit_info_ = tuner, model, best, info
-        self.ensemble_ = {"members": records, "reason": chosen.reason, "validation": chosen.validation}
-        self.fit_time_ = time.time() - budget.start
-        self._fit_count += 1
-        logger.info("Final model: %s (%s); fit took %.1fs.", chosen.reason,
-                    ", ".join(f"trial {r['trial_id']} x{r['weight']:.2f} ({r['source']})" for r in records),
-                    self.fit_time_)
-        return history
+            # the classes are learnt from the training labels only: a validation label never seen in
+            # training is reported by the encoder, naming `validation_data[1]`
+            return ArraySplits(xs, ys, xv, yv, sw, None, self.heads, "validation_data[1]", y_fit=ys)
+        for head, target in zip(self.heads, ys):
+            head.fit_targets(target, "y")  # the stratified split needs the classes
+        stratify = None
+        if hasattr(self.heads[0], "encoder") and self.heads[0].encoder.label_format == "labels":
+            stratify = self.heads[0].encode(ys[0], "y")
+        train_idx, val_idx = data_module.split_validation(n, validation_split, self.seed or 0, stratify)
+        return ArraySplits([a[train_idx] for a in xs], [a[train_idx] for a in ys],
+                           [a[val_idx] for a in xs], [a[val_idx] for a in ys],
+                           sw[train_idx] if sw is not None else None, sw[val_idx] if sw is not None else None,
+                           self.heads, "y", y_fit=ys)
 
     def _check_fit_args(self, epochs, batch_size, validation_split, validation_data, callbacks, verbose):
         if epochs is not None and (isinstance(epochs, bool) or not isinstance(epochs, numbers.Integral)
@@ -454,11 +487,11 @@ class AutoModel(ReportingMixin):
         if done and self._fit_count > 0 and tuner.oracle.max_trials is not None:
             # A second fit on the same object continues the search with `max_trials` more trials.
             tuner.oracle.max_trials = done + self.max_trials
-            logger.info("Continuing the search in %s: %d trials done, %d more to run.",
-                        tuner.project_dir, done, self.max_trials)
+            decisions.decision("Continuing the search in %s: %d trials done, %d more to run.",
+                               tuner.project_dir, done, self.max_trials)
         elif done:
-            logger.info("Resuming the search in %s: %d of %s trials already done.",
-                        tuner.project_dir, done, tuner.oracle.max_trials)
+            decisions.decision("Resuming the search in %s: %d of %s trials already done (overwrite=True starts "
+                               "afresh).", tuner.project_dir, done, tuner.oracle.max_trials)
         reporter.max_trials = tuner.oracle.max_trials
         return tuner
 
@@ -630,9 +663,11 @@ def auto_batch_size(num_train):
 
 
 def _unpack_validation(validation_data):
+    if data_module.forms.is_dataset(validation_data):  # a tf.data.Dataset of (x, y): read like `x`
+        return validation_data, None
     if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
         raise ValueError(
-            "`validation_data` must be a tuple (x_val, y_val); received "
+            "`validation_data` must be a tuple (x_val, y_val) or a tf.data.Dataset of (x, y); received "
             f"{type(validation_data).__name__}"
             + (f" of length {len(validation_data)}" if hasattr(validation_data, "__len__") else "") + "."
         )

@@ -7,6 +7,7 @@
     autonas chief [--host 127.0.0.1] [--port 8000] [--lease-timeout 60] SCRIPT [ARGS...]
     autonas worker --chief HOST:PORT [--id ID] [--chief-timeout 600] SCRIPT [ARGS...]
     autonas predict MODEL DATA [--output FILE] [--column NAME] [--batch-size N]
+    autonas --version
 
 Errors are reported as one line on stderr with exit code 2.
 """
@@ -318,7 +319,10 @@ def build_parser():
     Returns:
         An `argparse.ArgumentParser`.
     """
+    from autonas import __version__
+
     parser = argparse.ArgumentParser(prog="autonas", description="Keras-style AutoML and architecture search.")
+    parser.add_argument("--version", action="version", version=f"autonas {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     fit = sub.add_parser("fit", help="search and refit a model on a CSV file, a class folder or an .npz",

@@ -51,6 +51,8 @@ uses core Keras layers alone (image and text models do; structured-data models
 with numeric columns use `autonas.layers.FillMissing` and do not).
 """
 
+import contextlib
+import io
 import json
 import logging
 import os
@@ -112,7 +114,11 @@ def export(auto_model, path, format="saved_model"):
     archive.track(model)
     serve, input_signature = serving_function(auto_model, model)
     archive.add_endpoint(name=SIGNATURE, fn=serve, input_signature=[input_signature])
-    archive.write_out(path, verbose=False)
+    try:
+        archive.write_out(path, verbose=False)
+    except TypeError:  # Keras before 3.5 prints its summary: write_out has no `verbose`
+        with contextlib.redirect_stdout(io.StringIO()):
+            archive.write_out(path)
 
     from autonas.utils.io import atomic_write_json, atomic_write_text
 

@@ -12,13 +12,11 @@ model (`autonas.ensemble.build_ensemble_model`).
 """
 
 import dataclasses
-import logging
 
 import numpy as np
 
 from autonas import ensemble as ensemble_module
-
-logger = logging.getLogger("autonas")
+from autonas.reporting.decisions import decision
 
 #: the best full-fidelity trials considered for the ensemble.
 MAX_CANDIDATES = 20
@@ -167,16 +165,16 @@ def fit_final_model(tuner, members, data_ratio, budget, refit_kwargs, output_nam
             model, info = tuner.refit(trial, member=index, deadline=budget.deadline, **refit_kwargs)
             record["refit"] = info
             if info.get("cut_off") and info["epochs_trained"] < MIN_REFIT_SHARE * info["epochs"]:
-                logger.warning("The refit of trial %s was stopped by the time budget after %d of %d epochs; "
-                               "its search checkpoint is used instead.", trial.trial_id, info["epochs_trained"],
+                decision("The refit of trial %s was stopped by the time budget after %d of %d epochs; "
+                         "its search checkpoint is used instead.", trial.trial_id, info["epochs_trained"],
                                info["epochs"])
                 model = None
             else:
                 record["source"] = "refit"
                 history = history or getattr(model, "history", None)
         else:
-            logger.info("No time left to refit trial %s (planned %.0fs); its search checkpoint is used.",
-                        trial.trial_id, planned or 0.0)
+            decision("No time left to refit trial %s (planned %.0fs); its search checkpoint is used.",
+                     trial.trial_id, planned or 0.0)
         if model is None:
             model = tuner.load_trial_model(trial)
             record["source"] = "checkpoint"

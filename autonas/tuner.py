@@ -22,8 +22,11 @@ from keras_tuner.engine import trial as trial_module
 from keras_tuner.src.engine import tuner as kt_tuner_module
 
 from autonas import _compat, accelerate, distribute
+from autonas.data import streaming
+from autonas.reporting import decisions, user_callbacks
 from autonas.utils.cost import count_macs
 from autonas.utils.io import atomic_write, atomic_write_json, read_json
+from autonas.reporting.decisions import decision
 
 _compat.install()
 
@@ -202,7 +205,8 @@ class Tuner(keras_tuner.Tuner):
         self.reserve = reserve
         self.deadline = deadline
         self.search_start = time.time()
-        self.num_train_examples = len(keras.tree.flatten(train[1])[0])
+        self.num_train_examples = (len(train[0]) if streaming.is_stream(train[0])
+                                   else len(keras.tree.flatten(train[1])[0]))
         if hasattr(self.oracle, "set_fidelity"):
             # proxy-fidelity strategies: all the examples, and the fit's epochs, are full fidelity
             self.oracle.set_fidelity(self.num_train_examples, int(epochs) if epochs else DEFAULT_MAX_EPOCHS,
@@ -230,7 +234,7 @@ class Tuner(keras_tuner.Tuner):
             while True:
                 self._update_deadline()
                 if not self._time_for_another_trial():
-                    logger.info("Time budget reached: no further trial started.")
+                    decision("Time budget reached: no further trial started.")
                     break
                 self._give_budget_hint()
                 trial = self.oracle.create_trial(self.tuner_id)
@@ -441,19 +445,23 @@ class Tuner(keras_tuner.Tuner):
         x, y = train
         examples = hp.values.get("tuner/examples")
         if examples is not None and int(examples) < self.num_train_examples:
-            keep = self._proxy_subset(int(examples))
-            x, y = (keras.tree.map_structure(lambda a: a[keep], d) for d in (x, y))
-            sample_weight = None if sample_weight is None else sample_weight[keep]
+            if streaming.is_stream(x):  # a stream is read in order: its first examples
+                x = streaming.Stream(x.dataset.take(int(examples)), int(examples), x.example_bytes)
+            else:
+                keep = self._proxy_subset(int(examples))
+                x, y = (keras.tree.map_structure(lambda a: a[keep], d) for d in (x, y))
+                sample_weight = None if sample_weight is None else sample_weight[keep]
         else:
             examples = None
 
         objective = self.oracle.objective
-        cbs = self._deepcopy_callbacks(list(callbacks))
+        cbs = user_callbacks.for_run(self._deepcopy_callbacks(list(callbacks)), f"trial_{trial.trial_id}")
         cbs.append(_TerminateOnNaN())
         cbs.append(_SaveBestEpoch(objective, self._get_checkpoint_fname(trial.trial_id)))
         timer = _EpochTimer()
         cbs.append(timer)
         cbs.extend(self._tensorboard_callbacks(trial))
+        cbs.extend(self._progress_callbacks())
         if early:
             cbs.append(keras.callbacks.EarlyStopping(monitor=objective.name, mode=objective.direction,
                                                      patience=patience))
@@ -483,8 +491,8 @@ class Tuner(keras_tuner.Tuner):
             self._save_validation_predictions(trial.trial_id, model, best_saver.best_weights(), validation)
         cut = any(isinstance(c, _Deadline) and c.fired for c in cbs)
         if cut:
-            logger.info("Trial %s was stopped by the time budget after %d epochs; its best epoch is kept.",
-                        trial.trial_id, initial_epoch + len(losses))
+            decision("Trial %s was stopped by the time budget after %d epochs; its best epoch is "
+                               "kept.", trial.trial_id, initial_epoch + len(losses))
         self._write_trial_info(trial.trial_id, {
             "params": params,
             "macs": macs,
@@ -543,6 +551,11 @@ class Tuner(keras_tuner.Tuner):
             logger.warning("The validation predictions of trial %s could not be read (%s); it is left out "
                            "of the ensemble.", trial_id, e)
             return None
+
+    def _progress_callbacks(self):
+        """The progress display's per-epoch callbacks (see `autonas.reporting.progress`)."""
+        make = getattr(self.reporter, "keras_callbacks", None)
+        return list(make()) if make is not None else []
 
     # -- TensorBoard ------------------------------------------------------------
     def _tensorboard_callbacks(self, trial):
@@ -627,12 +640,19 @@ class Tuner(keras_tuner.Tuner):
             keras.utils.set_random_seed(seed)
         start = time.time()
         model = self._try_build(trial.hyperparameters)
-        cbs = self._deepcopy_callbacks(list(callbacks)) + [_TerminateOnNaN()]
+        cbs = user_callbacks.for_run(self._deepcopy_callbacks(list(callbacks)), "refit") + [_TerminateOnNaN()]
         if deadline is not None:
             cbs.append(_Deadline(deadline))
-        history = model.fit(x, y, epochs=epochs, batch_size=batch_size, callbacks=cbs,
-                            verbose=2 if verbose >= 2 else 0, class_weight=class_weight,
-                            sample_weight=sample_weight)
+        stage = getattr(self.reporter, "begin_stage", None)
+        if stage is not None:
+            label = "Refit" if member == 0 else f"Refit of ensemble member {member + 1}"
+            stage(label, epochs, f"trial {trial.trial_id}'s configuration on the training and validation "
+                                 f"data, {epochs} epochs")
+        history = model.fit(**streaming.fit_data(x, y, batch_size, seed), epochs=epochs,
+                            callbacks=cbs + self._progress_callbacks(), verbose=2 if verbose >= 2 else 0,
+                            class_weight=class_weight, sample_weight=sample_weight)
+        if stage is not None:
+            self.reporter.end_stage(f"loss {history.history['loss'][-1]:.4f}" if history.history.get("loss") else None)
         losses = history.history.get("loss", [])
         refit_info = {
             "trial_id": trial.trial_id,
@@ -883,6 +903,8 @@ def _validation_dataset(validation, batch_size):
     """
     if validation is None:
         return None
+    if streaming.is_stream(validation[0]):  # a streamed tf.data.Dataset (autonas.data.streaming)
+        return validation[0].batches(batch_size, shuffle=False)
     dataset = _as_dataset(tuple(validation), _VALIDATION_DATASET_MAX_BYTES)
     return validation if dataset is None else dataset.batch(batch_size)
 
@@ -897,6 +919,9 @@ def _training_data(x, y, sample_weight, batch_size, seed):
     on the same batches in distribution and traces nothing. Other backends and
     large data keep Keras's own pipeline.
     """
+    streamed = streaming.training_kwargs(x, batch_size, seed)  # a streamed tf.data.Dataset
+    if streamed is not None:
+        return streamed
     arrays = (x, y) if sample_weight is None else (x, y, sample_weight)
     dataset = _as_dataset(arrays, _TRAINING_DATASET_MAX_BYTES)
     if dataset is None:

@@ -21,9 +21,15 @@
 #
 # Set `AUTONAS_TUTORIAL_FAST=1` to run 3 seeds with a budget of 25.
 
+# %% [markdown]
+# Outside this repository (on Colab, in a fresh environment) install autonas first;
+# `autonas[plot]` adds matplotlib for the plots. Skip this cell when autonas is installed.
+
+# %% tags=["install"]
+# %pip install --quiet "autonas[plot]"
+
 # %%
 import os
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -37,21 +43,9 @@ import autonas.benchmarks
 FAST = os.environ.get("AUTONAS_TUTORIAL_FAST") == "1"
 
 
-def find_data_dir():
-    """The shared data folder, `../shared/data` seen from the repository root."""
-    try:
-        here = Path(__file__).resolve().parent
-    except NameError:  # running as a notebook: start from the working directory
-        here = Path.cwd()
-    root = here.parent if here.name == "tutorials" else here
-    return root.parent / "shared" / "data"
-
-
-TABLE = find_data_dir() / "nas-bench-macro" / "nas-bench-macro_cifar10.json"
+# The table (1.2 MB) comes from a local copy or is downloaded once into a cache, its SHA-256 checked.
+TABLE = Path(autonas.datasets.fetch("nas-bench-macro")) / "nas-bench-macro_cifar10.json"
 OUTPUT_DIR = Path(tempfile.mkdtemp(prefix="autonas_05_"))
-if not TABLE.exists():
-    print(f"This tutorial needs the NAS-Bench-Macro table at {TABLE}, which is absent; nothing to do.")
-    sys.exit(0)
 print(f"fast mode: {FAST}; outputs in {OUTPUT_DIR}")
 
 # %% [markdown]
@@ -131,6 +125,12 @@ print(table.to_string())
 best_strategy = max(curves, key=lambda s: np.nanmean(curves[s][:, max_budget - 1]))
 print(f"best strategy at N={max_budget}: {best_strategy}")
 
+
+# %% [markdown]
+# Expected output, fast mode: `best strategy at N=25: bayesian`, and the single
+# evolution search above returns an architecture of mean accuracy 92.783 (the
+# table's median is 90.99, its best 93.127); CI checks it is above 92.35, the
+# table's 90th percentile.
 # %% [markdown]
 # ## 5. Best so far
 #

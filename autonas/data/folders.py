@@ -6,6 +6,8 @@ import os
 
 import numpy as np
 
+from autonas.reporting.decisions import decision
+
 logger = logging.getLogger("autonas")
 
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif")
@@ -115,7 +117,7 @@ def load_image_folder(path, image_size=None, arg_name="x"):
     target = tuple(image_size) if image_size is not None else sizes.most_common(1)[0][0]
     if len(sizes) > 1 or image_size is not None:
         if len(sizes) > 1:
-            logger.info("%s: images have %d different sizes; resizing all to %s.", arg_name, len(sizes), target)
+            decision("%s: images have %d different sizes; resizing all to %s.", arg_name, len(sizes), target)
         images = [img if img.shape[:2] == target else
                   np.clip(np.round(tf.image.resize(img, target, antialias=True).numpy()), 0, 255).astype("uint8")
                   for img in images]

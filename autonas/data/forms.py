@@ -65,7 +65,7 @@ def load_data(x, y=None, kind=None, arg_name="x", target_arg_name="y"):
             return read_csv(path, target=y, arg_name=arg_name, target_arg_name=target_arg_name)
         frame, _ = read_csv(path, arg_name=arg_name)
         return frame, y
-    if _is_dataset(x):
+    if is_dataset(x):
         xs, ys = dataset_to_arrays(x, arg_name)
         if ys is not None and y is not None:
             raise ValueError(
@@ -83,7 +83,8 @@ def load_data(x, y=None, kind=None, arg_name="x", target_arg_name="y"):
     return x, y
 
 
-def _is_dataset(x):
+def is_dataset(x):
+    """Whether `x` is a `tf.data.Dataset` (False when TensorFlow is not installed)."""
     try:
         import tensorflow as tf
     except ImportError:  # pragma: no cover

@@ -4,6 +4,8 @@ import logging
 
 import numpy as np
 
+from autonas.reporting.decisions import decision
+
 logger = logging.getLogger("autonas")
 
 
@@ -65,5 +67,5 @@ def to_text_array(x, arg_name="x"):
                 f"`{arg_name}` for text must hold strings; element {i} is {type(value).__name__} {value!r}."
             )
     if missing.any():
-        logger.info("%s: %d missing text(s) replaced by empty strings.", arg_name, int(missing.sum()))
+        decision("%s: %d missing text(s) replaced by empty strings.", arg_name, int(missing.sum()))
     return out

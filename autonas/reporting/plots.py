@@ -1,9 +1,14 @@
 """Plots of a search: scores over time, the score/size Pareto front, the architecture.
 
 matplotlib is an optional extra (``pip install autonas[plot]``), imported only
-when a plot is drawn. Figures are plain `matplotlib.figure.Figure` objects (no
-pyplot state), so they display in notebooks and can be saved or modified.
+when a plot is drawn. Figures are `matplotlib.figure.Figure` objects made
+without pyplot (no global state, nothing shown twice) that also define
+``_repr_png_``: returned as a notebook cell's value, a figure is drawn inline in
+any Jupyter front end, whatever matplotlib backend is active, and it can still
+be saved or modified.
 """
+
+import io
 
 import os
 import shutil
@@ -190,7 +195,16 @@ def _figure_class(what):
         raise ImportError(
             f"`{what}` needs matplotlib, an optional extra: pip install 'autonas[plot]' (or pip install matplotlib)."
         ) from None
-    return Figure
+
+    class NotebookFigure(Figure):
+        """A `Figure` that Jupyter draws inline when a cell returns it (`_repr_png_`)."""
+
+        def _repr_png_(self):
+            buffer = io.BytesIO()
+            self.savefig(buffer, format="png", dpi=100)
+            return buffer.getvalue()
+
+    return NotebookFigure
 
 
 def _completed_or_raise(tuner, what):

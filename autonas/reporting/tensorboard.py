@@ -65,21 +65,33 @@ def check_tensorboard_arg(tensorboard):
     Raises:
         TypeError: when it is not None, a bool, a string or a path-like object.
         ValueError: when it is an empty string.
+        ImportError: when logging is asked for and the tensorboard package is
+            missing (``pip install 'autonas[tensorboard]'``).
 
     Example:
         >>> check_tensorboard_arg(True)
         True
     """
-    if tensorboard is None or isinstance(tensorboard, bool):
+    if tensorboard is None or tensorboard is False:
         return tensorboard
-    if isinstance(tensorboard, (str, os.PathLike)):
-        if not os.fspath(tensorboard):
-            raise ValueError("`tensorboard` must be True, False or a log directory; received an empty string.")
+    if isinstance(tensorboard, (str, os.PathLike)) and not os.fspath(tensorboard):
+        raise ValueError("`tensorboard` must be True, False or a log directory; received an empty string.")
+    if tensorboard is True or isinstance(tensorboard, (str, os.PathLike)):
+        _require_tensorboard()
         return tensorboard
     raise TypeError(
         f"`tensorboard` must be True, False or a log directory (str or path); received "
         f"{type(tensorboard).__name__}."
     )
+
+
+def _require_tensorboard():
+    """The HParams dashboard needs the tensorboard package, an optional extra."""
+    try:
+        import tensorboard  # noqa: F401
+    except ImportError:
+        raise ImportError("`tensorboard=True` (or a log directory) needs the tensorboard package, an optional "
+                          "extra: pip install 'autonas[tensorboard]' (or pip install tensorboard).") from None
 
 
 class TensorBoardLogger:

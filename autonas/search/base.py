@@ -40,6 +40,7 @@ from keras_tuner.engine import trial as trial_module
 
 from autonas import _compat
 from autonas.search.space import SearchSpace
+from autonas.reporting.decisions import decision
 
 logger = logging.getLogger("autonas")
 
@@ -200,7 +201,7 @@ class Oracle(keras_tuner.Oracle):
             self._tried_so_far.add(self._compute_values_hash(values))
             # a constraint may also return what it measured, e.g. {"params": ..., "macs": ...}
             self.skipped.append({"values": dict(values), "reason": reason, **(measured[0] if measured else {})})
-            logger.info("Skipped a candidate: %s", reason)
+            decision("Skipped a candidate: %s", reason)
         logger.warning("No feasible candidate in %d proposals; stopping the search.", self.max_infeasible)
         return {"status": STOPPED, "values": None}
 

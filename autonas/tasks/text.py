@@ -9,6 +9,7 @@ from autonas.blocks.heads import ClassificationHead, RegressionHead
 from autonas.blocks.text_block import TextBlock
 from autonas.graph.nodes import TextInput
 from autonas.tasks.base import ClassifierMixin
+from autonas.reporting.decisions import decision
 
 logger = logging.getLogger("autonas")
 
@@ -42,8 +43,8 @@ def text_block_type(texts):
     ratio = len(texts) / max(words, 1.0)
     if ratio >= NGRAM_ONLY_RATIO:
         return None
-    logger.info("%d training texts of %g words (median), %.0f texts per word: searching n-gram models only "
-                "(sequence models from %d).", len(texts), words, ratio, NGRAM_ONLY_RATIO)
+    decision("%d training texts of %g words (median), %.0f texts per word: searching n-gram models only "
+             "(sequence models from %d).", len(texts), words, ratio, NGRAM_ONLY_RATIO)
     return "ngram"
 
 
