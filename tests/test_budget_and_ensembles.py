@@ -74,6 +74,9 @@ def test_an_ensemble_exports_as_one_model_that_serves_as_in_process(tmp_path):
     assert sum(m["weight"] for m in members) == pytest.approx(1.0)
     board = clf.leaderboard()
     assert (board["final_weight"] > 0).sum() == len(members)
+    summary = clf.summary()
+    assert [m["trial_id"] for m in summary["final_model"]["members"]] == [m["trial_id"] for m in members]
+    assert "final model:" in str(summary)
     x_test = x[400:]
     expected = clf.predict_proba(x_test)
     majority = max(np.mean(y[400:]), 1 - np.mean(y[400:]))
