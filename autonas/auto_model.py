@@ -32,7 +32,7 @@ from autonas.utils.timeparse import parse_duration
 logger = logging.getLogger("autonas")
 
 #: the search keeps time for refitting this many of its best trials when ensembles are on.
-RESERVED_MEMBERS = 3
+RESERVED_MEMBERS = 2
 
 
 @dataclasses.dataclass(frozen=True)

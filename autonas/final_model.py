@@ -5,9 +5,10 @@ al., 2004) over the validation predictions of the completed full-fidelity
 trials, and keeps the ensemble when it beats the best trial on validation.
 `fit_final_model` then refits each member on training plus validation data,
 heaviest first, within the fit's deadline (`autonas.budget.FitBudget`): a
-member whose refit does not fit in the time left, or whose refit the deadline
-cut short, is used as its search checkpoint (trained on the training split)
-instead, and the record says so. Several members are joined into one Keras
+member whose refit could not train `MIN_REFIT_SHARE` of its epochs in the
+time left (planned, or because the deadline stopped it) is used as its
+search checkpoint (trained on the training split) instead, and the record
+says so. Several members are joined into one Keras
 model (`autonas.ensemble.build_ensemble_model`).
 """
 
@@ -161,7 +162,7 @@ def fit_final_model(tuner, members, data_ratio, budget, refit_kwargs, output_nam
         planned = tuner.refit_seconds(trial, data_ratio)
         record = {"trial_id": trial.trial_id, "weight": weight, "planned_seconds": planned}
         model = None
-        if budget.fits(planned):
+        if budget.fits(None if planned is None else planned * MIN_REFIT_SHARE):
             model, info = tuner.refit(trial, member=index, deadline=budget.deadline, **refit_kwargs)
             record["refit"] = info
             if info.get("cut_off") and info["epochs_trained"] < MIN_REFIT_SHARE * info["epochs"]:
