@@ -19,7 +19,6 @@ import numpy as np
 from autonas.darts.block import DartsBlock, genotype_to_hp_values
 from autonas.darts.search import DartsSearch
 from autonas.graph.nodes import ImageInput
-from autonas.search.darts_oracle import DartsOracle
 from autonas.tuner import Tuner
 
 logger = logging.getLogger("autonas")
@@ -77,7 +76,7 @@ class DartsTuner(Tuner):
     """
 
     def __init__(self, oracle, hypermodel, **kwargs):
-        if not isinstance(oracle, DartsOracle):
+        if getattr(oracle, "tuner_class", None) is not DartsTuner:  # the DartsOracle names this class
             raise TypeError(f"`oracle` of DartsTuner must be a DartsOracle; received {type(oracle).__name__}.")
         self.darts_block, self.darts_input = find_darts_block(hypermodel)
         heads = getattr(hypermodel, "heads", [])
