@@ -1,0 +1,94 @@
+"""The parts of a DARTS search: grouped settings and the data split."""
+
+import dataclasses
+
+import numpy as np
+import pytest
+from sklearn.datasets import load_digits
+
+from autonas.darts import ArchConfig, DartsSearch, SelectionConfig, SupernetConfig, WeightConfig
+from autonas.darts.config import FLAT_ARGUMENTS
+from autonas.darts.inputs import prepare
+
+OPS = ["none", "skip_connect", "sep_conv_3x3"]
+
+
+# -- settings ------------------------------------------------------------------------------
+def test_grouped_settings_and_the_flat_keywords_make_the_same_search():
+    grouped = DartsSearch(supernet_config=SupernetConfig(channels=4, layers=3, nodes=2, candidates=OPS),
+                          weight_config=WeightConfig(learning_rate=0.1, grad_clip=2.0),
+                          arch_config=ArchConfig(order=2, learning_rate=0.01, betas=(0.9, 0.99), warmup_epochs=1),
+                          selection_config=SelectionConfig(max_skip=1, patience=None), seed=3)
+    flat = DartsSearch(channels=4, layers=3, nodes=2, candidates=OPS, learning_rate=0.1, grad_clip=2.0, order=2,
+                       arch_learning_rate=0.01, arch_betas=[0.9, 0.99], warmup_epochs=1, max_skip=1, patience=None,
+                       seed=3)
+    assert grouped.get_config() == flat.get_config()
+    assert flat.arch_config == grouped.arch_config and flat.arch_config.betas == (0.9, 0.99)
+    assert flat.channels == 4 and flat.arch_learning_rate == 0.01 and flat.patience is None  # read as before
+    # get_config is flat and complete: it rebuilds the same search
+    assert DartsSearch(**flat.get_config()).get_config() == flat.get_config()
+    assert set(FLAT_ARGUMENTS) <= set(flat.get_config())
+    # a flat keyword replaces its field in a given group
+    both = DartsSearch(supernet_config=SupernetConfig(channels=4, layers=3), channels=8)
+    assert (both.supernet_config.channels, both.supernet_config.layers) == (8, 3)
+
+
+def test_max_skip_is_dropped_without_skip_connections():
+    search = DartsSearch(candidates=["none", "sep_conv_3x3", "max_pool_3x3"], max_skip=2)
+    assert search.selection_config.max_skip is None and search.get_config()["max_skip"] is None
+
+
+@pytest.mark.parametrize("kwargs, error, message", [
+    ({"chanels": 4}, TypeError, r"unexpected keyword arguments \['chanels'\]"),
+    ({"supernet_config": {"channels": 4}}, TypeError, "`supernet_config` must be a SupernetConfig or None; received dict"),
+    ({"channels": 0}, ValueError, "`channels` must be a positive integer; received 0"),
+    ({"stem_strides": 3}, ValueError, "`stem_strides` must be 1 or 2; received 3"),
+    ({"arch_learning_rate": -1}, ValueError, r"`arch_learning_rate` \(ArchConfig.learning_rate\) must be a positive"),
+    ({"arch_betas": (0.5,)}, ValueError, r"`arch_betas` \(ArchConfig.betas\) must be a pair"),
+    ({"order": 3}, ValueError, "`order` must be 1"),
+    ({"momentum": -0.1}, ValueError, "`momentum` must be a non-negative number"),
+    ({"max_skip": -1}, ValueError, "`max_skip` must be a non-negative integer or None; received -1"),
+    ({"patience": 0}, ValueError, "`patience` must be a positive integer or None; received 0"),
+    ({"candidates": ["none", "conv_7x7"]}, ValueError, "unknown operations"),
+])
+def test_bad_settings_are_refused_naming_the_argument(kwargs, error, message):
+    with pytest.raises(error, match=message):
+        DartsSearch(**kwargs)
+
+
+def test_the_groups_are_frozen_and_flat_attributes_read_only():
+    search = DartsSearch(channels=4)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        search.supernet_config.channels = 8
+    with pytest.raises(AttributeError, match="set `search.supernet_config = dataclasses.replace"):
+        search.channels = 8
+    search.supernet_config = dataclasses.replace(search.supernet_config, channels=8)
+    assert search.channels == 8 and search.get_config()["channels"] == 8
+    with pytest.raises(AttributeError, match="no attribute 'chanels'"):
+        search.chanels
+
+
+# -- data --------------------------------------------------------------------------------
+def test_the_split_is_autonas_data_s_stratified_one_with_a_shuffled_validation_half():
+    x, y = load_digits(return_X_y=True)
+    x, y = x.reshape(-1, 8, 8)[:400], np.array(["abcdefghij"[v] for v in y[:400]])  # labels of any kind
+    data = prepare(x, y, "classification", 0.5, seed=1)
+    assert len(data.x_train) + len(data.x_val) == 400 and abs(len(data.x_val) - 200) <= 5
+    assert list(data.classes) == list("abcdefghij")
+    # stratified: each class is split in halves (to one image)
+    train_counts, val_counts = np.bincount(data.y_train, minlength=10), np.bincount(data.y_val, minlength=10)
+    assert np.all(np.abs(train_counts - val_counts) <= 1)
+    # the validation half is in random order (its first images are a sample, not the lowest indices)
+    index_images = np.arange(400, dtype="float32")[:, None, None] * np.ones((1, 8, 8), "float32")
+    val_index = prepare(index_images, y, "classification", 0.5, seed=1, normalize=False).x_val[:, 0, 0, 0]
+    assert list(val_index) != sorted(val_index)
+    # the labels travel with their images (the same seed draws the same split for any images)
+    assert np.array_equal(np.array(list("abcdefghij"))[data.y_val], y[val_index.astype(int)])
+    # the same seed, the same split; another seed, another one
+    again = prepare(x, y, "classification", 0.5, seed=1)
+    np.testing.assert_array_equal(again.x_val, data.x_val)
+    assert not np.array_equal(prepare(x, y, "classification", 0.5, seed=2).y_train, data.y_train)
+    # pixels standardised with the training half's statistics
+    assert abs(float(data.x_train.mean())) < 1e-4 and abs(float(data.x_train.std()) - 1.0) < 1e-3
+    with pytest.raises(ValueError, match="`validation_split` must be in"):
+        prepare(x, y, "classification", 0.0, seed=1)
