@@ -5,8 +5,8 @@ script runs on any version of the library: ``tests/test_darts_reference.py`` com
 what the current code gives with ``tests/data/darts_reference.json``, which this script
 wrote from the code before `DartsSearch` was split into modules::
 
-    git archive <old commit> autonas | tar -x -C /tmp/old
-    PYTHONPATH=/tmp/old python tests/darts_reference.py --explicit-split --commit <old commit> \
+    OLD=$(mktemp -d) && git archive <old commit> autonas | tar -x -C "$OLD"
+    PYTHONPATH="$OLD" python tests/darts_reference.py --explicit-split --commit <old commit> \
         tests/data/darts_reference.json
 
 ``--explicit-split`` hands the old code the train/validation split the current code draws
