@@ -56,14 +56,15 @@ def test_bad_settings_are_refused_naming_the_argument(kwargs, error, message):
         DartsSearch(**kwargs)
 
 
-def test_the_groups_are_frozen_and_flat_attributes_read_only():
+def test_the_groups_are_frozen_and_a_flat_attribute_replaces_its_field():
     search = DartsSearch(channels=4)
     with pytest.raises(dataclasses.FrozenInstanceError):
         search.supernet_config.channels = 8
-    with pytest.raises(AttributeError, match="set `search.supernet_config = dataclasses.replace"):
-        search.channels = 8
-    search.supernet_config = dataclasses.replace(search.supernet_config, channels=8)
-    assert search.channels == 8 and search.get_config()["channels"] == 8
+    search.channels, search.arch_learning_rate = 8, 0.01  # as in earlier releases
+    assert search.supernet_config.channels == 8 and search.arch_config.learning_rate == 0.01
+    assert "channels" not in vars(search) and search.get_config()["channels"] == 8
+    with pytest.raises(ValueError, match="`patience` must be a positive integer or None; received 0"):
+        search.patience = 0
     with pytest.raises(AttributeError, match="no attribute 'chanels'"):
         search.chanels
 

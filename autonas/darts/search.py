@@ -7,6 +7,7 @@ groups), `autonas.darts.inputs` (data checked, encoded and split with `autonas.d
 selection step) and `autonas.darts.report` (``alphas.json``, ``genotype.json``, pictures).
 """
 
+import dataclasses
 import logging
 import os
 import time
@@ -52,7 +53,7 @@ class DartsSearch(CellChoice):
         **flat: a field of the groups as a flat keyword argument, as in earlier
             releases (``channels=8``, ``arch_learning_rate=3e-3``, ...; see
             `autonas.darts.config.FLAT_ARGUMENTS`), on top of its group; also
-            readable as an attribute (``search.channels``).
+            an attribute (``search.channels``; setting it replaces the field).
 
     Returns:
         A search object; `fit` runs it and returns the derived `Genotype`.
@@ -112,10 +113,9 @@ class DartsSearch(CellChoice):
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     def __setattr__(self, name, value):
-        if name in settings.FLAT_ARGUMENTS:  # the groups are frozen: a flat attribute would be ignored
+        if name in settings.FLAT_ARGUMENTS:  # as in earlier releases: replaces (and checks) the group's field
             group, field = settings.FLAT_ARGUMENTS[name]
-            raise AttributeError(f"`{name}` is read from `{group}`; set `search.{group} = "
-                                 f"dataclasses.replace(search.{group}, {field}=...)` instead.")
+            name, value = group, dataclasses.replace(getattr(self, group), **{field: value})
         super().__setattr__(name, value)
 
     # -- building and single steps --------------------------------------------
