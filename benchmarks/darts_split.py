@@ -1,11 +1,11 @@
-"""DARTS with the split `autonas.data` draws against the split `DartsSearch` drew before.
+"""DARTS with the split `DartsSearch` draws against the split `autonas.data` would draw.
 
-Since DARTS was split into modules, ``DartsSearch.fit(x, y, validation_split=0.5)`` splits
-with `autonas.data.split_validation` (stratified on the labels, as `AutoModel` does)
-instead of its own seeded permutation cut in two. Everything after the split is
-unchanged (``tests/test_darts_reference.py``), but a seed now puts other images in each
-half, so a search on a given seed derives other cells. This measures whether that
-changes anything on average.
+``DartsSearch.fit(x, y, validation_split=0.5)`` splits with a seeded permutation cut in
+two. Issue 22 asked it to reuse `autonas.data.split_validation` (stratified on the
+labels, as `AutoModel` splits); that split puts other images in each half for the
+same seed, so every seeded search would derive other cells than before. This measures
+whether switching would change anything on average (it was kept as it is: the same
+results before and after DARTS was split into modules).
 
 Data: scikit-learn digits (1,797 8x8 images) shuffled with seed 0; the first 1,400 are
 searched on (split in halves by one rule or the other), the last 397 are a test set
@@ -14,7 +14,7 @@ cells, 2 nodes, 5 candidate operations, 6 epochs, the first 2 weights only), the
 derived network (16 channels, 3 cells) trained from scratch on the 1,400 images for 10
 epochs (`train_network`) and scored on the test set.
 
-Run from the repository root (one core, under the benchmark lock):
+Run from the repository root:
 
     python benchmarks/darts_split.py --seeds 0,1,2
 """
@@ -32,11 +32,12 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 OPS = ["none", "skip_connect", "max_pool_3x3", "sep_conv_3x3", "dil_conv_3x3"]
 
 
-def old_split(n, seed):
-    """The split `DartsSearch` drew before: a seeded permutation, the first half trains."""
-    order = np.random.default_rng(seed).permutation(n)
-    cut = int(round(n * 0.5))
-    return order[:cut], order[cut:]
+def data_split(y, seed):
+    """`autonas.data.split_validation`'s halves (stratified), the validation half shuffled."""
+    from autonas.data import split_validation
+
+    train, val = split_validation(len(y), 0.5, seed, stratify=y)
+    return train, np.random.default_rng(seed).permutation(val)
 
 
 def run(seed, rule, x, y, x_test, y_test, epochs):
@@ -48,10 +49,10 @@ def run(seed, rule, x, y, x_test, y_test, epochs):
     search = DartsSearch(channels=8, layers=3, nodes=2, candidates=OPS, stem_multiplier=1, seed=seed,
                          warmup_epochs=2, arch_learning_rate=3e-3, patience=None, plot=False)
     start = time.time()
-    if rule == "autonas.data":
+    if rule == "DartsSearch":
         genotype = search.fit(x, y, epochs=epochs, batch_size=64, validation_split=0.5, verbose=0)
     else:
-        train, val = old_split(len(x), seed)
+        train, val = data_split(y, seed)
         genotype = search.fit(x[train], y[train], validation_data=(x[val], y[val]), epochs=epochs, batch_size=64,
                               verbose=0)
     search_s = time.time() - start
@@ -79,13 +80,13 @@ def main(argv=None):
     x, y, x_test, y_test = images[:1400], labels[:1400], images[1400:], labels[1400:]
     rows = []
     for seed in (int(s) for s in args.seeds.split(",")):
-        for rule in ("autonas.data", "before"):
+        for rule in ("autonas.data", "DartsSearch"):
             rows.append(run(seed, rule, x, y, x_test, y_test, args.epochs))
             r = rows[-1]
             print(f"seed {seed} split {rule:12s}: supernet val accuracy {r['supernet_val_accuracy']:.4f}, "
                   f"test accuracy of the derived network {r['test_accuracy']:.4f}, search {r['search_s']:.0f}s, "
                   f"skips {r['skips']}", flush=True)
-    for rule in ("autonas.data", "before"):
+    for rule in ("autonas.data", "DartsSearch"):
         for key in ("supernet_val_accuracy", "test_accuracy"):
             values = np.array([r[key] for r in rows if r["rule"] == rule])
             print(f"{rule:12s} {key}: {values.mean():.4f} ± {values.std(ddof=1) if len(values) > 1 else 0:.4f}")

@@ -6,12 +6,7 @@ what the current code gives with ``tests/data/darts_reference.json``, which this
 wrote from the code before `DartsSearch` was split into modules::
 
     OLD=$(mktemp -d) && git archive <old commit> autonas | tar -x -C "$OLD"
-    PYTHONPATH="$OLD" python tests/darts_reference.py --explicit-split --commit <old commit> \
-        tests/data/darts_reference.json
-
-``--explicit-split`` hands the old code the train/validation split the current code draws
-with `autonas.data.split_validation` (the old code drew its own), so the comparison checks
-that everything after the split is unchanged.
+    PYTHONPATH="$OLD" python tests/darts_reference.py --commit <old commit> tests/data/darts_reference.json
 """
 
 import argparse
@@ -44,21 +39,11 @@ def digits():
     return x.reshape(-1, 8, 8).astype("float32") / 16.0, y
 
 
-def drawn_split(x, y, seed):
-    """The split `DartsSearch.fit(validation_split=0.5)` draws: `autonas.data.split_validation`,
-    stratified on the labels, the validation half in a seeded random order."""
-    from autonas.data import split_validation
-
-    train, val = split_validation(len(x), 0.5, seed, stratify=np.unique(y, return_inverse=True)[1])
-    val = np.random.default_rng(seed).permutation(val)
-    return (x[train], y[train]), (x[val], y[val])
-
-
 def _rows(array):
     return [[float(v) if np.isfinite(v) else None for v in row] for row in np.asarray(array, dtype=np.float64)]
 
 
-def run(name, explicit_split=False):
+def run(name):
     """Run scenario `name`; returns a JSON-ready dict of what it produced."""
     import keras
 
@@ -71,14 +56,10 @@ def run(name, explicit_split=False):
     if kwargs.get("task") == "regression":
         y = y.astype("float32") * 10.0
     search = DartsSearch(**BASE, **kwargs)
-    if name == "split" and not explicit_split:
+    if name == "split":
         data = dict(x=x, y=y, validation_split=0.5)
-    else:
-        if name == "split":
-            train, val = drawn_split(x, y, BASE["seed"])
-        else:  # halves in order: the two sets DARTS trains weights and alphas on
-            train, val = (x[: n // 2], y[: n // 2]), (x[n // 2:], y[n // 2:])
-        data = dict(x=train[0], y=train[1], validation_data=val)
+    else:  # halves in order: the two sets DARTS trains weights and alphas on
+        data = dict(x=x[: n // 2], y=y[: n // 2], validation_data=(x[n // 2:], y[n // 2:]))
     genotype = search.fit(**data, epochs=epochs, batch_size=batch_size, verbose=0)
     out = {
         "genotype": genotype.to_dict(),
@@ -108,14 +89,11 @@ def run(name, explicit_split=False):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out", help="the JSON file to write")
-    parser.add_argument("--explicit-split", action="store_true",
-                        help="give the drawn split as validation_data (for code that drew its own)")
     parser.add_argument("--commit", help="the commit whose code ran (recorded in the file)")
     parser.add_argument("--scenarios", default=",".join(SCENARIOS))
     args = parser.parse_args(argv)
     results = {"generated_by": "tests/darts_reference.py", "commit": args.commit,
-               "explicit_split": args.explicit_split,
-               "scenarios": {name: run(name, args.explicit_split) for name in args.scenarios.split(",")}}
+               "scenarios": {name: run(name) for name in args.scenarios.split(",")}}
     with open(args.out, "w") as f:
         json.dump(results, f, indent=1)
     return 0

@@ -70,26 +70,21 @@ def test_the_groups_are_frozen_and_a_flat_attribute_replaces_its_field():
 
 
 # -- data --------------------------------------------------------------------------------
-def test_the_split_is_autonas_data_s_stratified_one_with_a_shuffled_validation_half():
+def test_the_split_is_a_seeded_permutation_cut_in_two_as_before():
     x, y = load_digits(return_X_y=True)
     x, y = x.reshape(-1, 8, 8)[:400], np.array(["abcdefghij"[v] for v in y[:400]])  # labels of any kind
-    data = prepare(x, y, "classification", 0.5, seed=1)
-    assert len(data.x_train) + len(data.x_val) == 400 and abs(len(data.x_val) - 200) <= 5
-    assert list(data.classes) == list("abcdefghij")
-    # stratified: each class is split in halves (to one image)
-    train_counts, val_counts = np.bincount(data.y_train, minlength=10), np.bincount(data.y_val, minlength=10)
-    assert np.all(np.abs(train_counts - val_counts) <= 1)
-    # the validation half is in random order (its first images are a sample, not the lowest indices)
     index_images = np.arange(400, dtype="float32")[:, None, None] * np.ones((1, 8, 8), "float32")
-    val_index = prepare(index_images, y, "classification", 0.5, seed=1, normalize=False).x_val[:, 0, 0, 0]
-    assert list(val_index) != sorted(val_index)
-    # the labels travel with their images (the same seed draws the same split for any images)
-    assert np.array_equal(np.array(list("abcdefghij"))[data.y_val], y[val_index.astype(int)])
-    # the same seed, the same split; another seed, another one
-    again = prepare(x, y, "classification", 0.5, seed=1)
-    np.testing.assert_array_equal(again.x_val, data.x_val)
-    assert not np.array_equal(prepare(x, y, "classification", 0.5, seed=2).y_train, data.y_train)
-    # pixels standardised with the training half's statistics
+    data = prepare(index_images, y, "classification", 0.25, seed=1, normalize=False)
+    order = np.random.default_rng(1).permutation(400)
+    np.testing.assert_array_equal(data.x_train[:, 0, 0, 0], order[:300])  # the first part trains, in that order
+    np.testing.assert_array_equal(data.x_val[:, 0, 0, 0], order[300:])    # a random sample, in random order
+    assert list(data.classes) == list("abcdefghij")
+    np.testing.assert_array_equal(data.classes[data.y_val], y[order[300:]])  # labels travel with their images
+    # pixels standardised with the training part's statistics
+    data = prepare(x, y, "classification", 0.5, seed=1)
     assert abs(float(data.x_train.mean())) < 1e-4 and abs(float(data.x_train.std()) - 1.0) < 1e-3
+    assert not np.array_equal(prepare(x, y, "classification", 0.5, seed=2).y_train, data.y_train)
     with pytest.raises(ValueError, match="`validation_split` must be in"):
         prepare(x, y, "classification", 0.0, seed=1)
+    with pytest.raises(ValueError, match="leaves an empty split of 3 images"):
+        prepare(x[:3], y[:3], "classification", 0.1, seed=1)

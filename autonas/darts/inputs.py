@@ -1,10 +1,13 @@
 """The data of a DARTS search: images checked, labels encoded, one train/validation split.
 
-The split is `autonas.data.split_validation` (stratified on the labels for
-classification, as `AutoModel` splits), with the validation half in a seeded random
-order so that "the first `max_images`" of it is a random sample. Targets of a
-regression are standardised with the training statistics (the search only ranks
-architectures), pixels with the training mean and variance per channel.
+The split is a seeded permutation cut in two (the first part trains the weights, the
+rest, in permuted order, the architecture parameters), as `DartsSearch` has always
+drawn it. It is not `autonas.data.split_validation` (stratified, the validation part
+sorted): that split puts other images in each half for the same seed, so every seeded
+search would derive other cells than before (``benchmarks/darts_split.py`` measures it:
+the same quality on average, other cells on every seed). Targets of a regression are
+standardised with the training statistics (the search only ranks architectures),
+pixels with the training mean and variance per channel.
 """
 
 import dataclasses
@@ -12,7 +15,6 @@ import logging
 
 import numpy as np
 
-from autonas.data.adapters import split_validation
 
 logger = logging.getLogger("autonas")
 
@@ -77,12 +79,14 @@ def _validation_pair(validation_data):
     return check_images(validation_data[0], "validation_data[0]"), np.asarray(validation_data[1])
 
 
-def _split(x, y, validation_split, seed, stratify):
+def _split(x, y, validation_split, seed):
     if not 0 < validation_split < 1:
         raise ValueError(f"`validation_split` must be in (0, 1); received {validation_split!r}.")
-    train, val = split_validation(len(x), validation_split, seed, stratify=stratify)
-    val = np.random.default_rng(seed).permutation(val)
-    return x[train], y[train], x[val], y[val]
+    order = np.random.default_rng(seed).permutation(len(x))
+    cut = int(round(len(x) * (1 - validation_split)))
+    if cut < 1 or cut >= len(x):
+        raise ValueError(f"`validation_split`={validation_split} leaves an empty split of {len(x)} images.")
+    return x[order[:cut]], y[order[:cut]], x[order[cut:]], y[order[cut:]]
 
 
 def _encode_labels(y, n, num_classes):
@@ -132,7 +136,7 @@ def prepare(x, y, task, validation_split, seed, validation_data=None, num_classe
             raise ValueError(f"`validation_data` has labels not in `y`: {unknown[:10].tolist()}.")
         x_train, y_train, y_val = x, y, np.searchsorted(classes, y_raw).astype("int32")
     else:
-        x_train, y_train, x_val, y_val = _split(x, y, validation_split, seed, stratify=y)
+        x_train, y_train, x_val, y_val = _split(x, y, validation_split, seed)
     if not standardise:
         return SearchData(x_train, y_train, x_val, y_val, classes)
     return _standardised(x_train, y_train, x_val, y_val, classes, normalize)
@@ -147,7 +151,7 @@ def _prepare_regression(x, y, validation_split, seed, validation_data, normalize
         x_val, y_val = _validation_pair(validation_data)
         x_train, y_train, y_val = x, y, y_val.astype("float32").reshape(len(x_val), -1)
     else:
-        x_train, y_train, x_val, y_val = _split(x, y, validation_split, seed, stratify=None)
+        x_train, y_train, x_val, y_val = _split(x, y, validation_split, seed)
     # the search only ranks architectures: targets are standardised for a well-scaled loss
     mean, std = y_train.mean(axis=0), np.maximum(y_train.std(axis=0), 1e-6)
     y_train, y_val = (y_train - mean) / std, (y_val - mean) / std

@@ -1,7 +1,7 @@
 """`DartsSearch`: the DARTS search on a supernet, from data to a genotype, in one object.
 
 It puts together the parts, each a module: `autonas.darts.config` (the settings, in four
-groups), `autonas.darts.inputs` (data checked, encoded and split with `autonas.data`),
+groups), `autonas.darts.inputs` (data checked, encoded and split),
 `autonas.darts.bilevel` (the supernet's bi-level training), `autonas.darts.derivation`
 (genotypes from the alphas, early stopping), `autonas.darts.choosing` (DARTS-PT and the
 selection step) and `autonas.darts.report` (``alphas.json``, ``genotype.json``, pictures).
@@ -243,8 +243,8 @@ class DartsSearch(CellChoice):
             epochs: maximum number of search epochs.
             batch_size: batch size of both steps.
             validation_data: ``(x_val, y_val)`` for the architecture steps;
-                when None, `validation_split` of `x` is held out
-                (`autonas.data.split_validation`, stratified on the labels).
+                when None, `validation_split` of `x` is held out (a seeded
+                permutation, see `autonas.darts.inputs`).
             validation_split: fraction of `x` used for the architecture steps
                 (DARTS uses half).
             max_time: wall-clock budget (seconds or a string like ``"10m"``);
