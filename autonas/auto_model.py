@@ -468,12 +468,8 @@ class AutoModel(EstimatorMixin, ReportingMixin):
         )
         verbose = 1 if verbose == "auto" else verbose
         reporter = SearchProgress(self.max_trials, verbose=verbose)
-        tuner_class = Tuner
-        if isinstance(oracle, search.DartsOracle):
-            # tuner="darts": the supernet search runs before the trials (autonas.darts.tuner)
-            from autonas.darts.tuner import DartsTuner
-
-            tuner_class = DartsTuner
+        # a strategy may name its own tuner (DARTS: the supernet search runs before the trials)
+        tuner_class = getattr(oracle, "tuner_class", None) or Tuner
         tuner = tuner_class(oracle, self.graph, directory=self.directory, project_name=self.project_name,
                             overwrite=self.overwrite, max_model_size=self.max_model_size, seed=self.seed,
                             reporter=reporter, max_cost_ratio=self.max_cost_ratio,

@@ -9,6 +9,8 @@ import pytest
 from sklearn.datasets import load_digits
 
 from autonas.darts import DartsSearch, Genotype, build_network, load_genotype
+from autonas.darts.inputs import standardise
+from autonas.darts.selection import selection_pool
 
 # Fast tests search a cheap space (the step machinery does not depend on which
 # ops are searched); the slow test searches convolutions too.
@@ -236,10 +238,10 @@ def test_perturbation_scores_measure_what_removing_each_operation_costs(digits, 
         search.perturbation_scores(x, y)
     search.fit(x[:256], y[:256], epochs=2, batch_size=64, verbose=0)
     # an operation whose alpha is already -1e9 contributes nothing: removing it must cost nothing
-    alphas = _numpy(search._state["a"])
+    alphas = _numpy(search.trainer.state["a"])
     dead = ops_.index("max_pool_3x3")
     alphas[0][1, dead] = -1e9
-    search._state["a"] = [keras.ops.convert_to_tensor(a) for a in alphas]
+    search.trainer.state["a"] = [keras.ops.convert_to_tensor(a) for a in alphas]
     scores = search.perturbation_scores(x[:256], y[:256], max_images=96, batch_size=96)
     record = search.perturbation_
     assert record["images"] == 96 and 0.0 <= record["base_accuracy"] <= 1.0
@@ -263,7 +265,7 @@ def test_perturbation_scores_measure_what_removing_each_operation_costs(digits, 
     assert all(op == "sep_conv_3x3" for op, _ in capped.normal + capped.reduce)
     # the selection (trained in the test above) puts given genotypes first, then the derived ones
     derived = search.derived_genotypes()
-    assert search._selection_pool([capped, derived[0]], (None,), 3) == [capped] + derived[:2]
+    assert selection_pool([capped, derived[0]], derived, 3) == [capped] + derived[:2]
     with pytest.raises(ValueError, match="`genotypes` must hold Genotype objects; received dict"):
         search.select(x[:256], y[:256], genotypes=[capped.to_dict()])
     with pytest.raises(ValueError, match="`max_images` must be a positive integer; received 0"):
@@ -278,8 +280,8 @@ def test_progressive_perturbation_decides_every_edge_and_fine_tunes_only_the_wei
     ops_ = ["none", "skip_connect", "max_pool_3x3", "sep_conv_3x3"]
     search = _tiny(candidates=ops_, patience=None, directory=tmp_path, plot=False, max_skip=None)
     search.fit(x[:256], y[:256], epochs=2, batch_size=64, verbose=0)
-    alphas_before = _numpy(search._state["a"])
-    weights_before = _numpy(search._state["w"])
+    alphas_before = _numpy(search.trainer.state["a"])
+    weights_before = _numpy(search.trainer.state["w"])
     scores = search.progressive_perturbation(x[:256], y[:256], max_images=96, batch_size=96,
                                              fine_tune_steps=2, train_batch_size=32)
     record = search.perturbation_
@@ -289,9 +291,9 @@ def test_progressive_perturbation_decides_every_edge_and_fine_tunes_only_the_wei
         (kind, e) for kind in ("normal", "reduce") for e in range(5))
     assert all(d["op"] != "none" for d in record["decisions"])
     # the trained alphas come back; the weights were fine-tuned
-    for before, after in zip(alphas_before, _numpy(search._state["a"])):
+    for before, after in zip(alphas_before, _numpy(search.trainer.state["a"])):
         np.testing.assert_array_equal(before, after)
-    assert any(not np.allclose(b, a) for b, a in zip(weights_before, _numpy(search._state["w"])))
+    assert any(not np.allclose(b, a) for b, a in zip(weights_before, _numpy(search.trainer.state["w"])))
     for kind in ("normal", "reduce"):
         assert scores[kind].shape == (5, len(ops_))
         assert np.isneginf(scores[kind][:, 0]).all() and np.isfinite(scores[kind][:, 1:]).all()
@@ -322,9 +324,9 @@ def test_progressive_perturbation_decides_every_edge_and_fine_tunes_only_the_wei
 def test_an_unseeded_search_splits_its_data_the_same_way_for_fit_and_select(digits):
     x, y = digits
     search = _tiny(seed=None)
-    first = search._prepare_data(x[:100], y[:100], None, 0.5)
-    again = search._prepare_data(x[:100], y[:100], None, 0.5, standardise=False)
-    np.testing.assert_array_equal(first[1], again[1])  # the same images train, in the same order
-    np.testing.assert_allclose(first[0], search._standardise(*again)[0], rtol=1e-6)
-    other = _tiny(seed=None)._prepare_data(x[:100], y[:100], None, 0.5)
-    assert not np.array_equal(first[1], other[1])  # a new search draws a new split
+    first = search.prepare_data(x[:100], y[:100], None, 0.5)
+    again = search.prepare_data(x[:100], y[:100], None, 0.5, standardise=False)
+    np.testing.assert_array_equal(first.y_train, again.y_train)  # the same images train, in the same order
+    np.testing.assert_allclose(first.x_train, standardise(again).x_train, rtol=1e-6)
+    other = _tiny(seed=None).prepare_data(x[:100], y[:100], None, 0.5)
+    assert not np.array_equal(first.y_train, other.y_train)  # a new search draws a new split

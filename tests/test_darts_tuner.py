@@ -10,7 +10,8 @@ from sklearn.datasets import load_digits
 
 import autonas
 from autonas.darts import DARTS_V2, DartsBlock, Genotype, genotype_to_hp_values, random_genotype
-from autonas.search import DartsOracle, get_oracle
+from autonas.search import DartsOracle, RandomSearch, get_oracle
+from autonas.tuner import Tuner
 
 TINY_OPS = ["none", "skip_connect", "max_pool_3x3", "sep_conv_3x3"]
 
@@ -111,3 +112,42 @@ def test_automodel_darts_search_trains_the_derived_network_and_exports_a_savedmo
                                rtol=1e-4, atol=1e-5)
     np.testing.assert_array_equal(served["label"].numpy(), model.predict(batch))
     assert model.evaluate(x[n:], y[n:])["accuracy"] > 0.3
+
+
+def test_the_darts_oracle_declares_its_tuner_and_its_block():
+    from autonas.darts.tuner import DartsTuner
+
+    assert DartsOracle().tuner_class is DartsTuner
+    assert isinstance(DartsOracle.default_block("image"), DartsBlock)
+    assert DartsOracle.default_block("text") is None
+    with pytest.raises(TypeError, match="`oracle` of DartsTuner must be a DartsOracle; received RandomSearch"):
+        DartsTuner(RandomSearch(objective="val_loss", max_trials=1), None)
+
+
+class _Chosen(Exception):
+    pass
+
+
+class _OwnTuner(Tuner):
+    def __init__(self, oracle, hypermodel, **kwargs):
+        raise _Chosen(type(oracle).__name__)
+
+
+class _OwnStrategy(RandomSearch):
+    """Any strategy (not only DARTS) may name its tuner and its image block."""
+
+    tuner_class = _OwnTuner
+
+    @staticmethod
+    def default_block(input_kind):
+        return autonas.ImageBlock(block_type="resnet", name="own_block") if input_kind == "image" else None
+
+
+def test_auto_model_and_image_tasks_ask_any_strategy_for_its_tuner_and_block(tmp_path):
+    clf = autonas.ImageClassifier(tuner=_OwnStrategy(objective="val_accuracy", max_trials=1), directory=tmp_path)
+    assert clf.graph.blocks[0].name == "own_block"
+    x, y = load_digits(return_X_y=True)
+    with pytest.raises(_Chosen, match="_OwnStrategy"):
+        clf.fit(x[:60].reshape(-1, 8, 8), y[:60], epochs=1)
+    # strategies that name nothing get the defaults
+    assert type(autonas.ImageClassifier(tuner="evolution").graph.blocks[0]).__name__ == "ImageBlock"

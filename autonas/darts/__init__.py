@@ -5,8 +5,13 @@ The pieces, in the order a search uses them:
 - `MixedOp`, `DartsCell`: the searchable edge and cell (Keras layers, `keras.ops`
   only, TensorFlow and JAX backends);
 - `Supernet`: stem, cells and head, owning the two architecture matrices;
-- `DartsSearch`: the bi-level search with DARTS- / beta-decay anti-collapse,
-  early stopping on a stable genotype and a skip cap;
+- `DartsSearch`: the search, configured by `SupernetConfig`, `WeightConfig`,
+  `ArchConfig` and `SelectionConfig` (`autonas.darts.config`), made of parts:
+  `autonas.darts.bilevel` (the bi-level training with DARTS- / beta-decay
+  anti-collapse), `autonas.darts.derivation` (genotypes from the alphas, skip
+  caps, early stopping on a stable genotype), `autonas.darts.perturbation` and
+  `autonas.darts.selection` (choosing among cells: DARTS-PT, the selection step)
+  and `autonas.darts.report` (``alphas.json``, ``genotype.json``, pictures);
 - `Genotype`, `derive_genotype`, `random_genotype`: the discrete result, JSON;
 - `FixedCell`, `build_network`, `stack_cells`: the derived network, trained
   from scratch like any other trial (`train_network`: the DARTS retraining recipe);
@@ -23,17 +28,21 @@ Example:
 """
 
 from autonas.darts.block import DartsBlock, genotype_to_hp_values
+from autonas.darts.candidates import DEFAULT_CANDIDATES, OPERATIONS
 from autonas.darts.cell import DartsCell
+from autonas.darts.config import ArchConfig, SelectionConfig, SupernetConfig, WeightConfig
+from autonas.darts.derivation import derive_cell, derive_genotype
 from autonas.darts.fixed_cell import FixedCell
-from autonas.darts.genotype import DARTS_V2, Genotype, derive_cell, derive_genotype, edge_list, num_edges, random_genotype
+from autonas.darts.genotype import DARTS_V2, Genotype, edge_list, num_edges, random_genotype
 from autonas.darts.mixed_op import MixedOp
 from autonas.darts.network import build_network, stack_cells, train_network
-from autonas.darts.ops import DEFAULT_CANDIDATES, OPERATIONS, make_op
+from autonas.darts.ops import make_op
 from autonas.darts.search import DartsSearch, load_genotype
 from autonas.darts.supernet import Supernet, cell_plan
 
 __all__ = [
-    "DARTS_V2", "DEFAULT_CANDIDATES", "OPERATIONS", "DartsBlock", "DartsCell", "DartsSearch", "FixedCell", "Genotype", "MixedOp", "Supernet",
+    "DARTS_V2", "DEFAULT_CANDIDATES", "OPERATIONS", "ArchConfig", "DartsBlock", "DartsCell", "DartsSearch",
+    "FixedCell", "Genotype", "MixedOp", "SelectionConfig", "Supernet", "SupernetConfig", "WeightConfig",
     "build_network", "cell_plan", "derive_cell", "derive_genotype", "edge_list", "genotype_to_hp_values",
     "load_genotype", "make_op",
     "num_edges", "random_genotype", "stack_cells", "train_network",

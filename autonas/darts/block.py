@@ -9,7 +9,7 @@ the genotype a supernet search derives (see `autonas.darts.tuner`).
 
 from autonas.blocks.base import Block, boolean, choice
 from autonas.darts.genotype import CELL_KINDS, Genotype
-from autonas.darts.ops import check_candidates
+from autonas.darts.candidates import check_candidates
 from autonas.graph.nodes import Input
 
 

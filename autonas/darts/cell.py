@@ -5,7 +5,8 @@ from keras import ops
 
 from autonas.darts.genotype import edge_list
 from autonas.darts.mixed_op import MixedOp
-from autonas.darts.ops import FactorizedReduce, ReLUConvBN, check_candidates
+from autonas.darts.candidates import check_candidates
+from autonas.darts.ops import FactorizedReduce, ReLUConvBN
 
 
 def _check_positive(value, arg_name):

@@ -1,4 +1,4 @@
-"""`Genotype`: a discrete DARTS cell pair, and its derivation from architecture weights.
+"""`Genotype`: a discrete DARTS cell pair (derived from the alphas by `autonas.darts.derivation`).
 
 Pure Python and numpy: a genotype is plain data, written to and read from JSON,
 never pickled.
@@ -14,11 +14,10 @@ nodes.
 
 import dataclasses
 import json
-import logging
 
 import numpy as np
 
-logger = logging.getLogger("autonas")
+from autonas.darts.candidates import check_candidates
 
 CELL_KINDS = ("normal", "reduce")
 
@@ -272,123 +271,6 @@ DARTS_V2 = Genotype(
 )
 
 
-def _derive_cell(weights, candidates, nodes, banned):
-    """Top-2 non-none edges per node, each with its argmax non-none op."""
-    pairs = []
-    start = 0
-    for node in range(nodes):
-        rows = []
-        for src in range(node + 2):
-            row = weights[start + src]
-            best, best_w = None, -np.inf
-            for k, name in enumerate(candidates):
-                if name == "none" or (start + src, name) in banned:
-                    continue
-                if row[k] > best_w:
-                    best, best_w = name, row[k]
-            rows.append((best_w, src, best))
-        rows = [r for r in rows if r[2] is not None]
-        if len(rows) < 2:
-            return None
-        # strongest first; ties broken towards the earlier source (stable sort)
-        chosen = sorted(rows, key=lambda r: -r[0])[:2]
-        chosen.sort(key=lambda r: r[1])
-        pairs.extend((op, src) for _, src, op in chosen)
-        start += node + 2
-    return pairs
-
-
-#: operations without weights: a cell built only of these cannot learn features.
-PARAMETER_FREE = ("skip_connect", "max_pool_3x3", "avg_pool_3x3")
-
-
-def derive_cell(weights, candidates, max_skip=None, max_parameter_free=None):
-    """Derive one discrete cell from its softmax weights.
-
-    For each intermediate node keep the two incoming edges whose strongest
-    non-``none`` weight is largest, each with that operation. With `max_skip`,
-    while the cell has more ``skip_connect`` edges than allowed, the weakest
-    chosen skip is banned on its edge and the cell is derived again, so the
-    edge either takes its next-best operation or gives way to another edge.
-    `max_parameter_free` caps skips and poolings together the same way (the
-    weakest chosen one is banned first), so that a search whose alphas drifted
-    to parameter-free operations still yields a cell that learns features.
-
-    Args:
-        weights: array of shape ``(num_edges, len(candidates))``, rows summing to 1.
-        candidates: the operation names of the columns.
-        max_skip: at most this many ``skip_connect`` edges; None for no cap.
-        max_parameter_free: at most this many edges with a `PARAMETER_FREE`
-            operation; None for no cap.
-
-    Returns:
-        A list of ``(operation, source)`` pairs, two per node.
-
-    Example:
-        >>> w = np.full((5, 3), 1 / 3)
-        >>> derive_cell(w, ["none", "skip_connect", "sep_conv_3x3"])  # doctest: +SKIP
-    """
-    weights = np.asarray(weights, dtype=np.float64)
-    candidates = list(candidates)
-    if weights.ndim != 2 or weights.shape[1] != len(candidates):
-        raise ValueError(
-            f"`weights` must have shape (edges, {len(candidates)}) to match `candidates`; received {weights.shape}."
-        )
-    nodes = _nodes_for_edges(weights.shape[0])
-    banned = set()
-    pairs = _derive_cell(weights, candidates, nodes, banned)
-    if pairs is None:
-        raise ValueError("`candidates` leave fewer than two usable edges for some node.")
-    caps = [(("skip_connect",), max_skip, "max_skip"), (PARAMETER_FREE, max_parameter_free, "max_parameter_free")]
-    while True:
-        over = [(ops, name, cap) for ops, cap, name in caps
-                if cap is not None and sum(op in ops for op, _ in pairs) > cap]
-        if not over:
-            break
-        ops, name, cap = over[0]
-        chosen = []
-        for k, (op, src) in enumerate(pairs):
-            if op in ops:
-                edge = _edge_index(k // 2, src)
-                chosen.append((weights[edge, candidates.index(op)], edge, op))
-        _, weakest, op = min(chosen)
-        banned.add((weakest, op))
-        new_pairs = _derive_cell(weights, candidates, nodes, banned)
-        if new_pairs is None:
-            logger.warning("Cannot bring the cell down to %s=%s with these candidates.", name, cap)
-            break
-        pairs = new_pairs
-    return pairs
-
-
-def derive_genotype(normal_weights, reduce_weights, candidates, max_skip=2, max_parameter_free=None):
-    """Derive a `Genotype` from the softmax weights of both cell kinds.
-
-    Args:
-        normal_weights: ``(num_edges, len(candidates))`` array for normal cells.
-        reduce_weights: the same for reduction cells.
-        candidates: the operation names of the columns.
-        max_skip: cap on ``skip_connect`` edges in the normal cell (None: no cap).
-        max_parameter_free: cap on skip and pooling edges together in the
-            normal cell (None: no cap).
-
-    Returns:
-        A `Genotype` with exactly two inputs per node and no ``none``.
-
-    Example:
-        >>> g = derive_genotype(np.random.dirichlet(np.ones(8), 14),
-        ...                     np.random.dirichlet(np.ones(8), 14),
-        ...                     DEFAULT_CANDIDATES)  # doctest: +SKIP
-    """
-    for name, cap in (("max_skip", max_skip), ("max_parameter_free", max_parameter_free)):
-        if cap is not None and (isinstance(cap, bool) or not isinstance(cap, int) or cap < 0):
-            raise ValueError(f"`{name}` must be a non-negative integer or None; received {cap!r}.")
-    return Genotype(
-        normal=derive_cell(normal_weights, candidates, max_skip=max_skip, max_parameter_free=max_parameter_free),
-        reduce=derive_cell(reduce_weights, candidates, max_skip=None),
-    )
-
-
 def random_genotype(nodes=4, candidates=None, seed=None):
     """A uniformly random genotype of the DARTS cell space.
 
@@ -407,8 +289,6 @@ def random_genotype(nodes=4, candidates=None, seed=None):
         >>> random_genotype(4, seed=0).nodes
         4
     """
-    from autonas.darts.ops import check_candidates
-
     ops_ = [c for c in check_candidates(candidates) if c != "none"]
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     cells = {}
@@ -419,16 +299,3 @@ def random_genotype(nodes=4, candidates=None, seed=None):
             pairs.extend((ops_[int(rng.integers(len(ops_)))], int(s)) for s in sources)
         cells[kind] = pairs
     return Genotype(**cells)
-
-
-def _edge_index(node, src):
-    return node * (node + 3) // 2 + src
-
-
-def _nodes_for_edges(edges):
-    nodes = 0
-    while num_edges(nodes) < edges:
-        nodes += 1
-    if num_edges(nodes) != edges:
-        raise ValueError(f"`weights` has {edges} rows; a cell has N (N + 3) / 2 edges (5, 9, 14, 20, ...).")
-    return nodes

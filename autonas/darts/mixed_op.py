@@ -3,7 +3,8 @@
 import keras
 from keras import ops
 
-from autonas.darts.ops import check_candidates, make_op
+from autonas.darts.candidates import check_candidates
+from autonas.darts.ops import make_op
 
 
 @keras.saving.register_keras_serializable(package="autonas")

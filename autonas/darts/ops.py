@@ -23,17 +23,7 @@ The default candidate set is the one of the DARTS paper (arXiv 1806.09055):
 import keras
 from keras import ops
 
-#: the DARTS candidate set, in the paper's order.
-DEFAULT_CANDIDATES = (
-    "none",
-    "max_pool_3x3",
-    "avg_pool_3x3",
-    "skip_connect",
-    "sep_conv_3x3",
-    "sep_conv_5x5",
-    "dil_conv_3x3",
-    "dil_conv_5x5",
-)
+from autonas.darts.candidates import DEFAULT_CANDIDATES, OPERATIONS, check_candidates  # noqa: F401 (public here)
 
 _BN_MOMENTUM = 0.9  # PyTorch momentum 0.1
 _BN_EPSILON = 1e-5
@@ -86,10 +76,10 @@ class _Op(keras.layers.Layer):
 
     def build(self, input_shape):
         # Sublayers are built explicitly from shapes: no symbolic trace needed.
-        self._build_sublayers(tuple(input_shape))
+        self.build_sublayers(tuple(input_shape))
         self.built = True
 
-    def _build_sublayers(self, input_shape):
+    def build_sublayers(self, input_shape):
         pass
 
     def compute_output_shape(self, input_shape):
@@ -171,7 +161,7 @@ class ReLUConvBN(_Op):
     def call(self, inputs, training=None):
         return self.bn(self.conv(ops.relu(inputs)), training=training)
 
-    def _build_sublayers(self, input_shape):
+    def build_sublayers(self, input_shape):
         _build_chain([self.conv, self.bn], input_shape)
 
     def get_config(self):
@@ -211,7 +201,7 @@ class DilConv(_Op):
     def call(self, inputs, training=None):
         return self.bn(self.pointwise(self.depthwise(ops.relu(inputs))), training=training)
 
-    def _build_sublayers(self, input_shape):
+    def build_sublayers(self, input_shape):
         _build_chain([self.depthwise, self.pointwise, self.bn], input_shape)
 
     def get_config(self):
@@ -253,7 +243,7 @@ class SepConv(_Op):
         x = self.bn1(self.pointwise1(self.depthwise1(ops.relu(inputs))), training=training)
         return self.bn2(self.pointwise2(self.depthwise2(ops.relu(x))), training=training)
 
-    def _build_sublayers(self, input_shape):
+    def build_sublayers(self, input_shape):
         _build_chain([self.depthwise1, self.pointwise1, self.bn1, self.depthwise2, self.pointwise2, self.bn2],
                      input_shape)
 
@@ -298,7 +288,7 @@ class FactorizedReduce(_Op):
         shifted = ops.pad(x, [[0, 0], [0, 1], [0, 1], [0, 0]])[:, 1:, 1:, :]
         return self.bn(ops.concatenate([self.conv1(x), self.conv2(shifted)], axis=-1), training=training)
 
-    def _build_sublayers(self, input_shape):
+    def build_sublayers(self, input_shape):
         self.conv1.build(input_shape)
         self.conv2.build(input_shape)
         self.bn.build(_reduced_shape(input_shape, 2, self.channels))
@@ -340,7 +330,7 @@ class Pool(_Op):
         x = pool(inputs, self.pool_size, strides=self.strides, padding="same")
         return self.bn(x, training=training) if self.bn is not None else x
 
-    def _build_sublayers(self, input_shape):
+    def build_sublayers(self, input_shape):
         if self.bn is not None:
             self.bn.build(_reduced_shape(input_shape, self.strides, self.channels))
 
@@ -368,10 +358,6 @@ def _make(name, channels, strides, affine, search):
     raise ValueError(f"Unknown DARTS operation {name!r}; known: {sorted(OPERATIONS)}.")
 
 
-#: every operation name `make_op` understands.
-OPERATIONS = DEFAULT_CANDIDATES + ("conv_1x1", "conv_3x3")
-
-
 def make_op(name, channels, strides=1, affine=True, search=False):
     """Create the layer of one candidate operation.
 
@@ -390,32 +376,3 @@ def make_op(name, channels, strides=1, affine=True, search=False):
     """
     _check_common(channels, strides)
     return _make(name, channels, strides, affine, search)
-
-
-def check_candidates(candidates, arg_name="candidates"):
-    """Validate a candidate list and return it as a tuple.
-
-    Args:
-        candidates: a sequence of operation names, or None for the DARTS set.
-        arg_name: the argument name used in error messages.
-
-    Returns:
-        A tuple of operation names.
-
-    Example:
-        >>> check_candidates(["none", "skip_connect", "sep_conv_3x3"])
-        ('none', 'skip_connect', 'sep_conv_3x3')
-    """
-    if candidates is None:
-        return DEFAULT_CANDIDATES
-    if isinstance(candidates, str) or not all(isinstance(c, str) for c in candidates):
-        raise TypeError(f"`{arg_name}` must be a list of operation names; received {candidates!r}.")
-    candidates = tuple(candidates)
-    unknown = [c for c in candidates if c not in OPERATIONS]
-    if unknown:
-        raise ValueError(f"`{arg_name}` contains unknown operations {unknown}; known: {list(OPERATIONS)}.")
-    if len(set(candidates)) != len(candidates):
-        raise ValueError(f"`{arg_name}` contains duplicates; received {list(candidates)}.")
-    if not [c for c in candidates if c != "none"]:
-        raise ValueError(f"`{arg_name}` needs at least one operation besides 'none'; received {list(candidates)}.")
-    return candidates

@@ -1,13 +1,153 @@
-"""Pictures of a DARTS search: alpha evolution and cell diagrams (matplotlib, optional).
+"""What a DARTS search writes: ``alphas.json``, ``genotype.json`` and pictures.
 
-matplotlib is imported only when a picture is drawn; without it these
-functions raise `ImportError` with the command that installs it.
+- ``alphas.json`` (`write_progress`, after every epoch): the candidates, the edges
+  and each epoch's softmax weights, losses and derived genotype;
+- ``genotype.json`` (`write_results`): the genotype, the search's settings, time and
+  epochs, the selection scores and the perturbation scores; `load_genotype` reads it;
+- ``alphas.png``, ``normal_cell.png``, ``reduce_cell.png``: alpha evolution and cell
+  diagrams (`plot_alpha_history`, `plot_cell`). matplotlib is imported only when a
+  picture is drawn; without it these functions raise `ImportError` with the command
+  that installs it.
 """
 
+import logging
 import os
 
-from autonas.darts.genotype import Genotype, state_name
-from autonas.utils.io import read_json
+import numpy as np
+
+from autonas.darts.genotype import CELL_KINDS, Genotype, edge_list, state_name
+from autonas.utils.io import atomic_write_json, read_json
+
+logger = logging.getLogger("autonas")
+
+ALPHAS_FILE = "alphas.json"
+GENOTYPE_FILE = "genotype.json"
+
+
+def alphas_document(candidates, nodes, history):
+    """The content of ``alphas.json``.
+
+    Args:
+        candidates: the operation names.
+        nodes: intermediate nodes per cell.
+        history: the search's per-epoch records.
+
+    Returns:
+        A JSON-ready dict (keys ``candidates``, ``nodes``, ``edges``, ``epochs``).
+
+    Example:
+        >>> alphas_document(["none", "skip_connect"], 1, [])["edges"]
+        [[2, 0], [2, 1]]
+    """
+    return {"candidates": list(candidates), "nodes": nodes,
+            "edges": [[node + 2, src] for node, src in edge_list(nodes)], "epochs": history}
+
+
+def perturbation_document(record):
+    """A perturbation record as JSON (the ``none`` column's ``nan``/``-inf`` become null).
+
+    Args:
+        record: a perturbation record, or None.
+
+    Returns:
+        A JSON-ready dict, or None.
+
+    Example:
+        >>> perturbation_document(None) is None
+        True
+    """
+    if record is None:
+        return None
+
+    def rows(array):
+        return [[float(v) if np.isfinite(v) else None for v in row] for row in array]
+
+    return {key: ({kind: rows(v) for kind, v in record[key].items()}
+                  if key in ("loss_increase", "accuracy_drop") else record[key]) for key in record}
+
+
+def results_document(search):
+    """The content of ``genotype.json`` for a `DartsSearch`.
+
+    Args:
+        search: a `DartsSearch` that derived a genotype.
+
+    Returns:
+        A JSON-ready dict: the genotype, candidates, time, epochs, selection and
+        perturbation scores, and the search's settings (flat).
+
+    Example:
+        >>> results_document(search)["genotype"]  # doctest: +SKIP
+    """
+    return {"genotype": search.genotype.to_dict(), "candidates": list(search.supernet_config.candidates),
+            "search_time": search.search_time_, "epochs_run": len(search.history),
+            "stopped_early": search.stopped_early_, "selection": search.selection_,
+            "perturbation": perturbation_document(search.perturbation_), "config": search.get_config()}
+
+
+def write_progress(directory, document):
+    """Write ``alphas.json`` atomically (nothing when `directory` is None).
+
+    Args:
+        directory: the search directory, or None.
+        document: what `alphas_document` returned.
+
+    Returns:
+        None.
+
+    Example:
+        >>> write_progress(None, {})
+    """
+    if directory is not None:
+        atomic_write_json(os.path.join(directory, ALPHAS_FILE), document)
+
+
+def write_results(directory, results, alphas=None, plot=True):
+    """Write ``genotype.json`` and, with `plot`, the pictures (nothing when `directory` is None).
+
+    Args:
+        directory: the search directory, or None.
+        results: the JSON-ready content of ``genotype.json``; its ``"genotype"`` is drawn.
+        alphas: what `alphas_document` returned, for ``alphas.png``.
+        plot: draw the pictures (skipped with a log line without matplotlib).
+
+    Returns:
+        None.
+
+    Example:
+        >>> write_results(None, {})
+    """
+    if directory is None:
+        return
+    atomic_write_json(os.path.join(directory, GENOTYPE_FILE), results)
+    if not plot:
+        return
+    genotype = Genotype.from_dict(results["genotype"])
+    try:
+        plot_alpha_history(alphas, os.path.join(directory, "alphas.png"))
+        for kind in CELL_KINDS:
+            plot_cell(genotype, kind, os.path.join(directory, f"{kind}_cell.png"))
+    except ImportError:
+        logger.info("matplotlib is not installed; skipping the DARTS plots (pip install matplotlib).")
+
+
+def load_genotype(path):
+    """Read the genotype a search wrote (``genotype.json``) or a bare genotype JSON file.
+
+    Args:
+        path: a ``genotype.json`` file or the search directory holding one.
+
+    Returns:
+        A `Genotype`.
+
+    Example:
+        >>> genotype = load_genotype("runs/darts")  # doctest: +SKIP
+    """
+    path = os.fspath(path)
+    if os.path.isdir(path):
+        path = os.path.join(path, GENOTYPE_FILE)
+    data = read_json(path, what="genotype file")
+    return Genotype.from_dict(data.get("genotype", data) if isinstance(data, dict) else data)
 
 
 def _pyplot():

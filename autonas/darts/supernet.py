@@ -5,7 +5,7 @@ from keras import ops
 
 from autonas.darts.cell import DartsCell, _check_positive
 from autonas.darts.genotype import num_edges
-from autonas.darts.ops import check_candidates
+from autonas.darts.candidates import check_candidates
 
 
 def cell_plan(layers, channels):

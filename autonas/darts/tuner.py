@@ -17,9 +17,9 @@ import time
 import numpy as np
 
 from autonas.darts.block import DartsBlock, genotype_to_hp_values
+from autonas.darts.config import ArchConfig, SelectionConfig, SupernetConfig
 from autonas.darts.search import DartsSearch
 from autonas.graph.nodes import ImageInput
-from autonas.search.darts_oracle import DartsOracle
 from autonas.tuner import Tuner
 
 logger = logging.getLogger("autonas")
@@ -77,7 +77,7 @@ class DartsTuner(Tuner):
     """
 
     def __init__(self, oracle, hypermodel, **kwargs):
-        if not isinstance(oracle, DartsOracle):
+        if getattr(oracle, "tuner_class", None) is not DartsTuner:  # the DartsOracle names this class
             raise TypeError(f"`oracle` of DartsTuner must be a DartsOracle; received {type(oracle).__name__}.")
         self.darts_block, self.darts_input = find_darts_block(hypermodel)
         heads = getattr(hypermodel, "heads", [])
@@ -108,13 +108,25 @@ class DartsTuner(Tuner):
         if distribute.role() == "worker":
             pass  # the chief searched the cells; a worker trains the trials it hands out
         elif self.oracle.pinned is None:
-            self._search_cells(train, epochs, batch_size, verbose, deadline)
+            self.derive_cells(train, epochs, batch_size, verbose, deadline)
         else:
             logger.info("DARTS cells already derived in %s; training the derived network.", self.project_dir)
         super().search(train, validation, epochs=epochs, batch_size=batch_size, callbacks=callbacks,
                        verbose=verbose, class_weight=class_weight, sample_weight=sample_weight, deadline=deadline)
 
-    def _search_data(self, train):
+    def search_data(self, train):
+        """The images, targets and task of the supernet search, from the training data of the graph.
+
+        Args:
+            train: ``(x, y)`` in Keras form (dicts keyed by input and head names allowed).
+
+        Returns:
+            ``(images, targets, task)``: integer labels and ``"classification"`` for a
+            single-label classification head, float targets and ``"regression"`` otherwise.
+
+        Example:
+            >>> x, y, task = tuner.search_data((x_train, y_train))  # doctest: +SKIP
+        """
         x, y = train
         if isinstance(x, dict):
             x = x[self.darts_input.name]
@@ -133,9 +145,25 @@ class DartsTuner(Tuner):
             y = np.argmax(y, axis=1)
         return np.asarray(x), y.reshape(len(y)).astype("int64"), "classification"
 
-    def _search_cells(self, train, epochs, batch_size, verbose, deadline):
+    def derive_cells(self, train, epochs, batch_size, verbose=1, deadline=None):
+        """Run the supernet search (a smaller proxy of the block, DARTS-style) and pin the derived cells.
+
+        Args:
+            train: ``(x, y)`` the trials train on (the search splits it in halves).
+            epochs: the trials' epochs (the search's unless the oracle sets them).
+            batch_size: the trials' batch size (idem).
+            verbose: log the search's epochs.
+            deadline: ``time.time()`` by which the whole search must end; the
+                supernet search gets the oracle's ``time_fraction`` of what is left.
+
+        Returns:
+            The derived `Genotype` (its hyperparameter values go to the oracle, saved).
+
+        Example:
+            >>> tuner.derive_cells((x, y), epochs=10, batch_size=64)  # doctest: +SKIP
+        """
         config = dict(self.oracle.search_config)
-        x, y, task = self._search_data(train)
+        x, y, task = self.search_data(train)
         block = self.darts_block
         if config["max_examples"] and len(x) > config["max_examples"]:
             keep = np.random.default_rng(self.seed or 0).permutation(len(x))[:config["max_examples"]]
@@ -148,12 +176,16 @@ class DartsTuner(Tuner):
         warmup = config.get("warmup_epochs")
         warmup = search_epochs // 3 if warmup is None else min(warmup, search_epochs - 1)
         search = DartsSearch(
-            channels=config["channels"], layers=config["layers"], nodes=block.nodes, candidates=block.candidates,
-            stem_multiplier=block.stem_multiplier, stem_strides=block.resolve_stem_strides(image_shape),
-            order=config["order"], arch_learning_rate=config.get("arch_learning_rate", 3e-4),
-            aux_skip=config["aux_skip"], beta_decay=config["beta_decay"],
-            max_skip=config["max_skip"], max_parameter_free=config.get("max_parameter_free"), patience=config["patience"], warmup_epochs=warmup, task=task,
-            directory=os.path.join(self.project_dir, "darts"), seed=self.seed,
+            supernet_config=SupernetConfig(
+                channels=config["channels"], layers=config["layers"], nodes=block.nodes, candidates=block.candidates,
+                stem_multiplier=block.stem_multiplier, stem_strides=block.resolve_stem_strides(image_shape)),
+            arch_config=ArchConfig(order=config["order"], learning_rate=config.get("arch_learning_rate", 3e-4),
+                                   aux_skip=config["aux_skip"], beta_decay=config["beta_decay"],
+                                   warmup_epochs=warmup),
+            selection_config=SelectionConfig(max_skip=config["max_skip"],
+                                             max_parameter_free=config.get("max_parameter_free"),
+                                             patience=config["patience"]),
+            task=task, directory=os.path.join(self.project_dir, "darts"), seed=self.seed,
         )
         logger.info("DARTS: searching the cells of %r on %d images (supernet: %d cells, %d channels).",
                     block.name, len(x), config["layers"], config["channels"])
@@ -165,3 +197,4 @@ class DartsTuner(Tuner):
         self.oracle.set_derived(values, genotype.to_dict())
         self.oracle.save()
         logger.info("DARTS derived cells in %.1fs:\n%s", search.search_time_, genotype)
+        return genotype

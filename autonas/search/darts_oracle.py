@@ -7,6 +7,10 @@ derived cells, and proposes trials with those values pinned: the first trial
 is the derived network with every other hyperparameter at its default; later
 trials, if `max_trials` allows, sample the remaining hyperparameters at random
 around the same cells.
+
+The oracle declares what it needs from the layers above it, so that none of them
+special-cases DARTS: `tuner_class` (the tuner that runs the supernet search before
+the trials) and `default_block` (the block a task searches with it: a `DartsBlock`).
 """
 
 from autonas.search.base import RUNNING, STOPPED, Oracle
@@ -89,6 +93,41 @@ class DartsOracle(Oracle):
         self.pinned = None
         #: the derived genotype as a dict, for the record
         self.genotype = None
+
+    @property
+    def tuner_class(self):
+        """The tuner that runs this strategy: `autonas.darts.tuner.DartsTuner` (supernet search, then trials).
+
+        Returns:
+            The class (imported here: the oracle itself stays free of Keras).
+
+        Example:
+            >>> DartsOracle().tuner_class.__name__  # doctest: +SKIP
+            'DartsTuner'
+        """
+        from autonas.darts.tuner import DartsTuner
+
+        return DartsTuner
+
+    @staticmethod
+    def default_block(input_kind):
+        """The block a task searches with this strategy, for its inputs of `input_kind`.
+
+        Args:
+            input_kind: ``"image"``, ``"text"``, ...
+
+        Returns:
+            A new `DartsBlock` for images; None (the task's own default) otherwise.
+
+        Example:
+            >>> type(DartsOracle.default_block("image")).__name__  # doctest: +SKIP
+            'DartsBlock'
+        """
+        if input_kind != "image":
+            return None
+        from autonas.darts.block import DartsBlock
+
+        return DartsBlock()
 
     def set_derived(self, values, genotype=None):
         """Pin the hyperparameter values of the derived cells.

@@ -1,5 +1,6 @@
 """Image tasks: `ImageClassifier` and `ImageRegressor`."""
 
+from autonas import search
 from autonas.auto_model import AutoModel
 from autonas.blocks.heads import ClassificationHead, RegressionHead
 from autonas.blocks.image_block import ImageBlock
@@ -15,14 +16,10 @@ IMAGE_MAX_COST_RATIO = 10
 
 
 def _image_block(tuner):
-    """The default image hyper-block: a DARTS cell network when the strategy is DARTS."""
-    from autonas.search.darts_oracle import DartsOracle
-
-    if (isinstance(tuner, str) and tuner.lower() == "darts") or isinstance(tuner, DartsOracle):
-        from autonas.darts.block import DartsBlock
-
-        return DartsBlock()
-    return ImageBlock()
+    """The default image hyper-block: the strategy's own when it names one (DARTS: a cell network)."""
+    strategy = search.STRATEGIES.get(tuner.lower()) if isinstance(tuner, str) else tuner
+    default_block = getattr(strategy, "default_block", None)
+    return (default_block("image") if default_block else None) or ImageBlock()
 
 
 def image_warm_start(block, head, context):
