@@ -145,7 +145,7 @@ class AutoModel(EstimatorMixin, ReportingMixin):
         if isinstance(max_trials, bool) or not isinstance(max_trials, numbers.Integral) or max_trials <= 0:
             raise ValueError(f"`max_trials` must be a positive integer; received {max_trials!r}.")
         if isinstance(tuner, str) and tuner.lower() not in search.STRATEGIES and tuner.lower() != "auto":
-            raise ValueError(f"`tuner` must be 'auto' or one of {sorted(search.STRATEGIES)}; received {tuner!r}.")
+            raise ValueError(f"`tuner` must be one of {sorted(['auto', *search.STRATEGIES])}; received {tuner!r}.")
         if not isinstance(tuner, str):
             import keras_tuner
 
@@ -626,7 +626,7 @@ class AutoModel(EstimatorMixin, ReportingMixin):
             raise RuntimeError("Call `fit` before `leaderboard`: no search has run yet.")
         board = leaderboard(self.tuner_)
         weights = {m["trial_id"]: m["weight"] for m in (self.ensemble_ or {}).get("members", [])}
-        board.insert(3, "final_weight", board["trial_id"].map(weights).fillna(0.0).astype(float))
+        board.insert(6, "final_weight", board["trial_id"].map(weights).fillna(0.0).astype(float))
         return board
 
 
