@@ -16,10 +16,12 @@ import numpy as np
 from autonas import accelerate, distribute, search
 from autonas import tuner as tuner_module
 from autonas import data as data_module
+from autonas.budget import FitBudget
 from autonas.data import streaming
 from autonas.data.class_weights import resolve_class_weight
 from autonas.data.fingerprint import check_resumed, fingerprint
 from autonas.data.splits import ArraySplits
+from autonas.final_model import Members, choose_members, fit_final_model
 from autonas.graph.graph import Graph
 from autonas.reporting import decisions
 from autonas.reporting.mixin import ReportingMixin
@@ -28,6 +30,9 @@ from autonas.reporting.tensorboard import check_tensorboard_arg
 from autonas.utils.timeparse import parse_duration
 
 logger = logging.getLogger("autonas")
+
+#: the search keeps time for refitting this many of its best trials when ensembles are on.
+RESERVED_MEMBERS = 2
 
 
 @dataclasses.dataclass(frozen=True)
@@ -75,16 +80,22 @@ class AutoModel(EstimatorMixin, ReportingMixin):
         inputs: input node(s), e.g. ``autonas.ImageInput()``.
         outputs: head output node(s), e.g. ``autonas.ClassificationHead()(x)``.
         max_trials: number of configurations to train (default 10).
-        tuner: a strategy name (``"random"``, ..., ``"darts"``) or a
-            `keras_tuner.Oracle`. ``"darts"`` (or an
+        tuner: ``"auto"`` (default: ``"successive-halving"`` when `max_time`
+            is set, so that candidates are screened on proxy tasks when full
+            trials are costly, else ``"random"``), a strategy name
+            (``"random"``, ..., ``"darts"``) or a `keras_tuner.Oracle`. ``"darts"`` (or an
             `autonas.search.DartsOracle` with its settings) needs a graph with
             one `DartsBlock` fed by an `ImageInput`: a supernet search derives
             its cells, then the derived network is trained as the trials.
         objective: metric to optimise; ``"val_accuracy"`` for a classification
             head, ``"val_loss"`` otherwise.
-        max_time: time budget for the search, seconds or a string like ``"30m"``.
-            No trial starts that the budget cannot hold; a running trial is
-            stopped when it ends; the refit always happens.
+        max_time: time budget for the WHOLE `fit` (search, refit and
+            ensemble), seconds or a string like ``"30m"``; `fit` returns by
+            ``max_time`` + 5% (+ 10 s under 3 minutes). The search keeps the
+            time its refits will need (planned from what the trials measured),
+            a trial still running when the search's time is up is stopped and
+            keeps its best epoch (recorded as cut off), and a member whose
+            refit no longer fits is used as its search checkpoint.
         max_model_size: maximum number of parameters; larger candidates are skipped.
         seed: random seed; the same seed on CPU gives the same trials.
         directory: parent folder of the project directory (default ``"autonas_runs"``).
@@ -107,6 +118,11 @@ class AutoModel(EstimatorMixin, ReportingMixin):
             ``"mixed_float16"``) to force one. Output layers stay float32.
         jit_compile: True or False turns XLA compilation of every model on or
             off; ``"auto"`` (default) leaves Keras's choice.
+        ensemble_size: ``"auto"`` (default): greedy ensemble selection
+            (Caruana et al., 2004) over the full-fidelity trials' validation
+            predictions, kept when it beats the best trial on validation; an
+            integer caps the number of distinct members (0 or 1: no ensemble).
+            The members are refitted and joined into ONE Keras model.
 
     Distributed search: run the same script as a chief and as workers (see
     `autonas.distribute`); on a worker, `fit` runs trials, then ends the process.
@@ -122,14 +138,14 @@ class AutoModel(EstimatorMixin, ReportingMixin):
         >>> model.fit(x, y, epochs=5)                                        # doctest: +SKIP
     """
 
-    def __init__(self, inputs, outputs, max_trials=10, tuner="random", objective=None, max_time=None,
+    def __init__(self, inputs, outputs, max_trials=10, tuner="auto", objective=None, max_time=None,
                  max_model_size=None, seed=None, directory=None, project_name="auto_model", overwrite=False,
                  initial_hps=None, max_consecutive_failed_trials=3, tensorboard=None, distribution_strategy=None,
-                 mixed_precision=False, jit_compile="auto"):
+                 mixed_precision=False, jit_compile="auto", ensemble_size="auto"):
         if isinstance(max_trials, bool) or not isinstance(max_trials, numbers.Integral) or max_trials <= 0:
             raise ValueError(f"`max_trials` must be a positive integer; received {max_trials!r}.")
-        if isinstance(tuner, str) and tuner.lower() not in search.STRATEGIES:
-            raise ValueError(f"`tuner` must be one of {sorted(search.STRATEGIES)}; received {tuner!r}.")
+        if isinstance(tuner, str) and tuner.lower() not in search.STRATEGIES and tuner.lower() != "auto":
+            raise ValueError(f"`tuner` must be one of {sorted(['auto', *search.STRATEGIES])}; received {tuner!r}.")
         if not isinstance(tuner, str):
             import keras_tuner
 
@@ -152,6 +168,10 @@ class AutoModel(EstimatorMixin, ReportingMixin):
                 "`max_consecutive_failed_trials` must be a positive integer or None; received "
                 f"{max_consecutive_failed_trials!r}."
             )
+        if not (ensemble_size == "auto" or (isinstance(ensemble_size, numbers.Integral)
+                                             and not isinstance(ensemble_size, bool) and ensemble_size >= 0)):
+            raise ValueError(f"`ensemble_size` must be 'auto' or a non-negative integer (0 or 1: no ensemble); "
+                             f"received {ensemble_size!r}.")
         if not isinstance(project_name, str) or not project_name or os.sep in project_name:
             raise ValueError(f"`project_name` must be a non-empty folder name; received {project_name!r}.")
         self.distribution_strategy = accelerate.check_distribution_strategy(distribution_strategy)
@@ -174,7 +194,9 @@ class AutoModel(EstimatorMixin, ReportingMixin):
         self.initial_hps = initial_hps
         self.max_consecutive_failed_trials = max_consecutive_failed_trials
         self.tensorboard = check_tensorboard_arg(tensorboard)
+        self.ensemble_size = ensemble_size if ensemble_size == "auto" else int(ensemble_size)
         self.tuner_ = None
+        self.ensemble_ = None
         self.model_ = None
         self.best_trial_ = None
         self.refit_info_ = None
@@ -183,7 +205,7 @@ class AutoModel(EstimatorMixin, ReportingMixin):
 
     # -- fit --------------------------------------------------------------------
     @decisions.during_fit
-    def fit(self, x=None, y=None, epochs=None, batch_size=32, validation_split=0.2, validation_data=None,
+    def fit(self, x=None, y=None, epochs=None, batch_size=None, validation_split=0.2, validation_data=None,
             callbacks=None, verbose=1, class_weight=None, sample_weight=None):
         """Search for the best model on `x`, `y`, then refit it on all the data.
 
@@ -198,7 +220,9 @@ class AutoModel(EstimatorMixin, ReportingMixin):
                 one-hot), numbers for a regressor; a list or dict for several heads.
             epochs: epochs per trial; None lets early stopping decide, and the
                 refit then trains for the best epoch count found.
-            batch_size: batch size.
+            batch_size: batch size; None (default) chooses it from the data: 32,
+                doubled (up to 512) while an epoch would take more than 500
+                steps (see `auto_batch_size`).
             validation_split: fraction of the data held out (shuffled, stratified
                 for classification) to score trials, when `validation_data` is None.
             validation_data: ``(x_val, y_val)`` or a `tf.data.Dataset` of
@@ -216,12 +240,15 @@ class AutoModel(EstimatorMixin, ReportingMixin):
             sample_weight: optional per-example weights.
 
         Returns:
-            The Keras `History` of the refit.
+            The Keras `History` of the refit (of the heaviest ensemble member;
+            None when the time budget left no refit and a search checkpoint
+            is the final model).
 
         Example:
             >>> clf.fit(x_train, y_train, epochs=5)  # doctest: +SKIP
         """
         self._check_fit_args(epochs, batch_size, validation_split, validation_data, callbacks, verbose)
+        budget = FitBudget(self.max_time)
         data = streaming.open_stream(x, y, validation_data, validation_split, self.inputs, self.heads,
                                      self.seed or 0, sample_weight)
         if data is None:
@@ -236,6 +263,8 @@ class AutoModel(EstimatorMixin, ReportingMixin):
         class_weight = resolve_class_weight(class_weight, self.heads, data.encoded_train_targets())
         for node, arr in zip(self.inputs, data.sample_x):
             node.set_data(arr)
+        if batch_size is None:
+            batch_size = auto_batch_size(data.num_train)
         context = SearchContext(
             num_train=data.num_train, num_val=data.num_val, epochs=epochs, batch_size=batch_size,
             max_time=self.max_time, input_shapes=[tuple(node.shape or ()) for node in self.inputs],
@@ -249,10 +278,15 @@ class AutoModel(EstimatorMixin, ReportingMixin):
         if distribute.role() != "worker":
             check_resumed(tuner.project_dir, fingerprint(data.num_train + data.num_val, data.sample_x + data.y_fit),
                           resumed=bool(tuner.oracle.trials))
-        deadline = time.time() + self.max_time if self.max_time else None
         if tuner.reporter is not None:
-            tuner.reporter.deadline = deadline
+            tuner.reporter.deadline = budget.deadline
             tuner.reporter.refit_scale = (data.num_train + data.num_val) / max(1, data.num_train)
+        data_ratio = (data.num_train + data.num_val) / max(1, data.num_train)
+        members = 1 if self.ensemble_size in (0, 1) or len(self.heads) > 1 else RESERVED_MEMBERS
+
+        def reserve():
+            return budget.reserve(tuner, data_ratio, members)
+
         # one heap freeze over the search and the refit, so that the refit's `clear_session`
         # does not scan everything the process holds once the search has unfrozen it
         with tuner_module.frozen_heap():
@@ -260,20 +294,34 @@ class AutoModel(EstimatorMixin, ReportingMixin):
             tuner.search(
                 train=train, validation=validation,
                 epochs=epochs, batch_size=batch_size, callbacks=callbacks, verbose=verbose,
-                class_weight=class_weight, sample_weight=data.sw_train, deadline=deadline,
+                class_weight=class_weight, sample_weight=data.sw_train, deadline=budget.deadline,
+                reserve=reserve if budget.deadline is not None else None,
             )
             self.search_time_ = time.time() - start
             if distribute.role() == "worker":  # the chief refits; the worker's part is done
                 raise distribute.WorkerFinished(tuner.tuner_id, getattr(tuner, "worker_trials", None))
             best = tuner.best_trial()
+            chosen = Members([best], [1.0], reason="the best trial (several heads: no ensemble)")
+            if len(self.heads) == 1:
+                chosen = choose_members(tuner, best, data.encoded_validation_targets()[0], self.heads[0],
+                                        self.ensemble_size)
             x_all, y_all, sw_all = data.refit_set(self._keras_x, self._keras_y)
-            model, info = tuner.refit(best, x_all, y_all, batch_size=batch_size,
-                                      callbacks=callbacks or [], verbose=verbose, class_weight=class_weight,
-                                      sample_weight=sw_all)
+            refit_kwargs = dict(x=x_all, y=y_all, batch_size=batch_size, callbacks=callbacks or [],
+                                verbose=verbose, class_weight=class_weight, sample_weight=sw_all)
+            model, records, history = fit_final_model(tuner, chosen, data_ratio, budget, refit_kwargs,
+                                                      output_names=[h.name for h in self.heads])
+            if len(records) > 1:
+                self.graph.compile_model(model, best.hyperparameters.copy())
+        info = records[0].get("refit") or {"trial_id": best.trial_id, "epochs": 0, "duration": 0.0}
+        info = dict(info, source=records[0]["source"])
         self.tuner_, self.model_, self.best_trial_, self.refit_info_ = tuner, model, best, info
+        self.ensemble_ = {"members": records, "reason": chosen.reason, "validation": chosen.validation}
+        self.fit_time_ = time.time() - budget.start
         self._fit_count += 1
-        logger.info("Refitted trial %s for %d epochs in %.1fs.", best.trial_id, info["epochs"], info["duration"])
-        return model.history
+        decisions.decision("Final model: %s (%s); fit took %.1fs.", chosen.reason,
+                           ", ".join(f"trial {r['trial_id']} x{r['weight']:.2f} ({r['source']})" for r in records),
+                           self.fit_time_)
+        return history
 
     def _array_splits(self, x, y, validation_split, validation_data, sample_weight):
         """Training and validation data read into memory and validated (`autonas.data.splits.ArraySplits`)."""
@@ -315,8 +363,9 @@ class AutoModel(EstimatorMixin, ReportingMixin):
         if epochs is not None and (isinstance(epochs, bool) or not isinstance(epochs, numbers.Integral)
                                    or epochs <= 0):
             raise ValueError(f"`epochs` must be a positive integer or None; received {epochs!r}.")
-        if isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral) or batch_size <= 0:
-            raise ValueError(f"`batch_size` must be a positive integer; received {batch_size!r}.")
+        if batch_size is not None and (isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral)
+                                       or batch_size <= 0):
+            raise ValueError(f"`batch_size` must be a positive integer or None; received {batch_size!r}.")
         if validation_data is None:
             if not isinstance(validation_split, numbers.Real) or not 0 < validation_split < 1:
                 raise ValueError(
@@ -388,13 +437,31 @@ class AutoModel(EstimatorMixin, ReportingMixin):
         """
         return self.heads[0].default_objective if len(self.heads) == 1 else "val_loss"
 
+    def strategy_name(self):
+        """The strategy `tuner` names for this fit: ``"auto"`` resolved, other values as given.
+
+        ``"auto"`` is ``"successive-halving"`` with a `max_time` (full trials are
+        then only run when the budget holds enough of them; otherwise candidates
+        are screened on proxy tasks first) and ``"random"`` without one.
+
+        Returns:
+            A strategy name, or the `keras_tuner.Oracle` given as `tuner`.
+
+        Example:
+            >>> autonas.ImageClassifier(max_time="10m").strategy_name()  # doctest: +SKIP
+            'successive-halving'
+        """
+        if isinstance(self.tuner, str) and self.tuner.lower() == "auto":
+            return "successive-halving" if self.max_time else "random"
+        return self.tuner
+
     def _make_tuner(self, verbose, initial_hps, objective):
         from autonas.reporting.progress import SearchProgress
         from autonas.reporting.tensorboard import resolve_log_dir
         from autonas.tuner import Tuner
 
         oracle = search.get_oracle(
-            self.tuner, objective=objective, max_trials=self.max_trials, seed=self.seed,
+            self.strategy_name(), objective=objective, max_trials=self.max_trials, seed=self.seed,
             **({"initial_hps": initial_hps,
                 "max_consecutive_failed_trials": self.max_consecutive_failed_trials}
                if isinstance(self.tuner, str) else {}),
@@ -542,7 +609,13 @@ class AutoModel(EstimatorMixin, ReportingMixin):
         return export_module.export(self, path, format=format)
 
     def leaderboard(self):
-        """One row per trial: id, status, score, parameters, duration, hyperparameters.
+        """One row per trial: id, status, score, its weight in the final model, size, fidelity, hyperparameters.
+
+        ``final_weight`` is the trial's weight in the final model (1.0 for the
+        one trial refitted without an ensemble; the ensemble weights
+        otherwise; 0 for trials left out). ``fidelity`` says whether the trial
+        trained at full fidelity or was a proxy (a data subset or fewer
+        epochs); see `autonas.reporting.leaderboard.leaderboard`.
 
         Returns:
             A `pandas.DataFrame`, best first.
@@ -551,7 +624,38 @@ class AutoModel(EstimatorMixin, ReportingMixin):
 
         if self.tuner_ is None:
             raise RuntimeError("Call `fit` before `leaderboard`: no search has run yet.")
-        return leaderboard(self.tuner_)
+        board = leaderboard(self.tuner_)
+        weights = {m["trial_id"]: m["weight"] for m in (self.ensemble_ or {}).get("members", [])}
+        board.insert(6, "final_weight", board["trial_id"].map(weights).fillna(0.0).astype(float))
+        return board
+
+
+#: `auto_batch_size` doubles the batch size while an epoch would take more steps than this.
+MAX_STEPS_PER_EPOCH = 500
+#: ... starting from Keras's default, up to this.
+MAX_AUTO_BATCH_SIZE = 512
+
+
+def auto_batch_size(num_train):
+    """The batch size `fit` uses when given None: 32, doubled while an epoch has over 500 steps (at most 512).
+
+    Small data keeps Keras's default of 32; a 40,000-row table trains with
+    128, so that an epoch takes a few hundred optimizer steps, not thousands.
+
+    Args:
+        num_train: number of training examples.
+
+    Returns:
+        An int.
+
+    Example:
+        >>> auto_batch_size(1120), auto_batch_size(40_000)
+        (32, 128)
+    """
+    size = 32
+    while size < MAX_AUTO_BATCH_SIZE and num_train / size > MAX_STEPS_PER_EPOCH:
+        size *= 2
+    return size
 
 
 def _unpack_validation(validation_data):

@@ -23,7 +23,7 @@ from keras_tuner.src.engine import tuner as kt_tuner_module
 
 from autonas import _compat, accelerate, distribute
 from autonas.data import streaming
-from autonas.reporting import user_callbacks
+from autonas.reporting import decisions, user_callbacks
 from autonas.utils.cost import count_macs
 from autonas.utils.io import atomic_write, atomic_write_json, read_json
 from autonas.reporting.decisions import decision
@@ -115,6 +115,9 @@ class Tuner(keras_tuner.Tuner):
             self.oracle.constraint = self._feasible
         self.search_start = None
         self.deadline = None
+        self.total_deadline = None
+        self.reserve = None
+        self.num_train_examples = None
 
     # -- feasibility ----------------------------------------------------------
     def count_params(self, values):
@@ -178,7 +181,7 @@ class Tuner(keras_tuner.Tuner):
 
     # -- the search loop --------------------------------------------------------
     def search(self, train, validation, epochs=None, batch_size=32, callbacks=None, verbose=1,
-               class_weight=None, sample_weight=None, deadline=None):
+               class_weight=None, sample_weight=None, deadline=None, reserve=None):
         """Run trials until the oracle stops, `max_trials` is reached or time runs out.
 
         Args:
@@ -193,9 +196,21 @@ class Tuner(keras_tuner.Tuner):
             sample_weight: optional per-example weights of the training data.
             deadline: `time.time()` value after which no trial starts and a running
                 trial is stopped.
+            reserve: optional callable returning the seconds to keep free before
+                `deadline` (for the refit and the ensemble that follow the
+                search); trials start and stop that much earlier. It is asked
+                again before every trial, as the search learns what a refit costs.
         """
+        self.total_deadline = deadline
+        self.reserve = reserve
         self.deadline = deadline
         self.search_start = time.time()
+        self.num_train_examples = (len(train[0]) if streaming.is_stream(train[0])
+                                   else len(keras.tree.flatten(train[1])[0]))
+        if hasattr(self.oracle, "set_fidelity"):
+            # proxy-fidelity strategies: all the examples, and the fit's epochs, are full fidelity
+            self.oracle.set_fidelity(self.num_train_examples, int(epochs) if epochs else DEFAULT_MAX_EPOCHS,
+                                     early_stopping=epochs is None)
         if getattr(self.oracle, "max_epochs", 0) is None and hasattr(self.oracle, "set_max_epochs"):
             # Hyperband-style oracles derive their largest budget from the fit's epochs.
             self.oracle.set_max_epochs(int(epochs) if epochs else DEFAULT_MAX_EPOCHS)
@@ -217,21 +232,47 @@ class Tuner(keras_tuner.Tuner):
         self.on_search_begin()
         with frozen_heap():
             while True:
+                self._update_deadline()
                 if not self._time_for_another_trial():
                     decision("Time budget reached: no further trial started.")
                     break
+                self._give_budget_hint()
                 trial = self.oracle.create_trial(self.tuner_id)
                 if trial.status == trial_module.TrialStatus.STOPPED:
                     break
                 if trial.status == trial_module.TrialStatus.IDLE:
                     time.sleep(0.05)
                     continue
-                self.on_trial_begin(trial)
-                self._try_run_and_update_trial(trial, **fit_kwargs)
-                self.on_trial_end(trial)
-                self._check_failures()
+                self._run_one(trial, fit_kwargs)
+            self._finish_with_full_trial(fit_kwargs)
         self._candidate = None  # a candidate checked but never run (time ran out) is not kept alive
         self.on_search_end()
+
+    def _run_one(self, trial, fit_kwargs):
+        self.on_trial_begin(trial)
+        self._try_run_and_update_trial(trial, **fit_kwargs)
+        self.on_trial_end(trial)
+        self._check_failures()
+
+    def _finish_with_full_trial(self, fit_kwargs):
+        """When the budget ended the search with proxy trials only, train the best of them at full fidelity.
+
+        A proxy score never decides the final model: the promotion runs until
+        the fit's own deadline (the refit then uses its checkpoint if no time is left).
+        """
+        if self.completed_full_trials() or not hasattr(self.oracle, "promote_best"):
+            return
+        if not self.oracle.promote_best():
+            return
+        if self.oracle.max_trials is not None and len(self.oracle.trials) >= self.oracle.max_trials:
+            self.oracle.max_trials = len(self.oracle.trials) + 1
+        self.deadline = self.total_deadline
+        self._give_budget_hint()
+        trial = self.oracle.create_trial(self.tuner_id)
+        if trial.status == trial_module.TrialStatus.RUNNING:
+            logger.info("No full-fidelity trial ended within the search's time: trial %s trains the best "
+                        "screened configuration at full fidelity.", trial.trial_id)
+            self._run_one(trial, fit_kwargs)
 
     def _distributed_search(self, role, fit_kwargs):
         if role == "chief":
@@ -287,13 +328,69 @@ class Tuner(keras_tuner.Tuner):
                 f"(max_consecutive_failed_trials={limit}). Last failures:\n" + "\n".join(lines)
             )
 
+    def _update_deadline(self):
+        """The search deadline: the fit's deadline less the time reserved for what follows the search."""
+        if self.total_deadline is None:
+            return
+        reserved = float(self.reserve()) if self.reserve is not None else 0.0
+        self.deadline = self.total_deadline - max(0.0, reserved)
+
     def _time_for_another_trial(self):
         if self.deadline is None:
             return True
         remaining = self.deadline - time.time()
         durations = [info["duration"] for info in self.trial_infos().values() if info.get("duration")]
-        estimate = float(np.median(durations)) if durations else 0.0
+        # the cheapest trial so far: proxy trials are short, and a trial that does not fit is stopped
+        estimate = float(min(durations)) if durations else 0.0
         return remaining > max(estimate, 1.0)
+
+    def _give_budget_hint(self):
+        """Tell a budget-aware oracle the search time left and what one epoch over all examples costs."""
+        if not hasattr(self.oracle, "budget_hint"):
+            return
+        remaining = None if self.deadline is None else max(0.0, self.deadline - time.time())
+        self.oracle.budget_hint = {"remaining": remaining, "epoch_seconds": self.epoch_seconds()}
+
+    def epoch_seconds(self):
+        """Seconds one epoch over all the training examples took, from the trials so far (None before any).
+
+        Each trial's training time (its duration less its build) per epoch,
+        scaled to all the training examples when it trained on a subset; the
+        median over the trials.
+
+        Returns:
+            A float or None.
+        """
+        rates = []
+        for info in self.trial_infos().values():
+            epochs, duration = info.get("epochs_trained"), info.get("duration")
+            if not epochs or not duration:
+                continue
+            train = max(1e-3, duration - (info.get("build_seconds") or 0.0))
+            scale = self.num_train_examples / info["examples"] if info.get("examples") else 1.0
+            rates.append(train / epochs * scale)
+        return float(np.median(rates)) if rates else None
+
+    def is_full_fidelity(self, values):
+        """Whether trial values ask for a full-fidelity trial (all examples, all the epochs).
+
+        Strategies with proxy trials answer themselves (``oracle.full_fidelity``);
+        for Hyperband-style ``tuner/epochs``, only the largest budget is full.
+
+        Args:
+            values: a trial's hyperparameter values.
+
+        Returns:
+            A bool.
+        """
+        if hasattr(self.oracle, "full_fidelity"):
+            return bool(self.oracle.full_fidelity(values))
+        if "tuner/examples" in values:
+            return False
+        max_epochs = getattr(self.oracle, "max_epochs", None)
+        if "tuner/epochs" in values and max_epochs:
+            return int(values["tuner/epochs"]) >= int(max_epochs)
+        return True
 
     def on_trial_begin(self, trial):
         super().on_trial_begin(trial)
@@ -334,27 +431,42 @@ class Tuner(keras_tuner.Tuner):
                                                 "seed": trial_seed, "start_time": start})
 
         initial_epoch = 0
+        patience = DEFAULT_PATIENCE
         if "tuner/epochs" in hp.values:
             epochs = int(hp.values["tuner/epochs"])
             initial_epoch = int(hp.values.get("tuner/initial_epoch", 0))
             parent = hp.values.get("tuner/trial_id")
             if parent:
                 load_checkpoint(model, self._get_checkpoint_fname(parent))
-        early = epochs is None
-        max_epochs = DEFAULT_MAX_EPOCHS if early else int(epochs)
+        early = epochs is None or "tuner/patience" in hp.values
+        if "tuner/patience" in hp.values:
+            patience = int(hp.values["tuner/patience"])
+        max_epochs = DEFAULT_MAX_EPOCHS if epochs is None else int(epochs)
+        x, y = train
+        examples = hp.values.get("tuner/examples")
+        if examples is not None and int(examples) < self.num_train_examples:
+            if streaming.is_stream(x):  # a stream is read in order: its first examples
+                x = streaming.Stream(x.dataset.take(int(examples)), int(examples), x.example_bytes)
+            else:
+                keep = self._proxy_subset(int(examples))
+                x, y = (keras.tree.map_structure(lambda a: a[keep], d) for d in (x, y))
+                sample_weight = None if sample_weight is None else sample_weight[keep]
+        else:
+            examples = None
 
         objective = self.oracle.objective
         cbs = user_callbacks.for_run(self._deepcopy_callbacks(list(callbacks)), f"trial_{trial.trial_id}")
         cbs.append(_TerminateOnNaN())
         cbs.append(_SaveBestEpoch(objective, self._get_checkpoint_fname(trial.trial_id)))
+        timer = _EpochTimer()
+        cbs.append(timer)
         cbs.extend(self._tensorboard_callbacks(trial))
         cbs.extend(self._progress_callbacks())
         if early:
             cbs.append(keras.callbacks.EarlyStopping(monitor=objective.name, mode=objective.direction,
-                                                     patience=DEFAULT_PATIENCE))
+                                                     patience=patience))
         if self.deadline is not None:
             cbs.append(_Deadline(self.deadline))
-        x, y = train
         _compat.release_free_memory()  # the build's temporaries (initial values) too
         with _compat.iterators_released_in_background():
             history = model.fit(
@@ -373,6 +485,14 @@ class Tuner(keras_tuner.Tuner):
                 f"{sorted(history.history)}; pass an `objective` the model reports."
             )
         best_rel = best_epoch_index(history.history[objective.name], objective)
+        best_saver = next(c for c in cbs if isinstance(c, _SaveBestEpoch))
+        full = self.is_full_fidelity(hp.values)
+        if full:
+            self._save_validation_predictions(trial.trial_id, model, best_saver.best_weights(), validation)
+        cut = any(isinstance(c, _Deadline) and c.fired for c in cbs)
+        if cut:
+            decision("Trial %s was stopped by the time budget after %d epochs; its best epoch is "
+                               "kept.", trial.trial_id, initial_epoch + len(losses))
         self._write_trial_info(trial.trial_id, {
             "params": params,
             "macs": macs,
@@ -380,12 +500,57 @@ class Tuner(keras_tuner.Tuner):
             "duration": time.time() - start,
             "epochs_trained": len(losses),
             "best_epoch": initial_epoch + best_rel + 1,
-            "stopped_by_deadline": any(isinstance(c, _Deadline) and c.fired for c in cbs),
+            "stopped_by_deadline": cut,
             "build_seconds": build_seconds,
+            "epoch_seconds": [round(t, 4) for t in timer.seconds],
+            "examples": int(examples) if examples is not None else self.num_train_examples,
+            "max_epochs": max_epochs,
+            "full_fidelity": full,
             "start_time": start,
             "end_time": time.time(),
         })
         return history
+
+    def _proxy_subset(self, examples):
+        """Indices of the first `examples` of one seeded permutation of the training examples.
+
+        The same permutation for every trial of a search, so proxy trials of the
+        same size train on the same examples and their scores compare.
+        """
+        order = np.random.default_rng(0 if self.seed is None else self.seed).permutation(self.num_train_examples)
+        return np.sort(order[:examples])
+
+    #: a full-fidelity trial's predictions on the validation data (best epoch), for ensembles.
+    PREDICTIONS = "val_predictions.npy"
+
+    def _save_validation_predictions(self, trial_id, model, weights, validation):
+        """Write the best epoch's predictions on the validation data (single-output models only)."""
+        if validation is None or len(model.outputs) != 1 or weights is None:
+            return
+        model.set_weights(weights)
+        data = validation[0] if isinstance(validation, tuple) else validation
+        predictions = np.asarray(model.predict(data, verbose=0), dtype="float32")
+        atomic_write(os.path.join(self.get_trial_dir(trial_id), self.PREDICTIONS),
+                     lambda f: np.save(f, predictions))
+
+    def validation_predictions(self, trial_id):
+        """A full-fidelity trial's predictions on the validation data, or None when none were saved.
+
+        Args:
+            trial_id: the trial's id.
+
+        Returns:
+            A NumPy array (rows x outputs) or None.
+        """
+        path = os.path.join(self.get_trial_dir(trial_id), self.PREDICTIONS)
+        if not os.path.exists(path):
+            return None
+        try:
+            return np.load(path, allow_pickle=False)
+        except (OSError, ValueError) as e:
+            logger.warning("The validation predictions of trial %s could not be read (%s); it is left out "
+                           "of the ensemble.", trial_id, e)
+            return None
 
     def _progress_callbacks(self):
         """The progress display's per-epoch callbacks (see `autonas.reporting.progress`)."""
@@ -422,8 +587,7 @@ class Tuner(keras_tuner.Tuner):
     # -- refit ----------------------------------------------------------------------
     def best_trial(self):
         """The best COMPLETED trial; raises a clear error when there is none."""
-        completed = [t for t in self.oracle.trials.values() if t.status == trial_module.TrialStatus.COMPLETED
-                     and t.score is not None and math.isfinite(t.score)]
+        completed = self.completed_full_trials()
         if not completed:
             failures = [t for t in self.oracle.trials.values() if t.message]
             detail = ""
@@ -433,11 +597,25 @@ class Tuner(keras_tuner.Tuner):
             if skipped:
                 detail += (f" {len(skipped)} candidate(s) were skipped as too large: "
                            f"{_smallest_skipped(skipped)}. Raise `max_model_size` (or `max_cost_ratio`).")
-            raise RuntimeError(f"The search completed no trial, so there is no model to refit.{detail}")
-        return self.oracle.get_best_trials(1)[0]
+            proxies = [t for t in self.oracle.trials.values() if t.status == trial_module.TrialStatus.COMPLETED]
+            what = "no full-fidelity trial (only proxy trials)" if proxies else "no trial"
+            raise RuntimeError(f"The search completed {what}, so there is no model to refit.{detail}")
+        full = {t.trial_id for t in completed}
+        ranked = [t for t in self.oracle.get_best_trials(len(self.oracle.trials)) if t.trial_id in full]
+        return ranked[0] if ranked else completed[0]
+
+    def completed_full_trials(self):
+        """COMPLETED trials with a finite score, trained at full fidelity (proxy trials never compete).
+
+        Returns:
+            A list of `Trial`, in creation order.
+        """
+        return [t for t in self.oracle.trials.values() if t.status == trial_module.TrialStatus.COMPLETED
+                and t.score is not None and math.isfinite(t.score)
+                and self.is_full_fidelity(t.hyperparameters.values)]
 
     def refit(self, trial, x, y, epochs=None, batch_size=32, callbacks=(), verbose=1,
-              class_weight=None, sample_weight=None):
+              class_weight=None, sample_weight=None, deadline=None, member=0):
         """Train the configuration of `trial` afresh on all of `x`, `y`.
 
         Args:
@@ -446,6 +624,10 @@ class Tuner(keras_tuner.Tuner):
             y: training targets in Keras form.
             epochs: epochs to train; the trial's best epoch count when None.
             batch_size, callbacks, verbose, class_weight, sample_weight: as in `search`.
+            deadline: optional `time.time()` value at which training stops even
+                if the epochs are not done (recorded as ``cut_off``).
+            member: the ensemble member index (0 for a single model): each
+                member refits with its own seed and writes its own record.
 
         Returns:
             ``(model, info)``: the fitted `keras.Model` and a dict describing the refit.
@@ -453,30 +635,61 @@ class Tuner(keras_tuner.Tuner):
         info = self.trial_info(trial.trial_id)
         if epochs is None:
             epochs = int(info.get("best_epoch") or (trial.best_step or 0) + 1)
-        seed = None if self.seed is None else self.seed + 100003
+        seed = None if self.seed is None else self.seed + 100003 + 7919 * member
         if seed is not None:
             keras.utils.set_random_seed(seed)
         start = time.time()
         model = self._try_build(trial.hyperparameters)
         cbs = user_callbacks.for_run(self._deepcopy_callbacks(list(callbacks)), "refit") + [_TerminateOnNaN()]
+        if deadline is not None:
+            cbs.append(_Deadline(deadline))
         stage = getattr(self.reporter, "begin_stage", None)
         if stage is not None:
-            stage("Refit", epochs, f"trial {trial.trial_id}'s configuration on the training and validation "
-                                   f"data, {epochs} epochs")
+            label = "Refit" if member == 0 else f"Refit of ensemble member {member + 1}"
+            stage(label, epochs, f"trial {trial.trial_id}'s configuration on the training and validation "
+                                 f"data, {epochs} epochs")
         history = model.fit(**streaming.fit_data(x, y, batch_size, seed), epochs=epochs,
                             callbacks=cbs + self._progress_callbacks(), verbose=2 if verbose >= 2 else 0,
                             class_weight=class_weight, sample_weight=sample_weight)
         if stage is not None:
             self.reporter.end_stage(f"loss {history.history['loss'][-1]:.4f}" if history.history.get("loss") else None)
+        losses = history.history.get("loss", [])
         refit_info = {
             "trial_id": trial.trial_id,
             "epochs": epochs,
+            "epochs_trained": len(losses),
+            "cut_off": any(isinstance(c, _Deadline) and c.fired for c in cbs),
             "duration": time.time() - start,
-            "final_loss": float(history.history["loss"][-1]),
+            "final_loss": float(losses[-1]) if losses else float("nan"),
             "hyperparameters": dict(trial.hyperparameters.values),
         }
-        atomic_write_json(os.path.join(self.project_dir, "refit.json"), refit_info)
+        name = "refit.json" if member == 0 else f"refit_{member}.json"
+        atomic_write_json(os.path.join(self.project_dir, name), refit_info)
         return model, refit_info
+
+    def refit_seconds(self, trial, data_ratio):
+        """Expected seconds to refit `trial` on ``data_ratio`` times its training examples.
+
+        From what the trial measured: its time per epoch (duration less the build),
+        scaled to the refit's data, times its best epoch count, plus one build.
+
+        Args:
+            trial: a completed trial.
+            data_ratio: refit examples / the trial's training examples (e.g. 1.25).
+
+        Returns:
+            A float (seconds), or None when the trial recorded no duration.
+        """
+        info = self.trial_info(trial.trial_id)
+        epochs, duration = info.get("epochs_trained"), info.get("duration")
+        if not epochs or not duration:
+            return None
+        build = info.get("build_seconds") or 0.0
+        per_epoch = max(1e-3, duration - build) / epochs
+        examples = info.get("examples") or self.num_train_examples
+        scale = data_ratio * (getattr(self, "num_train_examples", None) or examples) / examples
+        refit_epochs = int(info.get("best_epoch") or epochs)
+        return build + per_epoch * scale * refit_epochs
 
     def load_trial_model(self, trial):
         """The best-epoch checkpoint of a trial, as a Keras model."""
@@ -592,7 +805,12 @@ class _SaveBestEpoch(keras.callbacks.Callback):
             return
         weights = self._weights if self._weights is not None else self.model.get_weights()
         self._weights = None
+        self._final = weights
         save_checkpoint(weights, self.filepath)
+
+    def best_weights(self):
+        """The best epoch's weights once training ended (None when no epoch had a finite score)."""
+        return getattr(self, "_final", None)
 
 
 class _TerminateOnNaN(keras.callbacks.TerminateOnNaN):
@@ -607,6 +825,24 @@ class _TerminateOnNaN(keras.callbacks.TerminateOnNaN):
     """
 
     async_safe = True
+
+
+class _EpochTimer(keras.callbacks.Callback):
+    """Wall seconds of each epoch (training and validation), for the budget plan and the leaderboard."""
+
+    async_safe = True
+
+    def __init__(self):
+        super().__init__()
+        self.seconds = []
+        self._start = None
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._start = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self._start is not None:
+            self.seconds.append(time.perf_counter() - self._start)
 
 
 class _Deadline(keras.callbacks.Callback):

@@ -1,173 +1,125 @@
-"""Task benchmarks: each autonas task class on real data next to a classical baseline.
+"""Task benchmarks: each autonas task class on real data beside a classical model of the same run.
 
 Run from the repository root:
 
-    python benchmarks/tasks.py all            # every task (about an hour on 2 busy cores)
-    python benchmarks/tasks.py digits mnist   # a selection
-    python benchmarks/tasks.py overhead       # framework overhead vs plain Keras
+    python benchmarks/tasks.py all                    # every task, 3 seeds each (hours on 2 cores)
+    python benchmarks/tasks.py digits sms --seeds 0   # a selection, one seed
+    python benchmarks/tasks.py titanic --dev          # score on a dev split carved from training
+    python benchmarks/tasks.py overhead               # framework overhead (benchmarks/overhead.py)
 
-Each task prints the test metric and the wall time of `fit` (search + refit)
-and of the classical baseline (fit + predict), trained on the same split in
-the same run, the one-minute load average when it ended, and a note with the
-number of trials and the split of the time between search and refit. Data
-from ../shared/data is skipped with a message when absent. Splits: sklearn
-digits shuffled with seed 0, first 1400 train, the other 397 test;
-mnist-t10k shuffled with seed 0, first 8000 train, last 2000 test; sms-spam,
-titanic (the raw CSV) and sklearn diabetes shuffled with seed 0, first 80%
-train, the rest test.
+Protocol. Each task has a fixed split (shuffled with seed 0): sklearn digits,
+first 1,400 train, other 397 test; mnist-t10k, first 8,000 train, last 2,000
+test; sms-spam, titanic (the raw CSV) and sklearn diabetes, 80/20; a synthetic
+50,000-row table (numbers, strings, missing values; written to a raw CSV that
+autonas reads), 80/20. For every seed, autonas searches with that seed (which
+also draws its validation split from the training rows) inside the task's
+`max_time`, which bounds the WHOLE `fit`; its wall time is measured around
+`fit`. The classical model is trained on the same split in the same run (with
+the same seed where it has one). Each row gives mean ± std over the seeds.
+
+`--dev` is the protocol for design decisions: the last 20% of the training
+rows become the scored rows, and the test rows are never touched. Figures on
+the test split (without `--dev`) are reported, never used to choose anything.
 """
 
 import argparse
-import gzip
+import dataclasses
+import json
 import os
 import sys
 import tempfile
 import time
-from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared" / "data"
-RESULTS = []
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from common import SHARED, digits, load_mnist, load_sms, load_titanic, rmse, shuffled, timed  # noqa: E402
 
 
-def report(task, metric, autonas_value, autonas_seconds, baseline_name, baseline_value, baseline_seconds, note=""):
-    """Print one table row (and keep it in `RESULTS`)."""
-    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    row = (task, metric, autonas_value, autonas_seconds, baseline_name, baseline_value, baseline_seconds, load, note)
-    RESULTS.append(row)
-    print(f"| {task} | {metric} | {autonas_value:.4f} | {autonas_seconds:.0f}s | {baseline_name} | "
-          f"{baseline_value:.4f} | {baseline_seconds:.1f}s | {load:.1f} | {note} |", flush=True)
+@dataclasses.dataclass
+class Task:
+    """One benchmark: data, the autonas fit, its score, and the classical model."""
+
+    name: str
+    metric: str
+    higher_is_better: bool
+    load: object  # () -> (x_train, y_train, x_test, y_test), or None when the data is absent
+    fit: object  # (seed, x, y, workdir) -> fitted autonas model
+    score: object  # (model, x, y) -> float
+    baseline_name: str
+    baseline: object  # (seed, x_train, y_train, x_test, y_test) -> float
+    target: str = ""
+    budget: str = ""
+    extra: object = None  # optional (model, x_train, y_train) -> dict of further measurements
 
 
-def _search_note(model):
-    """Trials run and the split of the wall time between search and refit."""
-    return (f"{len(model.leaderboard())} trials; search {model.search_time_:.0f}s + refit "
-            f"{model.refit_info_['duration']:.0f}s ({model.refit_info_['epochs']} epochs); "
-            f"best trial {model.best_trial_.trial_id}")
+# -- data and fits ------------------------------------------------------------------------------
+def _digits_split():
+    x, y = digits()
+    return x[:1400], y[:1400], x[1400:], y[1400:]
 
 
-def _timed(fn):
-    start = time.time()
-    value = fn()
-    return value, time.time() - start
-
-
-def _rmse(a, b):
-    return float(np.sqrt(np.mean((np.asarray(a, dtype="float64") - np.asarray(b, dtype="float64")) ** 2)))
-
-
-def _shuffled(n):
-    return np.random.default_rng(0).permutation(n)
-
-
-# -- images ----------------------------------------------------------------------------------
-def _digits():
-    from sklearn.datasets import load_digits
-
-    d = load_digits()
-    order = _shuffled(len(d.images))
-    return d.images[order], d.target[order]
-
-
-def _svm_images(x_train, y_train, x_test, y_test):
+def _svm_images(seed, x_train, y_train, x_test, y_test):
     from sklearn.svm import SVC
 
     flat = lambda a: a.reshape(len(a), -1) / max(1.0, float(a.max()))  # noqa: E731
-    svm = SVC().fit(flat(x_train), y_train)
-    return float(svm.score(flat(x_test), y_test))
+    return float(SVC().fit(flat(x_train), y_train).score(flat(x_test), y_test))
 
 
-def bench_digits(workdir):
-    import autonas
+def _image_classifier(max_time):
+    def fit(seed, x, y, workdir):
+        import autonas
 
-    x, y = _digits()
-    x_train, y_train, x_test, y_test = x[:1400], y[:1400], x[1400:], y[1400:]
-    svm, svm_s = _timed(lambda: _svm_images(x_train, y_train, x_test, y_test))
-
-    def quick():
-        clf = autonas.ImageClassifier(max_trials=2, seed=0, directory=workdir, project_name="digits_quick",
-                                      overwrite=True)
-        clf.fit(x_train, y_train, epochs=3, verbose=0)
-        return clf.evaluate(x_test, y_test)["accuracy"], clf
-
-    (acc, clf), secs = _timed(quick)
-    report("ImageClassifier digits (max_trials=2, epochs=3)", "accuracy", acc, secs, "RBF SVM", svm, svm_s,
-           f"target >= 0.95 in < 60 s of search; {_search_note(clf)}")
-
-    def defaults():
-        clf = autonas.ImageClassifier(max_trials=100, max_time="2m", seed=0, directory=workdir,
-                                      project_name="digits_default", overwrite=True)
-        clf.fit(x_train, y_train, verbose=0)
-        return clf.evaluate(x_test, y_test)["accuracy"], clf
-
-    (acc, clf), secs = _timed(defaults)
-    report("ImageClassifier digits (defaults, max_time=2m)", "accuracy", acc, secs, "RBF SVM", svm, svm_s,
-           f"target >= SVM; {_search_note(clf)}")
+        clf = autonas.ImageClassifier(max_trials=200, max_time=max_time, seed=seed, directory=workdir,
+                                      project_name=f"image_{seed}", overwrite=True)
+        clf.fit(x, y, verbose=0)
+        return clf
+    return fit
 
 
-def load_mnist():
-    folder = SHARED / "mnist-t10k"
-    with gzip.open(folder / "t10k-images-idx3-ubyte.gz") as f:
-        images = np.frombuffer(f.read(), np.uint8, offset=16).reshape(-1, 28, 28)
-    with gzip.open(folder / "t10k-labels-idx1-ubyte.gz") as f:
-        labels = np.frombuffer(f.read(), np.uint8, offset=8)
-    order = _shuffled(len(images))
-    return images[order], labels[order]
+def _accuracy(model, x, y):
+    return float(np.mean(np.asarray(model.predict(x)).reshape(-1) == np.asarray(y).reshape(-1)))
 
 
-def bench_mnist(workdir):
-    import autonas
-
+def _mnist_split():
     if not (SHARED / "mnist-t10k").exists():
-        print("mnist: skipped, ../shared/data/mnist-t10k is absent")
-        return
+        return None
     x, y = load_mnist()
-    x_train, y_train, x_test, y_test = x[:8000], y[:8000], x[8000:], y[8000:]
-    svm, svm_s = _timed(lambda: _svm_images(x_train, y_train, x_test, y_test))
-
-    def run():
-        clf = autonas.ImageClassifier(max_trials=100, max_time="10m", seed=0, directory=workdir,
-                                      project_name="mnist", overwrite=True)
-        clf.fit(x_train, y_train, verbose=0)
-        return clf.evaluate(x_test, y_test)["accuracy"], clf
-
-    (acc, clf), secs = _timed(run)
-    report("ImageClassifier mnist-t10k (max_time=10m)", "accuracy", acc, secs, "RBF SVM", svm, svm_s,
-           f"target >= 0.985; {_search_note(clf)}")
+    return x[:8000], y[:8000], x[8000:], y[8000:]
 
 
-def bench_image_regression(workdir):
+def _image_regression_split():
+    x, y = digits()
+    y = y.astype("float32")
+    return x[:1400], y[:1400], x[1400:], y[1400:]
+
+
+def _image_regressor(seed, x, y, workdir):
     import autonas
-    from sklearn.svm import SVR
 
-    x, y = _digits()
-    x_train, y_train, x_test, y_test = x[:1400], y[:1400].astype("float32"), x[1400:], y[1400:].astype("float32")
+    reg = autonas.ImageRegressor(max_trials=200, max_time="2m", seed=seed, directory=workdir,
+                                 project_name=f"digits_reg_{seed}", overwrite=True)
+    reg.fit(x, y, verbose=0)
+    return reg
+
+
+def _svc_as_regressor(seed, x_train, y_train, x_test, y_test):
+    """An RBF SVC classifying the digit, its label read as a number."""
+    from sklearn.svm import SVC
+
     flat = lambda a: a.reshape(len(a), -1) / 16.0  # noqa: E731
-    base, base_s = _timed(lambda: _rmse(SVR().fit(flat(x_train), y_train).predict(flat(x_test)), y_test))
-
-    def run():
-        reg = autonas.ImageRegressor(max_trials=100, max_time="2m", seed=0, directory=workdir,
-                                     project_name="digits_reg", overwrite=True)
-        reg.fit(x_train, y_train, verbose=0)
-        return _rmse(reg.predict(x_test), y_test), reg
-
-    (rmse, reg), secs = _timed(run)
-    report("ImageRegressor digits (digit as number, max_time=2m)", "RMSE", rmse, secs, "RBF SVR", base, base_s,
-           f"lower is better; {_search_note(reg)}")
+    return rmse(SVC().fit(flat(x_train), y_train.astype(int)).predict(flat(x_test)), y_test)
 
 
-# -- text ------------------------------------------------------------------------------------
-def load_sms():
-    lines = (SHARED / "sms-spam" / "SMSSpamCollection").read_text(encoding="utf-8").splitlines()
-    labels = np.array([line.split("\t", 1)[0] for line in lines], dtype=object)
-    texts = np.array([line.split("\t", 1)[1] for line in lines], dtype=object)
-    order = _shuffled(len(texts))
-    return texts[order], labels[order]
+def _sms_split():
+    if not (SHARED / "sms-spam").exists():
+        return None
+    x, y = load_sms()
+    n = int(0.8 * len(x))
+    return x[:n], y[:n], x[n:], y[n:]
 
 
-def _tfidf_svm(x_train, y_train, x_test, y_test):
+def _tfidf_svm(seed, x_train, y_train, x_test, y_test):
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.pipeline import make_pipeline, make_union
     from sklearn.svm import LinearSVC
@@ -178,40 +130,29 @@ def _tfidf_svm(x_train, y_train, x_test, y_test):
     return float(model.score(list(x_test), y_test))
 
 
-def bench_sms(workdir):
+def _text_classifier(seed, x, y, workdir):
     import autonas
 
-    if not (SHARED / "sms-spam").exists():
-        print("sms: skipped, ../shared/data/sms-spam is absent")
-        return
-    x, y = load_sms()
-    n = int(0.8 * len(x))
-    x_train, y_train, x_test, y_test = x[:n], y[:n], x[n:], y[n:]
-    svm, svm_s = _timed(lambda: _tfidf_svm(x_train, y_train, x_test, y_test))
-
-    def run():
-        clf = autonas.TextClassifier(max_trials=100, max_time="5m", seed=0, directory=workdir, project_name="sms",
-                                     overwrite=True)
-        clf.fit(x_train, y_train, verbose=0)
-        return clf.evaluate(x_test, y_test)["accuracy"], clf
-
-    (acc, clf), secs = _timed(run)
-    report(f"TextClassifier sms-spam ({n}/{len(x) - n}, max_time=5m)", "accuracy", acc, secs,
-           "TF-IDF word 1-2 + char 2-5 grams, LinearSVC", svm, svm_s, f"target >= 0.990; {_search_note(clf)}")
-
-
-# -- tables ----------------------------------------------------------------------------------
-def load_titanic():
-    import pandas as pd
-
-    frame = pd.read_csv(SHARED / "titanic" / "train.csv")
-    return frame.iloc[_shuffled(len(frame))].reset_index(drop=True)
+    clf = autonas.TextClassifier(max_trials=200, max_time="5m", seed=seed, directory=workdir,
+                                 project_name=f"sms_{seed}", overwrite=True)
+    clf.fit(x, y, verbose=0)
+    return clf
 
 
 TITANIC_PLAIN = ["Pclass", "Sex", "Age", "SibSp", "Parch", "Fare", "Embarked"]
 
 
-def _titanic_gradient_boosting(train, test):
+def _titanic_split():
+    if not (SHARED / "titanic").exists():
+        return None
+    frame = load_titanic()
+    n = int(0.8 * len(frame))
+    train, test = frame[:n], frame[n:]
+    return (train.drop(columns="Survived"), train["Survived"].to_numpy(), test.drop(columns="Survived"),
+            test["Survived"].to_numpy())
+
+
+def _titanic_gradient_boosting(seed, x_train, y_train, x_test, y_test):
     from sklearn.ensemble import GradientBoostingClassifier
 
     def encode(frame):
@@ -220,222 +161,294 @@ def _titanic_gradient_boosting(train, test):
         x["Embarked"] = x["Embarked"].map({"S": 0, "C": 1, "Q": 2})
         return x.fillna(-1).to_numpy(dtype="float64")
 
-    model = GradientBoostingClassifier(random_state=0).fit(encode(train), train["Survived"])
-    return float(model.score(encode(test), test["Survived"]))
+    model = GradientBoostingClassifier(random_state=seed).fit(encode(x_train), y_train)
+    return float(model.score(encode(x_test), y_test))
 
 
-def bench_titanic(workdir):
-    import autonas
+def _table_classifier(max_time, name):
+    def fit(seed, x, y, workdir):
+        import autonas
 
-    if not (SHARED / "titanic").exists():
-        print("titanic: skipped, ../shared/data/titanic is absent")
-        return
-    frame = load_titanic()
-    n = int(0.8 * len(frame))
-    train, test = frame[:n], frame[n:]
-    gb, gb_s = _timed(lambda: _titanic_gradient_boosting(train, test))
-
-    def run():
-        clf = autonas.StructuredDataClassifier(max_trials=100, max_time="5m", seed=0, directory=workdir,
-                                               project_name="titanic", overwrite=True)
-        clf.fit(train.drop(columns="Survived"), train["Survived"], verbose=0)
-        return clf.evaluate(test.drop(columns="Survived"), test["Survived"])["accuracy"], clf
-
-    (acc, clf), secs = _timed(run)
-    report(f"StructuredDataClassifier titanic raw CSV ({n}/{len(frame) - n}, max_time=5m)", "accuracy", acc, secs,
-           "gradient boosting, 7 plain columns", gb, gb_s, f"target >= 0.82; {_search_note(clf)}")
+        clf = autonas.StructuredDataClassifier(max_trials=500, max_time=max_time, seed=seed, directory=workdir,
+                                               project_name=f"{name}_{seed}", overwrite=True)
+        clf.fit(x, y, verbose=0)
+        return clf
+    return fit
 
 
-def bench_diabetes(workdir):
-    import autonas
+def _diabetes_split():
     from sklearn.datasets import load_diabetes
-    from sklearn.ensemble import GradientBoostingRegressor
 
     data = load_diabetes(as_frame=True)
-    order = _shuffled(len(data.frame))
+    order = shuffled(len(data.frame))
     x, y = data.data.iloc[order].reset_index(drop=True), data.target.to_numpy()[order].astype("float32")
     n = int(0.8 * len(x))
-    x_train, y_train, x_test, y_test = x[:n], y[:n], x[n:], y[n:]
-    gb, gb_s = _timed(lambda: _rmse(GradientBoostingRegressor(random_state=0).fit(x_train, y_train)
-                                    .predict(x_test), y_test))
-
-    def run():
-        reg = autonas.StructuredDataRegressor(max_trials=100, max_time="2m", seed=0, directory=workdir,
-                                              project_name="diabetes", overwrite=True)
-        reg.fit(x_train, y_train, verbose=0)
-        return _rmse(reg.predict(x_test), y_test), reg
-
-    (rmse, reg), secs = _timed(run)
-    report(f"StructuredDataRegressor diabetes ({n}/{len(x) - n}, max_time=2m)", "RMSE", rmse, secs,
-           "gradient boosting", gb, gb_s, f"lower is better (std of test targets {np.std(y_test):.1f}); "
-           f"{_search_note(reg)}")
+    return x[:n], y[:n], x[n:].reset_index(drop=True), y[n:]
 
 
-# -- framework overhead ----------------------------------------------------------------------
-class TrainingStamps:
-    """Keras callback factory recording when each `fit` begins and ends.
+def _gradient_boosting_regressor(seed, x_train, y_train, x_test, y_test):
+    from sklearn.ensemble import GradientBoostingRegressor
 
-    The times go to a class-level list, because the tuner deep-copies callbacks
-    for every trial (instance attributes would be lost with the copy).
+    return rmse(GradientBoostingRegressor(random_state=seed).fit(x_train, y_train).predict(x_test), y_test)
+
+
+def _table_regressor(seed, x, y, workdir):
+    import autonas
+
+    reg = autonas.StructuredDataRegressor(max_trials=500, max_time="2m", seed=seed, directory=workdir,
+                                          project_name=f"diabetes_{seed}", overwrite=True)
+    reg.fit(x, y, verbose=0)
+    return reg
+
+
+def _rmse_of(model, x, y):
+    return rmse(np.asarray(model.predict(x)).reshape(-1), y)
+
+
+# -- the large raw table --------------------------------------------------------------------------
+def large_table(rows=50_000, seed=0):
+    """A synthetic raw table: 15 columns of numbers, strings and missing values, and a binary target.
+
+    The target depends on interactions and thresholds of several columns (as
+    in real tabular data, where gradient boosting is strong), with label noise.
+
+    Args:
+        rows: number of rows.
+        seed: the generator's seed.
+
+    Returns:
+        A pandas DataFrame with a ``target`` column.
     """
+    import pandas as pd
 
-    events = []
+    rng = np.random.default_rng(seed)
+    frame = pd.DataFrame({
+        "age": rng.normal(40, 12, rows).clip(18, 90).round(),
+        "income": np.exp(rng.normal(10.5, 0.6, rows)).round(2),
+        "balance": rng.normal(0, 1000, rows).round(2),
+        "tenure": rng.integers(0, 30, rows).astype("float64"),
+        "visits": rng.poisson(3, rows).astype("float64"),
+        "score_a": rng.uniform(0, 1, rows),
+        "score_b": rng.normal(0, 1, rows),
+        "ratio": rng.beta(2, 5, rows),
+        "region": rng.choice(["north", "south", "east", "west", "centre"], rows, p=[.3, .25, .2, .15, .1]),
+        "plan": rng.choice(["basic", "plus", "pro"], rows, p=[.6, .3, .1]),
+        "channel": rng.choice(["web", "store", "phone", "partner"], rows),
+        "city": rng.choice([f"city_{i:03d}" for i in range(300)], rows),
+        "device": rng.choice(["ios", "android", "desktop", "other"], rows, p=[.35, .35, .25, .05]),
+        "segment": rng.choice(list("ABCDEFGH"), rows),
+        "flag": rng.choice(["yes", "no"], rows),
+    })
+    city_effect = dict(zip([f"city_{i:03d}" for i in range(300)], rng.normal(0, 0.6, 300)))
+    logit = (0.04 * (frame["age"] - 40) + 0.8 * np.log(frame["income"] / 36000)
+             - 1.5 * (frame["balance"] < -800) + 1.2 * (frame["plan"] == "pro") * (frame["tenure"] > 10)
+             + 2.0 * (frame["score_a"] - 0.5) * frame["score_b"] - 0.3 * frame["visits"].clip(0, 6)
+             + frame["city"].map(city_effect) + 0.7 * (frame["region"] == "east") * (frame["device"] == "ios")
+             + np.sin(3 * frame["ratio"]) + 0.5 * (frame["segment"].isin(["B", "E"])))
+    frame["target"] = (rng.uniform(size=rows) < 1 / (1 + np.exp(-(logit - logit.mean())))).astype(int)
+    for column, share in (("age", .05), ("income", .1), ("tenure", .02), ("region", .03), ("device", .08)):
+        missing = rng.uniform(size=rows) < share
+        frame.loc[missing, column] = np.nan if frame[column].dtype.kind == "f" else None
+    return frame
 
-    @classmethod
-    def callback(cls):
-        import keras
 
-        class Stamp(keras.callbacks.Callback):
-            def on_train_begin(self, logs=None):
-                cls.events.append(("begin", time.perf_counter()))
-
-            def on_train_end(self, logs=None):
-                cls.events.append(("end", time.perf_counter()))
-
-        return Stamp()
+def _large_table_split():
+    frame = large_table()
+    n = int(0.8 * len(frame))
+    train, test = frame[:n].reset_index(drop=True), frame[n:].reset_index(drop=True)
+    return (train.drop(columns="target"), train["target"].to_numpy(), test.drop(columns="target"),
+            test["target"].to_numpy())
 
 
-def _overhead_space():
-    """One fixed image architecture: the default convnet (every searched value at its default)."""
+def _large_table_fit(seed, x, y, workdir):
+    """autonas reads the table from a raw CSV file, as a user with a file would."""
     import autonas
 
-    inp = autonas.ImageInput()
-    out = autonas.ClassificationHead(dropout=0.0)(
-        autonas.ImageBlock(block_type="vanilla", normalize=True, augment=False)(inp))
-    return inp, out
+    path = os.path.join(workdir, f"large_{seed}.csv")
+    x.assign(target=y).to_csv(path, index=False)
+    clf = autonas.StructuredDataClassifier(max_trials=500, max_time="5m", seed=seed, directory=workdir,
+                                           project_name=f"large_{seed}", overwrite=True)
+    clf.fit(path, "target", verbose=0)
+    return clf
 
 
-def bench_overhead(workdir):
+def _pipeline_ratio(model, x_train, y_train):
+    """Time per epoch of the best trial against the same Keras model fed plain arrays.
+
+    The best full trial's per-epoch times (recorded by the tuner, first epoch
+    left out: it traces the functions) against a plain `model.fit` of the same
+    configuration, built afresh, on the same training and validation rows
+    given as a dict of NumPy columns, with the same batch size (median epoch
+    of three, the first left out likewise).
+    """
     import keras
-    import keras_tuner
 
     import autonas
 
-    x, y = _digits()
-    x, y = x[:1400], y[:1400]
-    epochs = 25  # a trial of 5 s or more, as the target names (20 epochs took 4.6-6.0 s on two cores)
-    rounds_count = 5
+    tuner, trial = model.tuner_, model.best_trial_
+    info = tuner.trial_info(trial.trial_id)
+    trial_epochs = info.get("epoch_seconds", [])[1:]
+    if not trial_epochs:
+        return {}
+    x, y = autonas.data.load_data(x_train, y_train, kind="structured", arg_name="x", target_arg_name="y") \
+        if isinstance(x_train, str) else (x_train, y_train)
+    xs = autonas.data.adapt_inputs(x, model.inputs, "x")
+    encoded = model.heads[0].encode(np.asarray(y), "y")
+    from autonas.data import split_validation
 
-    # The same architecture, built by the same graph, trained by plain Keras on the same split:
-    # once as most users write it (NumPy validation data) and once with the validation set as a
-    # tf.data pipeline, which is what autonas hands Keras (see autonas.tuner._validation_dataset).
-    def plain(validation_as_dataset=False):
-        import tensorflow as tf
+    train_idx, val_idx = split_validation(len(encoded), 0.2, model.seed or 0, encoded)
+    feed = model._keras_x([xs[0][train_idx]])
+    val = (model._keras_x([xs[0][val_idx]]), encoded[val_idx])
+    times = []
 
-        inp, out = _overhead_space()
-        graph = autonas.Graph(inp, out)
-        node, head = graph.inputs[0], graph.heads[0]
-        from autonas.data import prepare_input, split_validation
+    class Timer(keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            self.start = time.perf_counter()
 
-        images = prepare_input(x, node, fit=True)
-        head.fit_targets(y)
-        train_idx, val_idx = split_validation(len(images), 0.2, 0, head.encode(y))
-        node.set_data(images[train_idx])
-        validation = (images[val_idx], head.encode(y[val_idx]))
-        keras.utils.set_random_seed(0)
-        keras.backend.clear_session()
-        start = time.perf_counter()
-        if validation_as_dataset:
-            validation = tf.data.Dataset.from_tensor_slices(validation).batch(32)
-        model = graph.build(keras_tuner.HyperParameters())
-        model.fit(images[train_idx], head.encode(y[train_idx]), validation_data=validation,
-                  epochs=epochs, batch_size=32, verbose=0)
-        return time.perf_counter() - start
+        def on_epoch_end(self, epoch, logs=None):
+            times.append(time.perf_counter() - self.start)
 
-    def one_trial(name):
-        inp, out = _overhead_space()
-        model = autonas.AutoModel(inp, out, max_trials=1, seed=0, directory=workdir, project_name=name,
-                                  overwrite=True)
-        model.fit(x, y, epochs=epochs, verbose=0)
-        return model.tuner_.trial_info(model.best_trial_.trial_id)["duration"]
+    keras.backend.clear_session()
+    plain = model.graph.build(trial.hyperparameters.copy())
+    plain.fit(feed, encoded[train_idx], validation_data=val, epochs=4, batch_size=32, verbose=0,
+              callbacks=[Timer()])
+    trial_s, plain_s = float(np.median(trial_epochs)), float(np.median(times[1:]))
+    return {"trial_epoch_s": trial_s, "plain_keras_epoch_s": plain_s, "pipeline_ratio": trial_s / plain_s}
 
-    plain()  # warm-up: the first model of a process pays for TensorFlow's own start-up
-    rounds = []
-    for i in range(rounds_count):  # interleaved, so that a slow spell of a noisy machine hits all three
-        rounds.append((plain(), plain(validation_as_dataset=True), one_trial(f"overhead_{i}")))
-    keras_s, keras_ds_s, trial_s = (float(np.median([r[k] for r in rounds])) for k in range(3))
-    detail = ", ".join(f"{a:.1f}/{b:.1f}/{t:.1f}" for a, b, t in rounds)
-    report(f"Overhead: one trial vs plain Keras, NumPy validation (digits convnet, {epochs} epochs, "
-           f"median of {rounds_count})", "time ratio", trial_s / keras_s, trial_s, "plain Keras fit", 1.0, keras_s,
-           f"target <= 1.10; per round Keras/Keras with tf.data validation/trial seconds {detail}")
-    report(f"Overhead: one trial vs plain Keras, tf.data validation (same rounds)", "time ratio",
-           trial_s / keras_ds_s, trial_s, "plain Keras fit", 1.0, keras_ds_s,
-           "target <= 1.10; the fair comparison of the per-trial machinery")
 
-    # Time from the end of one trial's training to the start of the next one's, and the part of it
-    # spent building the next model (which a plain Keras loop pays too).
-    TrainingStamps.events.clear()
-    trials = 8
-    clf = autonas.ImageClassifier(max_trials=trials, seed=0, directory=workdir, project_name="overhead_gaps",
-                                  overwrite=True)
-    clf.fit(x[:400], y[:400], epochs=1, verbose=0, callbacks=[TrainingStamps.callback()])
-    events = TrainingStamps.events
-    infos = clf.tuner_.trial_infos()
-    order = sorted(infos, key=lambda tid: infos[tid]["start_time"])
-    gaps = [events[2 * i + 2][1] - events[2 * i + 1][1] for i in range(len(order) - 1)]
-    builds = [infos[tid].get("build_seconds") or 0.0 for tid in order[1:]]
-    own = [g - b for g, b in zip(gaps, builds)]
-    report(f"Overhead: between trials (ImageClassifier, {len(order)} trials of 1 epoch on 400 digits)",
-           "median gap (s)", float(np.median(gaps)), clf.search_time_, "-", float("nan"), float("nan"),
-           f"target <= 0.3 s; gaps {', '.join(f'{g:.2f}' for g in gaps)}; max {max(gaps):.2f}s")
-    report("Overhead: between trials, less building the next model", "median (s)", float(np.median(own)),
-           clf.search_time_, "-", float("nan"), float("nan"),
-           f"builds {', '.join(f'{b:.2f}' for b in builds)}; rest {', '.join(f'{g:.2f}' for g in own)}")
+def _hist_gradient_boosting(seed, x_train, y_train, x_test, y_test):
+    from sklearn.ensemble import HistGradientBoostingClassifier
 
-    # The same architectures, in the same order, trained back to back by a plain Keras loop: the
-    # usual `clear_session()` between models, build, `fit` for one epoch on the same split (with
-    # the validation set as a tf.data pipeline, as the tuner hands it). Its gaps are what Keras
-    # itself costs between two models; the difference is autonas's own share.
-    import tensorflow as tf
+    categorical = [c for c in x_train.columns if x_train[c].dtype == object]
+    encode = {c: {v: i for i, v in enumerate(sorted(x_train[c].dropna().unique()))} for c in categorical}
 
-    from autonas.data import prepare_input, split_validation
+    def matrix(frame):
+        out = frame.copy()
+        for c in categorical:
+            out[c] = out[c].map(encode[c]).astype("float64")
+        return out.to_numpy(dtype="float64")
 
-    graph = clf.graph
-    node, head = graph.inputs[0], graph.heads[0]
-    images = prepare_input(x[:400], node, fit=True)
-    targets = head.encode(y[:400])
-    train_idx, val_idx = split_validation(len(images), 0.2, 0, targets)
-    validation = tf.data.Dataset.from_tensor_slices((images[val_idx], targets[val_idx])).batch(32)
-    stamp = TrainingStamps.callback()
-    TrainingStamps.events.clear()
-    for tid in order:
-        keras.backend.clear_session()
-        model = graph.build(clf.tuner_.oracle.get_trial(tid).hyperparameters.copy())
-        model.fit(images[train_idx], targets[train_idx], validation_data=validation, epochs=1, batch_size=32,
-                  verbose=0, callbacks=[stamp])
-        del model
-    events = TrainingStamps.events
-    plain_gaps = [events[2 * i + 2][1] - events[2 * i + 1][1] for i in range(len(order) - 1)]
-    report(f"Overhead: between models of a plain Keras loop (the same {len(order)} architectures)",
-           "median gap (s)", float(np.median(plain_gaps)), sum(plain_gaps), "autonas median gap", float(np.median(gaps)),
-           float(sum(gaps)), f"autonas - plain Keras, median of the pairs: "
-           f"{float(np.median(np.subtract(gaps, plain_gaps))):+.2f}s; gaps {', '.join(f'{g:.2f}' for g in plain_gaps)}")
+    mask = [c in categorical for c in x_train.columns]
+    model = HistGradientBoostingClassifier(categorical_features=mask, random_state=seed)
+    model.fit(matrix(x_train), y_train)
+    return float(model.score(matrix(x_test), y_test))
 
 
 TASKS = {
-    "digits": bench_digits,
-    "mnist": bench_mnist,
-    "image_regression": bench_image_regression,
-    "sms": bench_sms,
-    "titanic": bench_titanic,
-    "diabetes": bench_diabetes,
-    "overhead": bench_overhead,
+    "digits": Task("ImageClassifier digits (1400/397, max_time=2m)", "accuracy", True, _digits_split,
+                   _image_classifier("2m"), _accuracy, "RBF SVM", _svm_images, ">= 0.995", "2m"),
+    "mnist": Task("ImageClassifier mnist-t10k (8000/2000, max_time=10m)", "accuracy", True, _mnist_split,
+                  _image_classifier("10m"), _accuracy, "RBF SVM", _svm_images,
+                  ">= 0.990 with >= 8 architectures", "10m"),
+    "image_regression": Task("ImageRegressor digits, the digit as a number (1400/397, max_time=2m)", "RMSE", False,
+                             _image_regression_split, _image_regressor, _rmse_of, "RBF SVC as a classifier",
+                             _svc_as_regressor, "< the SVC's", "2m"),
+    "sms": Task("TextClassifier sms-spam (4439/1110, max_time=5m)", "accuracy", True, _sms_split,
+                _text_classifier, _accuracy, "TF-IDF word 1-2 + char 2-5 grams, LinearSVC", _tfidf_svm,
+                ">= 0.9940", "5m"),
+    "titanic": Task("StructuredDataClassifier titanic raw CSV (712/179, max_time=5m)", "accuracy", True,
+                    _titanic_split, _table_classifier("5m", "titanic"), _accuracy,
+                    "gradient boosting, 7 plain columns", _titanic_gradient_boosting, ">= 0.845", "5m"),
+    "diabetes": Task("StructuredDataRegressor diabetes (353/89, max_time=2m)", "RMSE", False, _diabetes_split,
+                     _table_regressor, _rmse_of, "gradient boosting", _gradient_boosting_regressor, "<= 54.5", "2m"),
+    "large_table": Task("StructuredDataClassifier synthetic 50,000-row raw CSV (40000/10000, max_time=5m)",
+                        "accuracy", True, _large_table_split, _large_table_fit, _accuracy,
+                        "histogram gradient boosting", _hist_gradient_boosting,
+                        "several trials in 5 min; pipeline ratio <= 1.2", "5m", _pipeline_ratio),
 }
+
+
+# -- the protocol ---------------------------------------------------------------------------------
+def _dev_split(split):
+    """Training rows only: the first 80% train, the last 20% are scored (the test rows are dropped)."""
+    x_train, y_train, _, _ = split
+    n = int(0.8 * len(y_train))
+    take = (lambda a, s: a.iloc[s].reset_index(drop=True)) if hasattr(x_train, "iloc") else (lambda a, s: a[s])
+    return take(x_train, slice(0, n)), y_train[:n], take(x_train, slice(n, None)), y_train[n:]
+
+
+def _describe(model):
+    """Trials, distinct architectures, fidelities and the final model's members."""
+    board = model.leaderboard()
+    full = int(board["fidelity"].eq("full").sum()) if "fidelity" in board else len(board)
+    members = model.ensemble_["members"] if getattr(model, "ensemble_", None) else []
+    kinds = ", ".join(f"{m['trial_id']}x{m['weight']:.2f}/{m['source']}" for m in members)
+    return {"trials": len(board), "full_trials": full, "architectures": _architectures(model),
+            "members": kinds, "search_s": model.search_time_}
+
+
+def _architectures(model):
+    """Distinct configurations among the trials (fidelity keys ignored)."""
+    from autonas.search.base import config_hash
+
+    return len({config_hash(t.hyperparameters.values) for t in model.tuner_.oracle.trials.values()})
+
+
+def run_task(key, seeds, dev=False, workdir=None):
+    """Run one task for every seed; returns its record (and prints a table row)."""
+    task = TASKS[key]
+    split = task.load()
+    if split is None:
+        print(f"{key}: skipped, its data under ../shared/data is absent", flush=True)
+        return None
+    if dev:
+        split = _dev_split(split)
+    x_train, y_train, x_test, y_test = split
+    runs = []
+    for seed in seeds:
+        with tempfile.TemporaryDirectory(dir=workdir) as folder:
+            model, fit_s = timed(lambda: task.fit(seed, x_train, y_train, folder))
+            value = task.score(model, x_test, y_test)
+            base, base_s = timed(lambda: task.baseline(seed, x_train, y_train, x_test, y_test))
+            run = {"seed": seed, "value": value, "fit_s": fit_s, "baseline": base, "baseline_s": base_s,
+                   **_describe(model)}
+            if task.extra is not None:
+                run.update(task.extra(model, x_train, y_train))
+            runs.append(run)
+            print(f"  {key} seed {seed}: {task.metric} {value:.4f} in {fit_s:.0f}s (baseline {base:.4f}); "
+                  f"{run['trials']} trials ({run['full_trials']} full, {run['architectures']} architectures); "
+                  f"final: {run['members']}" + "".join(f"; {k} {v:.3f}" for k, v in run.items()
+                                                        if k.startswith(("trial_epoch", "plain", "pipeline"))),
+                  flush=True)
+    values, bases = np.array([r["value"] for r in runs]), np.array([r["baseline"] for r in runs])
+    fit_s = np.array([r["fit_s"] for r in runs])
+    ahead = values.mean() >= bases.mean() if task.higher_is_better else values.mean() <= bases.mean()
+    record = {"task": task.name, "metric": task.metric, "split": "dev" if dev else "test", "runs": runs,
+              "mean": float(values.mean()), "std": float(values.std()), "baseline_mean": float(bases.mean()),
+              "baseline_std": float(bases.std()), "fit_s_mean": float(fit_s.mean()), "fit_s_max": float(fit_s.max()),
+              "autonas_ahead": bool(ahead), "target": task.target}
+    per_seed = " / ".join(f"{v:.4f}" for v in values)
+    print(f"| {task.name} | {record['split']} {task.metric} | {values.mean():.4f} ± {values.std():.4f} "
+          f"({per_seed}) | {fit_s.mean():.0f}s (max {fit_s.max():.0f}s) | {task.baseline_name} | "
+          f"{bases.mean():.4f} ± {bases.std():.4f} | {'autonas' if ahead else 'classical'} ahead; "
+          f"target {task.target}; trials {np.mean([r['trials'] for r in runs]):.1f}, architectures "
+          f"{np.mean([r['architectures'] for r in runs]):.1f} |", flush=True)
+    return record
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("tasks", nargs="+", help=f"'all' or any of: {', '.join(TASKS)}")
+    parser.add_argument("tasks", nargs="+", help=f"'all', 'overhead' or any of: {', '.join(TASKS)}")
+    parser.add_argument("--seeds", default="0,1,2", help="comma-separated seeds (default 0,1,2)")
+    parser.add_argument("--dev", action="store_true", help="score on a dev split of the training rows")
+    parser.add_argument("--json", help="write the records to this JSON file")
     args = parser.parse_args(argv)
+    if args.tasks == ["overhead"]:
+        import overhead
+
+        return overhead.main()
     names = list(TASKS) if args.tasks == ["all"] else args.tasks
     unknown = [n for n in names if n not in TASKS]
     if unknown:
-        parser.error(f"unknown task(s) {unknown}; choose from {list(TASKS)}")
-    print("| task | metric | autonas | autonas time | baseline | baseline value | baseline time | load | note |")
-    print("|---|---|---|---|---|---|---|---|---|")
-    with tempfile.TemporaryDirectory() as workdir:
-        for name in names:
-            TASKS[name](workdir)
+        parser.error(f"unknown task(s) {unknown}; choose from {list(TASKS)} or 'overhead'")
+    seeds = [int(s) for s in args.seeds.split(",")]
+    print("| task | metric | autonas mean ± std (per seed) | fit wall time | classical model | classical mean ± std "
+          "| note |")
+    print("|---|---|---|---|---|---|---|")
+    records = [r for r in (run_task(name, seeds, args.dev) for name in names) if r is not None]
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(records, f, indent=1)
     return 0
 
 

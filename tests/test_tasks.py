@@ -86,7 +86,9 @@ def test_text_and_table_warm_starts_name_the_task_blocks():
     configs = text.default_initial_hps(_context(shape=()))
     first = configs[0]
     assert first["text_block/block_type"] == "ngram" and first["text_block/char_ngrams"] > 0
-    assert first["text_block/ngram/dropout"] == 0.5 and configs[1]["text_block/max_tokens"] == 20000
+    assert first["text_block/ngram/num_layers"] == 1 and first["text_block/ngram/dropout"] == 0.5
+    assert configs[1]["text_block/ngram/num_layers"] == 0  # a linear model of the n-grams
+    assert configs[2]["text_block/ngram/dropout"] == 0.5 and configs[2]["text_block/max_tokens"] == 20000
     regressor = autonas.TextRegressor(max_trials=1)
     first = regressor.default_initial_hps(_context(shape=()))[0]
     assert first["text_block/char_ngrams"] > 0 and "text_block/ngram/dropout" not in first

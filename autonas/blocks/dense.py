@@ -13,6 +13,9 @@ class DenseBlock(Block):
         num_units: units per layer; searched over {32, 64, 128, 256, 512, 1024}.
         use_batchnorm: batch normalization after each layer; searched when None.
         dropout: dropout rate after each layer; searched over {0, 0.25, 0.5}.
+        layer_options: the layer counts searched when `num_layers` is None
+            (default {1, 2, 3}; 0 makes the block the identity, so the head is
+            a linear model of its input).
         name: block name (hyperparameters are named ``"<name>/<argument>"``).
 
     Returns:
@@ -29,8 +32,14 @@ class DenseBlock(Block):
 
     input_kinds = ("tensor", "image", "sequence", "structured")
 
-    def __init__(self, num_layers=None, num_units=None, use_batchnorm=None, dropout=None, name=None):
+    def __init__(self, num_layers=None, num_units=None, use_batchnorm=None, dropout=None, layer_options=None,
+                 name=None):
         super().__init__(name=name)
+        if layer_options is not None:
+            options = list(layer_options)
+            if not options or any(isinstance(v, bool) or not isinstance(v, int) or v < 0 for v in options):
+                raise ValueError(f"`layer_options` must be non-negative integers; received {layer_options!r}.")
+        self.layer_options = None if layer_options is None else [int(v) for v in layer_options]
         self.num_layers = num_layers
         self.num_units = num_units
         self.use_batchnorm = use_batchnorm
@@ -40,7 +49,9 @@ class DenseBlock(Block):
         return "tensor"
 
     def build(self, hp, inputs):
-        num_layers = self.param(hp, "num_layers", self.num_layers, choice([1, 2, 3], default=2))
+        options = self.layer_options or [1, 2, 3]
+        num_layers = self.param(hp, "num_layers", self.num_layers,
+                                choice(options, default=2 if 2 in options else options[0]))
         num_units = self.param(hp, "num_units", self.num_units, choice([32, 64, 128, 256, 512, 1024], default=128))
         use_bn = self.param(hp, "use_batchnorm", self.use_batchnorm, boolean(False))
         dropout = self.param(hp, "dropout", self.dropout, choice([0.0, 0.25, 0.5], default=0.0))
@@ -67,5 +78,6 @@ class DenseBlock(Block):
             num_units=self.num_units,
             use_batchnorm=self.use_batchnorm,
             dropout=self.dropout,
+            layer_options=self.layer_options,
         )
         return config

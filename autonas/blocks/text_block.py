@@ -20,6 +20,9 @@ FAMILIES = {
 }
 #: searched longest character n-grams of the "ngram" family (0: words only).
 CHAR_NGRAMS = (0, 3, 4, 5)
+#: dense layers searched over the n-gram features (0: a linear model of the tf-idf features, as a
+#: linear SVM or logistic regression on n-grams, NB-SVM's family; Wang and Manning, 2012).
+NGRAM_LAYERS = (0, 1, 2, 3)
 
 
 class TextBlock(Block):
@@ -30,7 +33,8 @@ class TextBlock(Block):
     position embedding, transformer encoder, global average pooling) and
     ``"ngram"`` (tf-idf over word n-grams, optionally joined by tf-idf over
     character n-grams, each scaled to unit length and with out-of-vocabulary
-    n-grams dropped, then dense layers). The vocabulary is learnt once from
+    n-grams dropped, then 0 to 3 dense layers: with 0 the head is a linear
+    model of the n-grams, the classical text baseline). The vocabulary is learnt once from
     the training split and cached (see `TextVectorization`), so trials do not
     re-adapt; the exported model takes raw strings.
 
@@ -107,8 +111,9 @@ class TextBlock(Block):
                 if char_ngrams:
                     chars = keras.layers.UnitNormalization()(char_ngram_layer(node, char_ngrams, max_tokens)(inputs))
                     x = keras.layers.Concatenate()([x, chars])
+        body = body_cls(layer_options=NGRAM_LAYERS) if block_type == "ngram" else body_cls()
         with conditional(hp, searched, "block_type", [block_type]), hp.name_scope(block_type):
-            x = body_cls().build(hp, x)
+            x = body.build(hp, x)
         if reduction is not None and len(x.shape) == 3:
             x = (keras.layers.GlobalMaxPooling1D() if reduction == "global_max"
                  else keras.layers.GlobalAveragePooling1D())(x)

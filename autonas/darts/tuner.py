@@ -91,7 +91,7 @@ class DartsTuner(Tuner):
         self.darts_search = None
 
     def search(self, train, validation, epochs=None, batch_size=32, callbacks=None, verbose=1,
-               class_weight=None, sample_weight=None, deadline=None):
+               class_weight=None, sample_weight=None, deadline=None, reserve=None):
         """Search the cells with DARTS (unless already done), then run the trials.
 
         Args:
@@ -100,19 +100,22 @@ class DartsTuner(Tuner):
             validation: ``(x, y)``; scores the trials, never seen by the supernet.
             epochs: epochs per trial (and of the supernet search unless the
                 oracle sets them).
-            batch_size, callbacks, verbose, class_weight, sample_weight, deadline:
-                as in `autonas.Tuner.search`.
+            batch_size, callbacks, verbose, class_weight, sample_weight, deadline, reserve:
+                as in `autonas.Tuner.search` (the supernet search ends before
+                `deadline` less what `reserve` keeps for the refit).
         """
         from autonas import distribute
 
         if distribute.role() == "worker":
             pass  # the chief searched the cells; a worker trains the trials it hands out
         elif self.oracle.pinned is None:
-            self.derive_cells(train, epochs, batch_size, verbose, deadline)
+            kept = float(reserve()) if (reserve is not None and deadline is not None) else 0.0
+            self.derive_cells(train, epochs, batch_size, verbose, None if deadline is None else deadline - kept)
         else:
             logger.info("DARTS cells already derived in %s; training the derived network.", self.project_dir)
         super().search(train, validation, epochs=epochs, batch_size=batch_size, callbacks=callbacks,
-                       verbose=verbose, class_weight=class_weight, sample_weight=sample_weight, deadline=deadline)
+                       verbose=verbose, class_weight=class_weight, sample_weight=sample_weight, deadline=deadline,
+                       reserve=reserve)
 
     def search_data(self, train):
         """The images, targets and task of the supernet search, from the training data of the graph.

@@ -47,6 +47,10 @@ class ArraySplits:
             self._enc_train = [h.encode(t, "y") for h, t in zip(self._heads, self.y_train)]
         return self._enc_train
 
+    def encoded_validation_targets(self):
+        """Per head, the validation targets encoded as Keras sees them (ensemble selection scores on them)."""
+        return self._encoded_val()
+
     def _encoded_val(self):
         if self._enc_val is None:
             self._enc_val = [h.encode(t, self._val_arg) for h, t in zip(self._heads, self.y_val)]

@@ -167,6 +167,10 @@ class StreamSplits:
         """Per head, the training targets encoded as Keras sees them."""
         return [h.encode(t, "y") for h, t in zip(self._heads, self.y_train)]
 
+    def encoded_validation_targets(self):
+        """Per head, the validation targets encoded as Keras sees them (in the validation stream's order)."""
+        return [h.encode(t, "y") for h, t in zip(self._heads, self.y_val)]
+
     def search_sets(self, keras_x, keras_y):
         """``(train, validation)`` for `Tuner.search`: ``(Stream, None)`` pairs."""
         return ((self._encoded(self._train, self.num_train), None),

@@ -7,7 +7,9 @@ is imported. Layers on the image path use ``keras.ops`` only (TensorFlow and
 JAX backends).
 """
 
-from autonas.layers.missing import FillMissing
+from autonas.layers.average import WeightedAverage
+from autonas.layers.missing import FillMissing, MissingIndicator
+from autonas.layers.numeric import PeriodicEncoding, PiecewiseLinearEncoding
 from autonas.layers.position_embedding import PositionEmbedding
 
-__all__ = ["FillMissing", "PositionEmbedding"]
+__all__ = ["FillMissing", "MissingIndicator", "PeriodicEncoding", "PiecewiseLinearEncoding", "PositionEmbedding", "WeightedAverage"]

@@ -58,3 +58,27 @@ class FillMissing(keras.layers.Layer):
         config = super().get_config()
         config.update(fill_value=self.fill_value, indicator=self.indicator, output_dtype=self.output_dtype)
         return config
+
+
+@keras.saving.register_keras_serializable(package="autonas")
+class MissingIndicator(keras.layers.Layer):
+    """1.0 where a numeric column's value is missing (NaN), else 0.0, as a ``(batch, 1)`` column.
+
+    Args:
+        **kwargs: base `keras.layers.Layer` arguments.
+
+    Returns:
+        (when called) a float32 ``(batch, 1)`` tensor.
+
+    Example:
+        >>> import numpy as np
+        >>> MissingIndicator()(np.array([1.0, np.nan], "float32")).tolist()  # doctest: +SKIP
+        [[0.0], [1.0]]
+    """
+
+    def call(self, inputs):
+        x = ops.reshape(ops.cast(inputs, "float32"), (-1, 1))
+        return ops.cast(ops.isnan(x), "float32")
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], 1)

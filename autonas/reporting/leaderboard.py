@@ -9,7 +9,8 @@ from autonas.utils.io import read_json
 
 #: written by the tuner at the start of a search: objective name and direction.
 SEARCH_FILE = "autonas_search.json"
-COLUMNS = ["trial_id", "status", "score", "params", "duration", "best_epoch"]
+COLUMNS = ["trial_id", "status", "score", "params", "duration", "best_epoch", "fidelity", "examples", "epochs",
+           "cut_off"]
 
 
 def leaderboard(tuner):
@@ -20,8 +21,11 @@ def leaderboard(tuner):
 
     Returns:
         A `pandas.DataFrame` with columns ``trial_id``, ``status``, ``score``,
-        ``params``, ``duration``, ``best_epoch``, then one column per
-        hyperparameter; sorted best first (failed trials last).
+        ``params``, ``duration``, ``best_epoch``, the trial's fidelity
+        (``fidelity``: ``"full"`` or ``"proxy"``; ``examples`` it trained on,
+        ``epochs`` it trained, ``cut_off`` when the time budget stopped it),
+        then one column per hyperparameter; sorted best first (failed trials
+        last). Only full-fidelity scores compete for the final model.
 
     Example:
         >>> leaderboard(clf.tuner_)  # doctest: +SKIP
@@ -78,6 +82,10 @@ def _frame(trials, infos, objective_name, direction):
             "params": info.get("params"),
             "duration": info.get("duration"),
             "best_epoch": info.get("best_epoch"),
+            "fidelity": _fidelity(info),
+            "examples": info.get("examples"),
+            "epochs": info.get("epochs_trained"),
+            "cut_off": bool(info.get("stopped_by_deadline", False)),
         }
         for name, value in trial["values"].items():
             if not name.startswith("tuner/"):
@@ -91,3 +99,10 @@ def _frame(trials, infos, objective_name, direction):
     frame = frame.sort_values(["score", "trial_id"], ascending=[ascending, True], na_position="last")
     frame.attrs["objective"] = objective_name
     return frame.reset_index(drop=True)
+
+
+def _fidelity(info):
+    """``"full"``, ``"proxy"``, or None for a trial that recorded nothing (never started, older projects)."""
+    if "full_fidelity" in info:
+        return "full" if info["full_fidelity"] else "proxy"
+    return "full" if info.get("duration") is not None else None

@@ -45,7 +45,8 @@ class ReportingMixin:
         tuner = self._require_search("summary")
         summary = search_summary(tuner, search_time=getattr(self, "search_time_", None),
                                  refit_info=getattr(self, "refit_info_", None),
-                                 model=getattr(self, "model_", None))
+                                 model=getattr(self, "model_", None),
+                                 ensemble=getattr(self, "ensemble_", None))
         if print_fn is not None:
             if not callable(print_fn):
                 raise TypeError(f"`print_fn` must be callable (e.g. print); received {type(print_fn).__name__}.")

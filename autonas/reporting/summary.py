@@ -14,7 +14,9 @@ class SearchSummary(dict):
     Keys: ``objective``, ``direction``, ``best_trial_id``, ``best_score``,
     ``hyperparameters``, ``params``, ``search_time`` (seconds), ``trials``
     (counts by status, and ``total``), ``refit`` (epochs and seconds of the
-    refit, or None) and ``project_dir``.
+    refit, or None), ``final_model`` (``reason`` and ``members``: trial id,
+    weight, ``"refit"`` or ``"checkpoint"``; None before a fit) and
+    ``project_dir``.
 
     Example:
         >>> s = clf.summary()               # doctest: +SKIP
@@ -38,6 +40,10 @@ class SearchSummary(dict):
         refit = self.get("refit")
         if refit:
             lines.append(f"  refit:           {refit['epochs']} epochs in {format_seconds(refit['duration'])}")
+        final = self.get("final_model")
+        if final:
+            members = ", ".join(f"trial {m['trial_id']} x{m['weight']:.2f} ({m['source']})" for m in final["members"])
+            lines.append(f"  final model:     {final['reason']}: {members}")
         lines.append("  hyperparameters:")
         width = max((len(k) for k in self["hyperparameters"]), default=0)
         for name, value in self["hyperparameters"].items():
@@ -48,7 +54,7 @@ class SearchSummary(dict):
         printer.text(str(self))
 
 
-def search_summary(tuner, search_time=None, refit_info=None, model=None):
+def search_summary(tuner, search_time=None, refit_info=None, model=None, ensemble=None):
     """Summarise a search.
 
     Args:
@@ -56,6 +62,7 @@ def search_summary(tuner, search_time=None, refit_info=None, model=None):
         search_time: seconds the search took; measured from the trial records
             (first start to last end) when None.
         refit_info: the dict returned by `Tuner.refit`, if a refit happened.
+        ensemble: `AutoModel.ensemble_` (the final model's members), if known.
         model: the refitted `keras.Model`; its parameter count is reported
             (the best trial's recorded count otherwise).
 
@@ -73,7 +80,7 @@ def search_summary(tuner, search_time=None, refit_info=None, model=None):
     completed = completed_records(tuner)
     if not completed:
         raise ValueError("The search completed no trial, so there is nothing to summarise.")
-    best_trial = tuner.oracle.get_best_trials(1)[0]
+    best_trial = tuner.best_trial() if hasattr(tuner, "best_trial") else tuner.oracle.get_best_trials(1)[0]
     best = next(r for r in completed if r["trial_id"] == best_trial.trial_id)
     counts = {}
     for status in (trial_module.TrialStatus.COMPLETED, trial_module.TrialStatus.FAILED,
@@ -103,4 +110,14 @@ def search_summary(tuner, search_time=None, refit_info=None, model=None):
         trials=counts,
         refit=refit,
         project_dir=tuner.project_dir,
+        final_model=_final_model(ensemble),
     )
+
+
+def _final_model(ensemble):
+    """The final model's members (trial, weight, refit or checkpoint) and why, or None before a fit."""
+    if not ensemble:
+        return None
+    members = [{"trial_id": m["trial_id"], "weight": m["weight"], "source": m.get("source")}
+               for m in ensemble.get("members", [])]
+    return {"reason": ensemble.get("reason", ""), "members": members}

@@ -8,6 +8,7 @@ from autonas.search.hyperband import Hyperband
 from autonas.search.hyperband_evolution import HyperbandEvolution
 from autonas.search.darts_oracle import DartsOracle
 from autonas.search.random_search import RandomSearch
+from autonas.search.successive_halving import SuccessiveHalving
 
 #: strategy name -> oracle class. Strategies register themselves here.
 STRATEGIES = {
@@ -17,6 +18,7 @@ STRATEGIES = {
     "bayesian": BayesianOptimization,
     "hyperband": Hyperband,
     "hyperband-evolution": HyperbandEvolution,
+    "successive-halving": SuccessiveHalving,
     # one-shot: the supernet search runs in autonas.darts.tuner.DartsTuner
     "darts": DartsOracle,
 }
@@ -54,4 +56,4 @@ def get_oracle(tuner, objective, max_trials, seed=None, **kwargs):
 
 
 __all__ = ["AgingEvolution", "BayesianOptimization", "DartsOracle", "GridSearch", "Hyperband", "HyperbandEvolution", "Oracle",
-           "RandomSearch", "STRATEGIES", "get_oracle"]
+           "RandomSearch", "STRATEGIES", "SuccessiveHalving", "get_oracle"]

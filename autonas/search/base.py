@@ -50,7 +50,8 @@ IDLE = trial_module.TrialStatus.IDLE
 COMPLETED = trial_module.TrialStatus.COMPLETED
 
 #: Hyperband bookkeeping keys that do not make a configuration different.
-FIDELITY_KEYS = ("tuner/epochs", "tuner/initial_epoch", "tuner/bracket", "tuner/round")
+FIDELITY_KEYS = ("tuner/epochs", "tuner/initial_epoch", "tuner/bracket", "tuner/round", "tuner/examples",
+                 "tuner/full", "tuner/patience")
 #: Key marking an explicit re-measurement of an already-measured configuration.
 REPEAT_KEY = "tuner/repeat"
 #: Key naming the trial whose checkpoint a promoted trial continues from.

@@ -1,0 +1,90 @@
+"""`FitBudget`: one deadline for the whole `fit` — search, refit and ensemble.
+
+`max_time` is what the user gives `fit` as a whole. The search runs while the
+time left exceeds what the steps after it will need: the refit of the best
+configuration (and of the other ensemble members), planned from what the
+search measured (each trial's time per epoch, its best epoch count, and the
+refit's larger data). The reservation is asked again before every trial, so
+it follows the best trials as they change.
+"""
+
+import logging
+import time
+
+logger = logging.getLogger("autonas")
+
+#: the reservation never takes more than this share of `max_time` from the search.
+MAX_RESERVED_SHARE = 0.45
+#: before any full trial has measured a refit, this share of `max_time` is kept for it.
+UNMEASURED_SHARE = 0.2
+#: planned refit times are inflated by this factor (machines are noisy).
+SAFETY = 1.15
+#: seconds kept for building, checking and joining the final models.
+FINISH_SECONDS = 3.0
+
+
+class FitBudget:
+    """The deadline of one `fit`, and the time to keep for the refit and the ensemble.
+
+    Args:
+        max_time: seconds for the whole fit, or None (no deadline).
+        start: `time.time()` when the fit started (now when None).
+
+    Returns:
+        A budget whose `deadline` is None without `max_time`.
+
+    Example:
+        >>> budget = FitBudget(300.0)
+        >>> 299.0 < budget.remaining() <= 300.0
+        True
+    """
+
+    def __init__(self, max_time, start=None):
+        self.max_time = None if max_time is None else float(max_time)
+        self.start = time.time() if start is None else float(start)
+        self.deadline = None if self.max_time is None else self.start + self.max_time
+
+    def remaining(self):
+        """Seconds left before the deadline (None without one; never negative).
+
+        Returns:
+            A float or None.
+        """
+        if self.deadline is None:
+            return None
+        return max(0.0, self.deadline - time.time())
+
+    def reserve(self, tuner, data_ratio, members=1):
+        """Seconds to keep for refitting the `members` best full-fidelity trials so far.
+
+        Args:
+            tuner: the `autonas.tuner.Tuner` running the search.
+            data_ratio: examples of the refit / examples of a trial (train + validation over train).
+            members: how many of the best trials the final model may refit.
+
+        Returns:
+            A float: at most `MAX_RESERVED_SHARE` of `max_time`; 0 without a deadline.
+        """
+        if self.max_time is None:
+            return 0.0
+        cap = MAX_RESERVED_SHARE * self.max_time
+        trials = tuner.completed_full_trials()
+        if not trials:
+            return min(cap, UNMEASURED_SHARE * self.max_time)
+        direction = getattr(tuner.oracle.objective, "direction", "max")
+        trials.sort(key=lambda t: t.score, reverse=direction == "max")
+        seconds = [tuner.refit_seconds(t, data_ratio) for t in trials[:max(1, members)]]
+        planned = sum(s for s in seconds if s) * SAFETY + FINISH_SECONDS
+        return min(cap, planned)
+
+    def fits(self, seconds):
+        """Whether `seconds` of work fit in the time left (always True without a deadline).
+
+        Args:
+            seconds: the planned duration, or None (unknown: assumed to fit).
+
+        Returns:
+            A bool.
+        """
+        left = self.remaining()
+        return left is None or seconds is None or seconds * SAFETY <= left

@@ -1,0 +1,111 @@
+"""`max_time` bounds the whole fit; proxy trials never become the final model; ensembles export as one model."""
+
+import os
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+import autonas
+from autonas.ensemble import greedy_selection
+
+
+def test_a_short_max_time_bounds_the_whole_fit(tmp_path, small_digits):
+    x, y, x_test, y_test = small_digits
+    clf = autonas.ImageClassifier(max_trials=100, max_time=25, seed=0, directory=tmp_path, overwrite=True)
+    start = time.time()
+    clf.fit(x, y, verbose=0)
+    elapsed = time.time() - start
+    # the promise is max_time + 5% + 10 s under 3 minutes; the margin on top absorbs a loaded test machine
+    assert elapsed < 25 * 1.05 + 10 + 20, elapsed
+    assert clf.fit_time_ <= elapsed
+    board = clf.leaderboard()
+    assert {"fidelity", "examples", "epochs", "cut_off", "final_weight"} <= set(board.columns)
+    assert board["final_weight"].sum() == pytest.approx(1.0)
+    majority = np.mean(y_test == np.bincount(y).argmax())
+    assert np.mean(clf.predict(x_test) == y_test) > majority + 0.3
+
+
+@pytest.mark.slow
+def test_a_proxy_trial_never_becomes_the_final_model(tmp_path, digits):
+    x, y, _, _ = digits
+    x, y = np.concatenate([x, x[:1200]]), np.concatenate([y, y[:1200]])  # 2,600 rows: proxies use a subset
+    clf = autonas.ImageClassifier(max_trials=12, max_time=90, seed=1, directory=tmp_path, overwrite=True)
+    clf.fit(x, y, verbose=0)
+    board = clf.leaderboard()
+    assert "proxy" in set(board["fidelity"]), board[["trial_id", "fidelity", "examples", "epochs"]]
+    tuner = clf.tuner_
+    assert tuner.is_full_fidelity(clf.best_trial_.hyperparameters.values)
+    for member in clf.ensemble_["members"]:
+        trial = tuner.oracle.get_trial(member["trial_id"])
+        assert tuner.is_full_fidelity(trial.hyperparameters.values)
+    # the worst case: a proxy trial with the best score of all still does not win
+    proxy = next(t for t in tuner.oracle.trials.values() if not tuner.is_full_fidelity(t.hyperparameters.values))
+    proxy.score = 2.0
+    assert tuner.best_trial().trial_id != proxy.trial_id
+    assert tuner.is_full_fidelity(tuner.best_trial().hyperparameters.values)
+
+
+def test_greedy_selection_beats_its_best_member_on_complementary_models():
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, 400)
+    noisy = [np.clip(y + rng.normal(0, 0.45, 400), 0.01, 0.99)[:, None] for _ in range(4)]
+    selection = greedy_selection(noisy, y)
+    assert len(selection.weights) >= 2
+    assert selection.loss < selection.best_single_loss
+    assert sum(selection.weights.values()) == pytest.approx(1.0)
+
+
+@pytest.mark.slow
+def test_an_ensemble_exports_as_one_model_that_serves_as_in_process(tmp_path):
+    from sklearn.datasets import load_breast_cancer
+
+    data = load_breast_cancer(as_frame=True)
+    x, y = data.data, data.target.to_numpy()
+    b = "structured_data_block"
+    similar = [{f"{b}/num_units": u, f"{b}/dropout": d} for u, d in ((32, 0.25), (64, 0.25), (32, 0.5), (64, 0.5))]
+    clf = autonas.StructuredDataClassifier(max_trials=4, seed=0, directory=tmp_path, overwrite=True,
+                                           ensemble_size=4, initial_hps=similar)
+    clf.fit(x[:400], y[:400], verbose=0)
+    members = clf.ensemble_["members"]
+    assert len(members) >= 2, clf.ensemble_
+    assert sum(m["weight"] for m in members) == pytest.approx(1.0)
+    board = clf.leaderboard()
+    assert (board["final_weight"] > 0).sum() == len(members)
+    summary = clf.summary()
+    assert [m["trial_id"] for m in summary["final_model"]["members"]] == [m["trial_id"] for m in members]
+    assert "final model:" in str(summary)
+    x_test = x[400:]
+    expected = clf.predict_proba(x_test)
+    majority = max(np.mean(y[400:]), 1 - np.mean(y[400:]))
+    assert np.mean(clf.predict(x_test) == y[400:]) > majority + 0.15
+    path = str(tmp_path / "served")
+    clf.export(path)
+    keras_path = str(tmp_path / "ensemble.keras")
+    clf.export(keras_path, format="keras")
+    x_test.to_csv(tmp_path / "x.csv", index=False)
+    script = (
+        "import re, sys, numpy as np, pandas as pd, tensorflow as tf\n"
+        f"x = pd.read_csv({str(tmp_path / 'x.csv')!r})\n"
+        f"fn = tf.saved_model.load({path!r}).signatures['serving_default']\n"
+        "feed = {re.sub(r'\\W', '_', c): tf.constant(x[c].to_numpy('float32')) for c in x.columns}\n"
+        "np.save(sys.argv[1], fn(**feed)['probabilities'].numpy())\n"
+    )
+    out = tmp_path / "served.npy"
+    subprocess.run([sys.executable, "-c", script, str(out)], check=True, timeout=300,
+                   env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+    np.testing.assert_allclose(np.load(out), expected, atol=1e-5)
+    import keras
+
+    reloaded = keras.models.load_model(keras_path)
+    proba = reloaded.predict(clf._keras_x(autonas.data.adapt_inputs(x_test, clf.inputs, "x")), verbose=0)
+    np.testing.assert_allclose(proba[:, 0], expected[:, 1], atol=1e-5)
+
+
+def test_ensemble_size_is_checked():
+    with pytest.raises(ValueError, match="ensemble_size"):
+        autonas.ImageClassifier(ensemble_size=-1)
+    with pytest.raises(ValueError, match="ensemble_size"):
+        autonas.ImageClassifier(ensemble_size="big")
