@@ -373,8 +373,11 @@ def _describe(model):
     full = int(board["fidelity"].eq("full").sum()) if "fidelity" in board else len(board)
     members = model.ensemble_["members"] if getattr(model, "ensemble_", None) else []
     kinds = ", ".join(f"{m['trial_id']}x{m['weight']:.2f}/{m['source']}" for m in members)
+    columns = [c for c in ("trial_id", "status", "score", "final_weight", "fidelity", "examples", "epochs",
+                           "cut_off", "duration", "best_epoch") if c in board]
+    rows = board[columns].astype(object).where(board[columns].notna(), None).to_dict("records")
     return {"trials": len(board), "full_trials": full, "architectures": _architectures(model),
-            "members": kinds, "search_s": model.search_time_}
+            "members": kinds, "search_s": model.search_time_, "leaderboard": rows}
 
 
 def _architectures(model):
