@@ -118,6 +118,7 @@ class Tuner(keras_tuner.Tuner):
         self.total_deadline = None
         self.reserve = None
         self.num_train_examples = None
+        self.num_validation_examples = None
 
     # -- feasibility ----------------------------------------------------------
     def count_params(self, values):
@@ -205,8 +206,8 @@ class Tuner(keras_tuner.Tuner):
         self.reserve = reserve
         self.deadline = deadline
         self.search_start = time.time()
-        self.num_train_examples = (len(train[0]) if streaming.is_stream(train[0])
-                                   else len(keras.tree.flatten(train[1])[0]))
+        self.num_train_examples = _length(train)
+        self.num_validation_examples = _length(validation) if validation is not None else 0
         if hasattr(self.oracle, "set_fidelity"):
             # proxy-fidelity strategies: all the examples, and the fit's epochs, are full fidelity
             self.oracle.set_fidelity(self.num_train_examples, int(epochs) if epochs else DEFAULT_MAX_EPOCHS,
@@ -345,30 +346,41 @@ class Tuner(keras_tuner.Tuner):
         return remaining > max(estimate, 1.0)
 
     def _give_budget_hint(self):
-        """Tell a budget-aware oracle the search time left and what one epoch over all examples costs."""
+        """Tell a budget-aware oracle the search time left, what one epoch over all examples costs,
+        and how many epochs the full trials so far trained."""
         if not hasattr(self.oracle, "budget_hint"):
             return
         remaining = None if self.deadline is None else max(0.0, self.deadline - time.time())
-        self.oracle.budget_hint = {"remaining": remaining, "epoch_seconds": self.epoch_seconds()}
+        full = [info["epochs_trained"] for info in self.trial_infos().values()
+                if info.get("full_fidelity") and info.get("epochs_trained")]
+        self.oracle.budget_hint = {"remaining": remaining, "epoch_seconds": self.epoch_seconds(),
+                                   "full_epochs": float(np.median(full)) if full else None}
 
     def epoch_seconds(self):
-        """Seconds one epoch over all the training examples took, from the trials so far (None before any).
+        """Seconds one epoch over all the training examples takes, from the trials so far (None before any).
 
-        Each trial's training time (its duration less its build) per epoch,
-        scaled to all the training examples when it trained on a subset; the
-        median over the trials.
+        Per trial, the median of its epochs after the first (which traces the
+        model's functions), or its duration less its build per epoch when it
+        trained one epoch. A trial on a subset is scaled to all the examples,
+        counting a validation example a third of a training one (a forward
+        pass only). The median over the trials.
 
         Returns:
             A float or None.
         """
         rates = []
+        val = (self.num_validation_examples or 0) / 3.0
         for info in self.trial_infos().values():
             epochs, duration = info.get("epochs_trained"), info.get("duration")
             if not epochs or not duration:
                 continue
-            train = max(1e-3, duration - (info.get("build_seconds") or 0.0))
-            scale = self.num_train_examples / info["examples"] if info.get("examples") else 1.0
-            rates.append(train / epochs * scale)
+            timed = info.get("epoch_seconds") or []
+            if len(timed) >= 2:
+                seconds = float(np.median(timed[1:]))
+            else:
+                seconds = max(1e-3, duration - (info.get("build_seconds") or 0.0)) / epochs
+            examples = info.get("examples") or self.num_train_examples
+            rates.append(seconds * (self.num_train_examples + val) / (examples + val))
         return float(np.median(rates)) if rates else None
 
     def is_full_fidelity(self, values):
@@ -931,6 +943,11 @@ def _training_data(x, y, sample_weight, batch_size, seed):
     length = len(keras.tree.flatten(y)[0])
     dataset = dataset.shuffle(length, seed=seed, reshuffle_each_iteration=True).batch(batch_size)
     return {"x": dataset.prefetch(tf.data.AUTOTUNE), "shuffle": False}
+
+
+def _length(data):
+    """Examples in ``(x, y)`` Keras-form data (or a streamed ``(Stream, None)``)."""
+    return len(data[0]) if streaming.is_stream(data[0]) else len(keras.tree.flatten(data[1])[0])
 
 
 def _free_previous_models():

@@ -54,6 +54,18 @@ class Task:
 
 
 # -- data and fits ------------------------------------------------------------------------------
+def _searched(task_class, max_time):
+    """``fit(seed, x, y, workdir)``: the task class with its defaults, `max_time` for the whole fit."""
+    def fit(seed, x, y, workdir):
+        import autonas
+
+        model = getattr(autonas, task_class)(max_trials=500, max_time=max_time, seed=seed, directory=workdir,
+                                             project_name=f"{task_class.lower()}_{seed}", overwrite=True)
+        model.fit(x, y, verbose=0)
+        return model
+    return fit
+
+
 def _digits_split():
     x, y = digits()
     return x[:1400], y[:1400], x[1400:], y[1400:]
@@ -64,17 +76,6 @@ def _svm_images(seed, x_train, y_train, x_test, y_test):
 
     flat = lambda a: a.reshape(len(a), -1) / max(1.0, float(a.max()))  # noqa: E731
     return float(SVC().fit(flat(x_train), y_train).score(flat(x_test), y_test))
-
-
-def _image_classifier(max_time):
-    def fit(seed, x, y, workdir):
-        import autonas
-
-        clf = autonas.ImageClassifier(max_trials=200, max_time=max_time, seed=seed, directory=workdir,
-                                      project_name=f"image_{seed}", overwrite=True)
-        clf.fit(x, y, verbose=0)
-        return clf
-    return fit
 
 
 def _accuracy(model, x, y):
@@ -92,15 +93,6 @@ def _image_regression_split():
     x, y = digits()
     y = y.astype("float32")
     return x[:1400], y[:1400], x[1400:], y[1400:]
-
-
-def _image_regressor(seed, x, y, workdir):
-    import autonas
-
-    reg = autonas.ImageRegressor(max_trials=200, max_time="2m", seed=seed, directory=workdir,
-                                 project_name=f"digits_reg_{seed}", overwrite=True)
-    reg.fit(x, y, verbose=0)
-    return reg
 
 
 def _svc_as_regressor(seed, x_train, y_train, x_test, y_test):
@@ -130,15 +122,6 @@ def _tfidf_svm(seed, x_train, y_train, x_test, y_test):
     return float(model.score(list(x_test), y_test))
 
 
-def _text_classifier(seed, x, y, workdir):
-    import autonas
-
-    clf = autonas.TextClassifier(max_trials=200, max_time="5m", seed=seed, directory=workdir,
-                                 project_name=f"sms_{seed}", overwrite=True)
-    clf.fit(x, y, verbose=0)
-    return clf
-
-
 TITANIC_PLAIN = ["Pclass", "Sex", "Age", "SibSp", "Parch", "Fare", "Embarked"]
 
 
@@ -165,17 +148,6 @@ def _titanic_gradient_boosting(seed, x_train, y_train, x_test, y_test):
     return float(model.score(encode(x_test), y_test))
 
 
-def _table_classifier(max_time, name):
-    def fit(seed, x, y, workdir):
-        import autonas
-
-        clf = autonas.StructuredDataClassifier(max_trials=500, max_time=max_time, seed=seed, directory=workdir,
-                                               project_name=f"{name}_{seed}", overwrite=True)
-        clf.fit(x, y, verbose=0)
-        return clf
-    return fit
-
-
 def _diabetes_split():
     from sklearn.datasets import load_diabetes
 
@@ -190,15 +162,6 @@ def _gradient_boosting_regressor(seed, x_train, y_train, x_test, y_test):
     from sklearn.ensemble import GradientBoostingRegressor
 
     return rmse(GradientBoostingRegressor(random_state=seed).fit(x_train, y_train).predict(x_test), y_test)
-
-
-def _table_regressor(seed, x, y, workdir):
-    import autonas
-
-    reg = autonas.StructuredDataRegressor(max_trials=500, max_time="2m", seed=seed, directory=workdir,
-                                          project_name=f"diabetes_{seed}", overwrite=True)
-    reg.fit(x, y, verbose=0)
-    return reg
 
 
 def _rmse_of(model, x, y):
@@ -262,14 +225,9 @@ def _large_table_split():
 
 def _large_table_fit(seed, x, y, workdir):
     """autonas reads the table from a raw CSV file, as a user with a file would."""
-    import autonas
-
     path = os.path.join(workdir, f"large_{seed}.csv")
     x.assign(target=y).to_csv(path, index=False)
-    clf = autonas.StructuredDataClassifier(max_trials=500, max_time="5m", seed=seed, directory=workdir,
-                                           project_name=f"large_{seed}", overwrite=True)
-    clf.fit(path, "target", verbose=0)
-    return clf
+    return _searched("StructuredDataClassifier", "5m")(seed, path, "target", workdir)
 
 
 def _pipeline_ratio(model, x_train, y_train):
@@ -336,21 +294,22 @@ def _hist_gradient_boosting(seed, x_train, y_train, x_test, y_test):
 
 TASKS = {
     "digits": Task("ImageClassifier digits (1400/397, max_time=2m)", "accuracy", True, _digits_split,
-                   _image_classifier("2m"), _accuracy, "RBF SVM", _svm_images, ">= 0.995", "2m"),
+                   _searched("ImageClassifier", "2m"), _accuracy, "RBF SVM", _svm_images, ">= 0.995", "2m"),
     "mnist": Task("ImageClassifier mnist-t10k (8000/2000, max_time=10m)", "accuracy", True, _mnist_split,
-                  _image_classifier("10m"), _accuracy, "RBF SVM", _svm_images,
+                  _searched("ImageClassifier", "10m"), _accuracy, "RBF SVM", _svm_images,
                   ">= 0.990 with >= 8 architectures", "10m"),
     "image_regression": Task("ImageRegressor digits, the digit as a number (1400/397, max_time=2m)", "RMSE", False,
-                             _image_regression_split, _image_regressor, _rmse_of, "RBF SVC as a classifier",
-                             _svc_as_regressor, "< the SVC's", "2m"),
+                             _image_regression_split, _searched("ImageRegressor", "2m"), _rmse_of,
+                             "RBF SVC as a classifier", _svc_as_regressor, "< the SVC's", "2m"),
     "sms": Task("TextClassifier sms-spam (4439/1110, max_time=5m)", "accuracy", True, _sms_split,
-                _text_classifier, _accuracy, "TF-IDF word 1-2 + char 2-5 grams, LinearSVC", _tfidf_svm,
-                ">= 0.9940", "5m"),
+                _searched("TextClassifier", "5m"), _accuracy, "TF-IDF word 1-2 + char 2-5 grams, LinearSVC",
+                _tfidf_svm, ">= 0.9940", "5m"),
     "titanic": Task("StructuredDataClassifier titanic raw CSV (712/179, max_time=5m)", "accuracy", True,
-                    _titanic_split, _table_classifier("5m", "titanic"), _accuracy,
+                    _titanic_split, _searched("StructuredDataClassifier", "5m"), _accuracy,
                     "gradient boosting, 7 plain columns", _titanic_gradient_boosting, ">= 0.845", "5m"),
     "diabetes": Task("StructuredDataRegressor diabetes (353/89, max_time=2m)", "RMSE", False, _diabetes_split,
-                     _table_regressor, _rmse_of, "gradient boosting", _gradient_boosting_regressor, "<= 54.5", "2m"),
+                     _searched("StructuredDataRegressor", "2m"), _rmse_of, "gradient boosting",
+                     _gradient_boosting_regressor, "<= 54.5", "2m"),
     "large_table": Task("StructuredDataClassifier synthetic 50,000-row raw CSV (40000/10000, max_time=5m)",
                         "accuracy", True, _large_table_split, _large_table_fit, _accuracy,
                         "histogram gradient boosting", _hist_gradient_boosting,
@@ -373,8 +332,11 @@ def _describe(model):
     full = int(board["fidelity"].eq("full").sum()) if "fidelity" in board else len(board)
     members = model.ensemble_["members"] if getattr(model, "ensemble_", None) else []
     kinds = ", ".join(f"{m['trial_id']}x{m['weight']:.2f}/{m['source']}" for m in members)
+    columns = [c for c in ("trial_id", "status", "score", "final_weight", "fidelity", "examples", "epochs",
+                           "cut_off", "duration", "best_epoch") if c in board]
+    rows = board[columns].astype(object).where(board[columns].notna(), None).to_dict("records")
     return {"trials": len(board), "full_trials": full, "architectures": _architectures(model),
-            "members": kinds, "search_s": model.search_time_}
+            "members": kinds, "search_s": model.search_time_, "leaderboard": rows}
 
 
 def _architectures(model):

@@ -10,13 +10,16 @@ final model (`full_fidelity`).
 The plan follows the budget. The tuner tells the oracle how many training
 examples there are and how long a full trial may train (`set_fidelity`), and
 before each proposal how much search time is left and how long one epoch over
-all training examples took (`budget_hint`). Then:
+all training examples took and how many epochs the full trials trained
+(`budget_hint`). Then:
 
 - until an epoch has been timed, and whenever no budget is known, the first
   configuration is screened on the proxy rung: at most
   ``max(min_examples, n / factor)`` examples for `proxy_epochs` epochs;
 - with the cost known, if the search time left holds `min_full_trials` full
-  trials or more, the proxies are dropped: every proposal is a full trial
+  trials or more (a full trial lasting as many epochs as the full trials so
+  far, or 30 under early stopping before any), the proxies are dropped:
+  every proposal is a full trial
   (configurations screened earlier are promoted first, best first);
 - otherwise the remaining time is split between the rungs: the proxy rung
   takes about ``1 - full_share`` of it, a full trial trains for at most the
@@ -47,7 +50,8 @@ EXAMPLES_KEY = "tuner/examples"
 RUNG_KEY = "tuner/rung"
 FULL_KEY = "tuner/full"
 PATIENCE_KEY = "tuner/patience"
-#: expected epochs of a full trial when the fit leaves the epochs to early stopping.
+#: expected epochs of a full trial when the fit leaves the epochs to early stopping (until a full
+#: trial has measured it).
 EARLY_STOPPING_EPOCHS = 30
 
 
@@ -76,7 +80,7 @@ class SuccessiveHalving(Oracle):
     warm_start_in_propose = True
 
     def __init__(self, objective=None, max_trials=10, factor=3, proxy_epochs=3, min_examples=1000,
-                 min_full_trials=6, full_share=0.6, **kwargs):
+                 min_full_trials=4, full_share=0.6, **kwargs):
         for name, value, low in (("factor", factor, 2), ("proxy_epochs", proxy_epochs, 1),
                                  ("min_examples", min_examples, 1), ("min_full_trials", min_full_trials, 1)):
             if isinstance(value, bool) or not isinstance(value, int) or value < low:
@@ -149,7 +153,9 @@ class SuccessiveHalving(Oracle):
         return min(epochs, self._epochs_cap) if self._epochs_cap else epochs
 
     def _full_trial_seconds(self, hint):
-        epochs = min(self._full_epochs(), EARLY_STOPPING_EPOCHS) if self.early_stopping else self._full_epochs()
+        epochs = self._full_epochs()
+        if self.early_stopping:  # the full trials so far tell how long early stopping lets them train
+            epochs = min(epochs, hint.get("full_epochs") or EARLY_STOPPING_EPOCHS)
         return hint["epoch_seconds"] * epochs
 
     def _cap_epochs(self, hint):
