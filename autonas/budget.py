@@ -21,6 +21,8 @@ UNMEASURED_SHARE = 0.2
 SAFETY = 1.15
 #: seconds kept for building, checking and joining the final models.
 FINISH_SECONDS = 3.0
+#: a refit the deadline cut before this share of its epochs is replaced by the trial's checkpoint.
+MIN_REFIT_SHARE = 0.7
 
 
 class FitBudget:
@@ -63,7 +65,9 @@ class FitBudget:
             members: how many of the best trials the final model may refit.
 
         Returns:
-            A float: at most `MAX_RESERVED_SHARE` of `max_time`; 0 without a deadline.
+            A float: at most `MAX_RESERVED_SHARE` of `max_time`; 0 without a deadline;
+            `FINISH_SECONDS` when even that share could not refit the best trial for
+            `MIN_REFIT_SHARE` of its epochs (its checkpoint will be the final model).
         """
         if self.max_time is None:
             return 0.0
@@ -74,6 +78,10 @@ class FitBudget:
         direction = getattr(tuner.oracle.objective, "direction", "max")
         trials.sort(key=lambda t: t.score, reverse=direction == "max")
         seconds = [tuner.refit_seconds(t, data_ratio) for t in trials[:max(1, members)]]
+        if seconds[0] and seconds[0] * MIN_REFIT_SHARE * SAFETY > cap:
+            # even the largest reservation could not refit the best trial far enough: its checkpoint
+            # will be the final model, so the search keeps the time
+            return FINISH_SECONDS
         planned = sum(s for s in seconds if s) * SAFETY + FINISH_SECONDS
         return min(cap, planned)
 

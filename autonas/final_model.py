@@ -17,14 +17,13 @@ import dataclasses
 import numpy as np
 
 from autonas import ensemble as ensemble_module
+from autonas.budget import MIN_REFIT_SHARE
 from autonas.reporting.decisions import decision
 
 #: the best full-fidelity trials considered for the ensemble.
 MAX_CANDIDATES = 20
 #: greedy selection steps (the weights are multiples of 1 / SELECTION_STEPS).
 SELECTION_STEPS = 25
-#: a refit the deadline cut before this share of its epochs is replaced by the trial's checkpoint.
-MIN_REFIT_SHARE = 0.7
 #: with ``ensemble_size="auto"``, members weighing less are dropped (each costs a refit) ...
 MIN_WEIGHT = 0.08
 #: ... and the ensemble is kept only when it lowers the best trial's validation loss by this share.

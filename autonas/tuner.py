@@ -347,14 +347,19 @@ class Tuner(keras_tuner.Tuner):
 
     def _give_budget_hint(self):
         """Tell a budget-aware oracle the search time left, what one epoch over all examples costs,
-        and how many epochs the full trials so far trained."""
+        how many epochs the full trials so far trained, and a trial's time outside its epochs."""
         if not hasattr(self.oracle, "budget_hint"):
             return
         remaining = None if self.deadline is None else max(0.0, self.deadline - time.time())
-        full = [info["epochs_trained"] for info in self.trial_infos().values()
-                if info.get("full_fidelity") and info.get("epochs_trained")]
+        infos = list(self.trial_infos().values())
+        full = [info["epochs_trained"] for info in infos if info.get("full_fidelity") and info.get("epochs_trained")]
+        # build, tracing and recording: a trial's duration less its epochs, each at the median of those after
+        # the first (which traces the model's functions)
+        overhead = [info["duration"] - len(info["epoch_seconds"]) * float(np.median(info["epoch_seconds"][1:]))
+                    for info in infos if info.get("duration") and len(info.get("epoch_seconds") or []) >= 2]
         self.oracle.budget_hint = {"remaining": remaining, "epoch_seconds": self.epoch_seconds(),
-                                   "full_epochs": float(np.median(full)) if full else None}
+                                   "full_epochs": float(np.median(full)) if full else None,
+                                   "trial_overhead": max(0.0, float(np.median(overhead))) if overhead else None}
 
     def epoch_seconds(self):
         """Seconds one epoch over all the training examples takes, from the trials so far (None before any).

@@ -5,10 +5,12 @@ import subprocess
 import sys
 import time
 
+import keras_tuner
 import numpy as np
 import pytest
 
 import autonas
+from autonas.budget import FINISH_SECONDS, SAFETY, FitBudget
 from autonas.ensemble import greedy_selection
 
 
@@ -109,3 +111,27 @@ def test_ensemble_size_is_checked():
         autonas.ImageClassifier(ensemble_size=-1)
     with pytest.raises(ValueError, match="ensemble_size"):
         autonas.ImageClassifier(ensemble_size="big")
+
+
+class _MeasuredSearch:
+    """The two things `FitBudget.reserve` reads from a tuner: the completed full trials and their refit plans."""
+
+    class oracle:  # noqa: N801 - stands for the tuner's oracle attribute
+        objective = keras_tuner.Objective("val_accuracy", "max")
+
+    def __init__(self, refit_seconds):
+        self._seconds = refit_seconds
+
+    def completed_full_trials(self):
+        return [keras_tuner.engine.trial.Trial(None, trial_id="0", status="COMPLETED")]
+
+    def refit_seconds(self, trial, data_ratio):
+        return self._seconds
+
+
+def test_the_refit_is_not_reserved_when_even_the_largest_share_could_not_train_it_far_enough():
+    budget = FitBudget(600.0)  # at most 45% (270 s) is kept for the refit
+    assert budget.reserve(_MeasuredSearch(200.0), 1.25) == pytest.approx(200.0 * SAFETY + FINISH_SECONDS)
+    assert budget.reserve(_MeasuredSearch(300.0), 1.25) == pytest.approx(270.0)  # 70% of it fits: capped
+    # 70% of a 400 s refit does not fit 270 s: the checkpoint will be final, the search keeps the time
+    assert budget.reserve(_MeasuredSearch(400.0), 1.25) == FINISH_SECONDS

@@ -39,7 +39,7 @@ def test_without_a_budget_every_trial_is_full_fidelity():
 
 
 def test_a_short_budget_screens_on_a_subset_then_promotes_the_best():
-    oracle = _oracle()
+    oracle = _oracle(min_screened=3)
     oracle.set_fidelity(num_examples=6400, max_epochs=100, early_stopping=True)
     hint = {"remaining": None, "epoch_seconds": None}
     first = _run(oracle, {"remaining": 300.0, "epoch_seconds": None})
@@ -62,8 +62,36 @@ def test_a_short_budget_screens_on_a_subset_then_promotes_the_best():
     assert not is_proxy(_run(oracle, hint).hyperparameters.values)
 
 
-def test_promotions_on_all_the_examples_continue_from_the_checkpoint():
+def test_expensive_epochs_shrink_the_proxy_subset_so_that_enough_configurations_are_screened():
     oracle = _oracle()
+    oracle.set_fidelity(num_examples=6400, max_epochs=100, early_stopping=True)
+    _run(oracle, {"remaining": 1000.0, "epoch_seconds": None})
+    # proxies get 40% of 1000 s = 400 s; at 2,133 examples a proxy costs 20 s * 3 / 3 + 40 s of overhead
+    # = 60 s (6 screened), at the floor of 1,000 examples 9.4 s + 40 s (8 screened)
+    hint = {"remaining": 1000.0, "epoch_seconds": 20.0, "trial_overhead": 40.0}
+    values = _run(oracle, hint).hyperparameters.values
+    assert is_proxy(values) and values["tuner/examples"] == 1000
+    reloaded = _oracle()
+    reloaded.set_state(oracle.get_state())
+    assert reloaded.proxy_examples() == 1000
+    # cheap epochs keep the first subset: 120 s hold 15 proxies of 8 s
+    cheap = _oracle()
+    cheap.set_fidelity(num_examples=6400, max_epochs=100, early_stopping=True)
+    _run(cheap, {"remaining": 300.0, "epoch_seconds": None})
+    assert _run(cheap, {"remaining": 300.0, "epoch_seconds": 8.0}).hyperparameters.values["tuner/examples"] == 2133
+
+
+def test_the_first_promotion_waits_for_min_screened_proxies():
+    oracle = _oracle()  # min_screened=8 by default
+    oracle.set_fidelity(num_examples=6400, max_epochs=100, early_stopping=True)
+    _run(oracle, {"remaining": 600.0, "epoch_seconds": None})
+    hint = {"remaining": 600.0, "epoch_seconds": 8.0}  # a full trial of 30 epochs: 240 s, proxies pay off
+    rungs = [is_proxy(_run(oracle, hint).hyperparameters.values) for _ in range(8)]
+    assert rungs == [True] * 7 + [False]
+
+
+def test_promotions_on_all_the_examples_continue_from_the_checkpoint():
+    oracle = _oracle(min_screened=3)
     oracle.set_fidelity(num_examples=1200, max_epochs=100, early_stopping=True)  # too few rows to subsample
     hint = {"remaining": 100.0, "epoch_seconds": 2.0}
     trials = [_run(oracle, hint) for _ in range(3)]

@@ -24,11 +24,16 @@ all training examples took and how many epochs the full trials trained
 - otherwise the remaining time is split between the rungs: the proxy rung
   takes about ``1 - full_share`` of it, a full trial trains for at most the
   epochs that let two of them fit in the ``full_share`` (fixed when proxies
-  start, never fewer than three proxy trials' epochs), and each full trial
-  promotes the best
-  unpromoted proxy configuration, until about a ``1 / factor`` share of the
-  screened configurations has been promoted (always at least one); new
-  configurations are screened while the proxy share lasts.
+  start, never fewer than three proxy trials' epochs); once `min_screened`
+  configurations have been screened (or the time left holds only two full
+  trials), each full trial promotes the best unpromoted proxy configuration,
+  until about a ``1 / factor`` share of the screened configurations has been
+  promoted (always at least one); new
+  configurations are screened while the proxy share lasts. When proxies
+  start, their size is fixed too: if the proxy share would screen fewer than
+  `min_screened` configurations at ``n / factor`` examples (each proxy
+  costing its share of an epoch per epoch, plus the trial overhead the tuner
+  measured), the subset shrinks by `factor` again, down to `min_examples`.
 
 A promotion trains from scratch on all the examples when the proxy used a
 subset (the data differ) and continues from the proxy's checkpoint when it
@@ -68,6 +73,10 @@ class SuccessiveHalving(Oracle):
             search to skip proxies altogether.
         full_share: share of the search time planned for full trials when
             proxies are used.
+        min_screened: configurations the proxy rung screens before the first
+            promotion (unless time runs short), and should screen in its share
+            of the time: the proxy subset shrinks (down to `min_examples`)
+            until they fit.
         **kwargs: see `autonas.search.Oracle`.
 
     Example:
@@ -80,9 +89,10 @@ class SuccessiveHalving(Oracle):
     warm_start_in_propose = True
 
     def __init__(self, objective=None, max_trials=10, factor=3, proxy_epochs=3, min_examples=1000,
-                 min_full_trials=4, full_share=0.6, **kwargs):
+                 min_full_trials=4, full_share=0.6, min_screened=8, **kwargs):
         for name, value, low in (("factor", factor, 2), ("proxy_epochs", proxy_epochs, 1),
-                                 ("min_examples", min_examples, 1), ("min_full_trials", min_full_trials, 1)):
+                                 ("min_examples", min_examples, 1), ("min_full_trials", min_full_trials, 1),
+                                 ("min_screened", min_screened, 1)):
             if isinstance(value, bool) or not isinstance(value, int) or value < low:
                 raise ValueError(f"`{name}` must be an integer >= {low}; received {value!r}.")
         if isinstance(full_share, bool) or not isinstance(full_share, (int, float)) or not 0 < full_share < 1:
@@ -93,6 +103,7 @@ class SuccessiveHalving(Oracle):
         self.min_examples = min_examples
         self.min_full_trials = min_full_trials
         self.full_share = float(full_share)
+        self.min_screened = min_screened
         self.num_examples = None
         self.max_epochs = None
         self.early_stopping = False
@@ -100,6 +111,7 @@ class SuccessiveHalving(Oracle):
         self.budget_hint = None
         self._mode = None  # None (undecided), "proxy", "full" or "final"
         self._epochs_cap = None  # epochs of a full trial in "proxy" mode, fixed when it is entered
+        self._proxy_size = None  # examples of a proxy trial, fixed when "proxy" mode is entered
 
     # -- what the tuner tells the oracle ------------------------------------
     def set_fidelity(self, num_examples, max_epochs, early_stopping=False):
@@ -134,6 +146,8 @@ class SuccessiveHalving(Oracle):
         n = self.num_examples
         if n is None or n < 2 * self.min_examples:
             return None
+        if self._proxy_size:
+            return self._proxy_size
         return max(self.min_examples, n // self.factor)
 
     def full_fidelity(self, values):
@@ -158,11 +172,24 @@ class SuccessiveHalving(Oracle):
             epochs = min(epochs, hint.get("full_epochs") or EARLY_STOPPING_EPOCHS)
         return hint["epoch_seconds"] * epochs
 
-    def _cap_epochs(self, hint):
-        """Fix the epochs of a full trial when proxies start: two full trials fit in their share of the time."""
+    def _plan_proxies(self, hint):
+        """Fix, when proxies start, the epochs of a full trial (two full trials fit in their share of the
+        time) and the size of a proxy trial (`min_screened` proxies fit in theirs, if they can)."""
         planned = self.full_share * hint["remaining"] / (2 * hint["epoch_seconds"])
         uncapped = self.max_epochs or EARLY_STOPPING_EPOCHS
         self._epochs_cap = int(min(uncapped, max(3 * self.proxy_epochs, planned)))
+        size = self.proxy_examples()
+        if size is None:
+            return
+        share = (1.0 - self.full_share) * hint["remaining"]
+        overhead = hint.get("trial_overhead") or 0.0
+        epochs = min(self.proxy_epochs, self._full_epochs())
+        while size > self.min_examples:
+            cost = hint["epoch_seconds"] * epochs * size / self.num_examples + overhead
+            if share >= self.min_screened * cost:
+                break
+            size = max(self.min_examples, size // self.factor)
+        self._proxy_size = size
 
     def promote_best(self):
         """Make the next proposal the promotion of the best screened configuration, if there is one.
@@ -206,7 +233,7 @@ class SuccessiveHalving(Oracle):
     def propose(self, trial_id):
         mode = self._decide_mode()
         if mode == "proxy" and self._epochs_cap is None:
-            self._cap_epochs(self.budget_hint)
+            self._plan_proxies(self.budget_hint)
         if mode is not None:
             self._mode = mode
         proxies = [t for t in self._trials_of(0) if t.status == COMPLETED and self.fitness(t) is not None]
@@ -235,11 +262,12 @@ class SuccessiveHalving(Oracle):
     def _should_promote(self, proxies, promoted):
         """Promote the best waiting proxy now, or screen another configuration first?
 
-        Promotions keep pace with screening (one per `factor` proxies), and take
-        over once the time left holds fewer than two full trials: another proxy
-        could then never be promoted.
+        The first promotion waits for `min_screened` proxies, then promotions
+        keep pace with screening (one per `factor` proxies); they take over once
+        the time left holds fewer than two full trials: another proxy could then
+        never be promoted.
         """
-        if len(proxies) >= self.factor * (len(promoted) + 1):
+        if len(proxies) >= max(self.factor * (len(promoted) + 1), self.min_screened):
             return True
         hint = self.budget_hint or {}
         if hint.get("epoch_seconds") and hint.get("remaining") is not None:
@@ -300,18 +328,20 @@ class SuccessiveHalving(Oracle):
         state = super().get_state()
         state.update(factor=self.factor, proxy_epochs=self.proxy_epochs, min_examples=self.min_examples,
                      min_full_trials=self.min_full_trials, full_share=self.full_share,
+                     min_screened=self.min_screened, proxy_size=self._proxy_size,
                      num_examples=self.num_examples, max_epochs=self.max_epochs,
                      early_stopping=self.early_stopping, mode=self._mode, epochs_cap=self._epochs_cap)
         return state
 
     def set_state(self, state):
         super().set_state(state)
-        for key in ("factor", "proxy_epochs", "min_examples", "min_full_trials", "full_share", "num_examples",
-                    "max_epochs", "early_stopping"):
+        for key in ("factor", "proxy_epochs", "min_examples", "min_full_trials", "full_share", "min_screened",
+                    "num_examples", "max_epochs", "early_stopping"):
             if key in state:
                 setattr(self, key, state[key])
         self._mode = state.get("mode")
         self._epochs_cap = state.get("epochs_cap")
+        self._proxy_size = state.get("proxy_size")
 
 
 def is_proxy(values):
