@@ -13,7 +13,6 @@ import logging
 import math
 import os
 import time
-import zipfile
 
 import keras
 import keras_tuner
@@ -23,24 +22,25 @@ from keras_tuner.src.engine import tuner as kt_tuner_module
 
 from autonas import _compat, accelerate, distribute
 from autonas.data import streaming
-from autonas.reporting import decisions, user_callbacks
-from autonas.utils.cost import count_macs
-from autonas.utils.io import atomic_write, atomic_write_json, read_json
 from autonas.reporting.decisions import decision
+from autonas.trials import checkpoints
+from autonas.trials.checkpoints import (  # noqa: F401 (the names autonas.tuner has always offered)
+    CHECKPOINT,
+    LEGACY_CHECKPOINT,
+    TRIAL_INFO,
+    best_epoch_index,
+    load_checkpoint,
+    save_checkpoint,
+)
+from autonas.trials.pipeline import training_data as _training_data  # noqa: F401
+from autonas.trials.pipeline import validation_dataset as _validation_dataset
+from autonas.trials.runner import DEFAULT_MAX_EPOCHS, DEFAULT_PATIENCE, TrialFailed, TrialRunner  # noqa: F401
+from autonas.trials.runner import check_feasible, measure, read_record
+from autonas.utils.io import atomic_write_json
 
 _compat.install()
 
 logger = logging.getLogger("autonas")
-
-#: epochs cap when `epochs=None` lets early stopping decide.
-DEFAULT_MAX_EPOCHS = 100
-#: patience of early stopping when `epochs=None`.
-DEFAULT_PATIENCE = 10
-TRIAL_INFO = "autonas_trial.json"
-
-
-class TrialFailed(keras_tuner.errors.FailedTrialError):
-    """A trial that must be recorded FAILED (NaN loss, nothing trained, ...)."""
 
 
 class SearchFailed(RuntimeError):
@@ -142,16 +142,13 @@ class Tuner(keras_tuner.Tuner):
         built = time.perf_counter()
         model = self._build_hypermodel(hp)
         built = time.perf_counter() - built
-        params, macs = int(model.count_params()), count_macs(model)
+        measured = measure(model)
         if self._first_candidate_macs is None and not self.oracle.start_order:
-            self._first_candidate_macs = macs
-        measured = {"params": params, "macs": macs}
-        if self.search_max_model_size is not None and params > self.search_max_model_size:
-            return False, f"{params} parameters > max_model_size={self.search_max_model_size}", measured
+            self._first_candidate_macs = measured["macs"]
         reference = self._reference_macs() if self.search_max_cost_ratio is not None else None
-        if reference and macs > self.search_max_cost_ratio * reference:
-            return False, (f"{macs} multiply-adds per example > max_cost_ratio={self.search_max_cost_ratio:g} x "
-                           f"the first candidate's {reference}"), measured
+        ok, reason = check_feasible(measured, self.search_max_model_size, self.search_max_cost_ratio, reference)
+        if not ok:
+            return False, reason, measured
         if distribute.role() is None:  # a chief only proposes: its workers build their own models
             self._candidate = (_values_key(values), hp, model, built)
         return True, None
@@ -427,128 +424,28 @@ class Tuner(keras_tuner.Tuner):
             self.reporter.on_search_end(self)
 
     # -- one trial ----------------------------------------------------------------
+    def trial_runner(self):
+        """The `autonas.trials.TrialRunner` of this search (builds with this tuner's hooks)."""
+        return TrialRunner(self._try_build, self.oracle.objective, seed=self.seed,
+                           num_train_examples=self.num_train_examples)
+
     def run_trial(self, trial, train, validation, epochs=None, batch_size=32, callbacks=(), verbose=1,
                   class_weight=None, sample_weight=None):
-        """Build, train and score one configuration; returns its Keras `History`."""
+        """Build, train and score one configuration; returns its Keras `History` (see `TrialRunner.run`)."""
         hp = trial.hyperparameters
-        start = time.time()
-        trial_seed = None if self.seed is None else self.seed + _trial_index(trial.trial_id)
-        model, build_seconds = self._take_candidate(hp)  # built by `_feasible` after seeding as below
-        if model is None:
-            if trial_seed is not None:
-                keras.utils.set_random_seed(trial_seed)
-            built = time.perf_counter()
-            model = self._try_build(hp)
-            build_seconds = time.perf_counter() - built
-        if trial_seed is not None:
-            keras.utils.set_random_seed(trial_seed)  # training draws the same numbers either way
-        params = int(model.count_params())
-        macs = count_macs(model)
-        self._write_trial_info(trial.trial_id, {"params": params, "macs": macs, "status": "RUNNING",
-                                                "seed": trial_seed, "start_time": start})
-
-        initial_epoch = 0
-        patience = DEFAULT_PATIENCE
-        if "tuner/epochs" in hp.values:
-            epochs = int(hp.values["tuner/epochs"])
-            initial_epoch = int(hp.values.get("tuner/initial_epoch", 0))
-            parent = hp.values.get("tuner/trial_id")
-            if parent:
-                load_checkpoint(model, self._get_checkpoint_fname(parent))
-        early = epochs is None or "tuner/patience" in hp.values
-        if "tuner/patience" in hp.values:
-            patience = int(hp.values["tuner/patience"])
-        max_epochs = DEFAULT_MAX_EPOCHS if epochs is None else int(epochs)
-        x, y = train
-        examples = hp.values.get("tuner/examples")
-        if examples is not None and int(examples) < self.num_train_examples:
-            if streaming.is_stream(x):  # a stream is read in order: its first examples
-                x = streaming.Stream(x.dataset.take(int(examples)), int(examples), x.example_bytes)
-            else:
-                keep = self._proxy_subset(int(examples))
-                x, y = (keras.tree.map_structure(lambda a: a[keep], d) for d in (x, y))
-                sample_weight = None if sample_weight is None else sample_weight[keep]
-        else:
-            examples = None
-
-        objective = self.oracle.objective
-        cbs = user_callbacks.for_run(self._deepcopy_callbacks(list(callbacks)), f"trial_{trial.trial_id}")
-        cbs.append(_TerminateOnNaN())
-        cbs.append(_SaveBestEpoch(objective, self._get_checkpoint_fname(trial.trial_id)))
-        timer = _EpochTimer()
-        cbs.append(timer)
-        cbs.extend(self._tensorboard_callbacks(trial))
-        cbs.extend(self._progress_callbacks())
-        if early:
-            cbs.append(keras.callbacks.EarlyStopping(monitor=objective.name, mode=objective.direction,
-                                                     patience=patience))
-        if self.deadline is not None:
-            cbs.append(_Deadline(self.deadline))
-        _compat.release_free_memory()  # the build's temporaries (initial values) too
-        with _compat.iterators_released_in_background():
-            history = model.fit(
-                **_training_data(x, y, sample_weight, batch_size, trial_seed), validation_data=validation,
-                epochs=max_epochs, initial_epoch=initial_epoch, callbacks=cbs, verbose=2 if verbose >= 2 else 0,
-                class_weight=class_weight,
-            )
-        losses = history.history.get("loss", [])
-        if not losses:
-            raise TrialFailed("The trial was stopped before it finished one epoch.")
-        if any(not math.isfinite(v) for v in losses):
-            raise TrialFailed(f"The training loss became NaN or infinite at epoch {initial_epoch + len(losses)}.")
-        if objective.name not in history.history:
-            raise TrialFailed(
-                f"The objective {objective.name!r} is not among the trained metrics "
-                f"{sorted(history.history)}; pass an `objective` the model reports."
-            )
-        best_rel = best_epoch_index(history.history[objective.name], objective)
-        best_saver = next(c for c in cbs if isinstance(c, _SaveBestEpoch))
-        full = self.is_full_fidelity(hp.values)
-        if full:
-            self._save_validation_predictions(trial.trial_id, model, best_saver.best_weights(), validation)
-        cut = any(isinstance(c, _Deadline) and c.fired for c in cbs)
-        if cut:
-            decision("Trial %s was stopped by the time budget after %d epochs; its best epoch is "
-                               "kept.", trial.trial_id, initial_epoch + len(losses))
-        self._write_trial_info(trial.trial_id, {
-            "params": params,
-            "macs": macs,
-            "seed": trial_seed,
-            "duration": time.time() - start,
-            "epochs_trained": len(losses),
-            "best_epoch": initial_epoch + best_rel + 1,
-            "stopped_by_deadline": cut,
-            "build_seconds": build_seconds,
-            "epoch_seconds": [round(t, 4) for t in timer.seconds],
-            "examples": int(examples) if examples is not None else self.num_train_examples,
-            "max_epochs": max_epochs,
-            "full_fidelity": full,
-            "start_time": start,
-            "end_time": time.time(),
-        })
-        return history
-
-    def _proxy_subset(self, examples):
-        """Indices of the first `examples` of one seeded permutation of the training examples.
-
-        The same permutation for every trial of a search, so proxy trials of the
-        same size train on the same examples and their scores compare.
-        """
-        order = np.random.default_rng(0 if self.seed is None else self.seed).permutation(self.num_train_examples)
-        return np.sort(order[:examples])
+        model, build_seconds = self._take_candidate(hp)  # built by `_feasible` after seeding as the runner does
+        parent = hp.values.get("tuner/trial_id") if "tuner/epochs" in hp.values else None
+        fit = dict(train=train, validation=validation, epochs=epochs, batch_size=batch_size, callbacks=callbacks,
+                   verbose=verbose, class_weight=class_weight, sample_weight=sample_weight)
+        return self.trial_runner().run(
+            trial.trial_id, hp, self.get_trial_dir(trial.trial_id), fit, deadline=self.deadline,
+            full_fidelity=self.is_full_fidelity(hp.values),
+            parent_checkpoint=self._get_checkpoint_fname(parent) if parent else None,
+            model=model, build_seconds=build_seconds,
+            extra_callbacks=self._tensorboard_callbacks(trial) + self._progress_callbacks())
 
     #: a full-fidelity trial's predictions on the validation data (best epoch), for ensembles.
-    PREDICTIONS = "val_predictions.npy"
-
-    def _save_validation_predictions(self, trial_id, model, weights, validation):
-        """Write the best epoch's predictions on the validation data (single-output models only)."""
-        if validation is None or len(model.outputs) != 1 or weights is None:
-            return
-        model.set_weights(weights)
-        data = validation[0] if isinstance(validation, tuple) else validation
-        predictions = np.asarray(model.predict(data, verbose=0), dtype="float32")
-        atomic_write(os.path.join(self.get_trial_dir(trial_id), self.PREDICTIONS),
-                     lambda f: np.save(f, predictions))
+    PREDICTIONS = checkpoints.PREDICTIONS
 
     def validation_predictions(self, trial_id):
         """A full-fidelity trial's predictions on the validation data, or None when none were saved.
@@ -559,15 +456,7 @@ class Tuner(keras_tuner.Tuner):
         Returns:
             A NumPy array (rows x outputs) or None.
         """
-        path = os.path.join(self.get_trial_dir(trial_id), self.PREDICTIONS)
-        if not os.path.exists(path):
-            return None
-        try:
-            return np.load(path, allow_pickle=False)
-        except (OSError, ValueError) as e:
-            logger.warning("The validation predictions of trial %s could not be read (%s); it is left out "
-                           "of the ensemble.", trial_id, e)
-            return None
+        return checkpoints.read_validation_predictions(self.get_trial_dir(trial_id), trial_id)
 
     def _progress_callbacks(self):
         """The progress display's per-epoch callbacks (see `autonas.reporting.progress`)."""
@@ -594,8 +483,7 @@ class Tuner(keras_tuner.Tuner):
 
     def trial_info(self, trial_id):
         """Facts autonas records about a trial (params, duration, best epoch, ...)."""
-        path = self._trial_info_path(trial_id)
-        return read_json(path, "trial record") if os.path.exists(path) else {}
+        return read_record(os.path.join(self.project_dir, f"trial_{trial_id}"))
 
     def trial_infos(self):
         """`trial_info` for every trial of the oracle, keyed by trial id."""
@@ -652,34 +540,18 @@ class Tuner(keras_tuner.Tuner):
         info = self.trial_info(trial.trial_id)
         if epochs is None:
             epochs = int(info.get("best_epoch") or (trial.best_step or 0) + 1)
-        seed = None if self.seed is None else self.seed + 100003 + 7919 * member
-        if seed is not None:
-            keras.utils.set_random_seed(seed)
-        start = time.time()
-        model = self._try_build(trial.hyperparameters)
-        cbs = user_callbacks.for_run(self._deepcopy_callbacks(list(callbacks)), "refit") + [_TerminateOnNaN()]
-        if deadline is not None:
-            cbs.append(_Deadline(deadline))
         stage = getattr(self.reporter, "begin_stage", None)
         if stage is not None:
             label = "Refit" if member == 0 else f"Refit of ensemble member {member + 1}"
             stage(label, epochs, f"trial {trial.trial_id}'s configuration on the training and validation "
                                  f"data, {epochs} epochs")
-        history = model.fit(**streaming.fit_data(x, y, batch_size, seed), epochs=epochs,
-                            callbacks=cbs + self._progress_callbacks(), verbose=2 if verbose >= 2 else 0,
-                            class_weight=class_weight, sample_weight=sample_weight)
+        fit = dict(x=x, y=y, epochs=epochs, batch_size=batch_size, callbacks=callbacks, verbose=verbose,
+                   class_weight=class_weight, sample_weight=sample_weight)
+        model, history, refit_info = self.trial_runner().refit(trial.hyperparameters, fit, deadline=deadline,
+                                                               member=member, extra_callbacks=self._progress_callbacks())
         if stage is not None:
             self.reporter.end_stage(f"loss {history.history['loss'][-1]:.4f}" if history.history.get("loss") else None)
-        losses = history.history.get("loss", [])
-        refit_info = {
-            "trial_id": trial.trial_id,
-            "epochs": epochs,
-            "epochs_trained": len(losses),
-            "cut_off": any(isinstance(c, _Deadline) and c.fired for c in cbs),
-            "duration": time.time() - start,
-            "final_loss": float(losses[-1]) if losses else float("nan"),
-            "hyperparameters": dict(trial.hyperparameters.values),
-        }
+        refit_info = {"trial_id": trial.trial_id, **refit_info}
         name = "refit.json" if member == 0 else f"refit_{member}.json"
         atomic_write_json(os.path.join(self.project_dir, name), refit_info)
         return model, refit_info
@@ -724,232 +596,6 @@ class Tuner(keras_tuner.Tuner):
         return model
 
 
-#: a trial's best-epoch weights, in its directory: `numpy.savez` of `model.get_weights()`.
-CHECKPOINT = "checkpoint.weights.npz"
-
-
-def save_checkpoint(weights, path):
-    """Write a list of weight arrays (`model.get_weights()` order) atomically to `path`.
-
-    A `.npz` archive of plain arrays: written in milliseconds (Keras's
-    `save_weights` walks the model and writes HDF5, a tenth of a second or
-    more per trial) and read back without unpickling anything.
-    """
-    atomic_write(path, lambda f: np.savez(f, *weights))
-
-
-#: the Keras weights file that KerasTuner, and autonas before `.npz` checkpoints, kept per trial.
-LEGACY_CHECKPOINT = "checkpoint.weights.h5"
-
-
-def load_checkpoint(model, path):
-    """Set `model`'s weights from a `save_checkpoint` file, checking that they fit it.
-
-    A trial directory written before `.npz` checkpoints holds Keras's
-    ``checkpoint.weights.h5`` instead; that file is read when `path` is absent.
-    """
-    legacy = os.path.join(os.path.dirname(path), LEGACY_CHECKPOINT)
-    if not os.path.exists(path) and os.path.exists(legacy):
-        try:
-            model.load_weights(legacy)
-        except (OSError, ValueError) as e:
-            raise ValueError(f"The trial checkpoint {legacy!r} could not be read into this model "
-                             f"({type(e).__name__}: {e}).") from e
-        return
-    try:
-        with np.load(path, allow_pickle=False) as data:
-            weights = [data[f"arr_{i}"] for i in range(len(data.files))]
-    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as e:
-        raise ValueError(f"The trial checkpoint {path!r} could not be read ({type(e).__name__}: {e}).") from e
-    expected = [tuple(w.shape) for w in model.weights]
-    if [tuple(w.shape) for w in weights] != expected:
-        raise ValueError(
-            f"The trial checkpoint {path!r} holds {len(weights)} arrays that do not fit this model's "
-            f"{len(expected)} weights; was it written for another configuration?"
-        )
-    model.set_weights(weights)
-
-
-def best_epoch_index(values, objective):
-    """Index of the best finite value of an objective's per-epoch history.
-
-    Ties go to the later epoch: when a saturating metric such as accuracy stays
-    at its best, the model trained longer usually generalises better.
-    """
-    best = None
-    for i, value in enumerate(values):
-        if value is None or not math.isfinite(value):
-            continue
-        if best is None or not objective.better_than(values[best], value):
-            best = i
-    return 0 if best is None else best
-
-
-class _SaveBestEpoch(keras.callbacks.Callback):
-    """Writes the weights of the best epoch (by the objective) when training ends.
-
-    The best epoch's weights are copied in memory as training goes (only when
-    a later epoch moves on from them), and the checkpoint is written once, at
-    the end, with `save_checkpoint`. A trial killed before it ends leaves no
-    checkpoint; it is re-run on resume.
-    """
-
-    def __init__(self, objective, filepath):
-        super().__init__()
-        self.objective = objective
-        self.filepath = filepath
-        self.best = None
-        self._weights = None
-        self._is_last = False
-
-    def on_epoch_end(self, epoch, logs=None):
-        value = (logs or {}).get(self.objective.name)
-        self._is_last = False
-        if value is None or not math.isfinite(value):
-            return
-        if self.best is None or not self.objective.better_than(self.best, value):
-            self.best = value
-            self._weights = None  # the current weights are the best: copied only if a later epoch moves on
-            self._is_last = True
-
-    def on_epoch_begin(self, epoch, logs=None):
-        if self._is_last:
-            self._weights = self.model.get_weights()
-            self._is_last = False
-
-    def on_train_end(self, logs=None):
-        if self.best is None:
-            return
-        weights = self._weights if self._weights is not None else self.model.get_weights()
-        self._weights = None
-        self._final = weights
-        save_checkpoint(weights, self.filepath)
-
-    def best_weights(self):
-        """The best epoch's weights once training ended (None when no epoch had a finite score)."""
-        return getattr(self, "_final", None)
-
-
-class _TerminateOnNaN(keras.callbacks.TerminateOnNaN):
-    """`keras.callbacks.TerminateOnNaN` marked safe for asynchronous batch dispatch.
-
-    On backends whose Keras trainer may run batch callbacks off the training
-    thread (JAX), a callback with a batch hook that is not marked
-    ``async_safe`` makes every step wait for the previous one; checked off the
-    training thread, a diverging trial stops a step or two later, which changes
-    nothing (the trial is recorded FAILED either way). TensorFlow's backend
-    always dispatches synchronously (Keras 3.15), so there this changes nothing.
-    """
-
-    async_safe = True
-
-
-class _EpochTimer(keras.callbacks.Callback):
-    """Wall seconds of each epoch (training and validation), for the budget plan and the leaderboard."""
-
-    async_safe = True
-
-    def __init__(self):
-        super().__init__()
-        self.seconds = []
-        self._start = None
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self._start = time.perf_counter()
-
-    def on_epoch_end(self, epoch, logs=None):
-        if self._start is not None:
-            self.seconds.append(time.perf_counter() - self._start)
-
-
-class _Deadline(keras.callbacks.Callback):
-    """Stops training as soon as the search's time budget is spent (async-safe, as `_TerminateOnNaN`)."""
-
-    async_safe = True
-
-    def __init__(self, deadline):
-        super().__init__()
-        self.deadline = deadline
-        self.fired = False
-
-    def on_train_batch_end(self, batch, logs=None):
-        if time.time() >= self.deadline:
-            self.fired = True
-            self.model.stop_training = True
-
-
-#: validation sets up to this size are handed to Keras as one `tf.data` pipeline per search.
-_VALIDATION_DATASET_MAX_BYTES = 256 * 2**20
-#: training sets up to this size are handed to Keras as a `tf.data` pipeline per trial; its shuffle
-#: buffer holds a second copy of the data, so larger ones keep Keras's own (index-shuffling) pipeline.
-_TRAINING_DATASET_MAX_BYTES = 64 * 2**20
-
-
-def _as_dataset(arrays, max_bytes):
-    """A `tf.data.Dataset` of the slices of `arrays` (a tuple of Keras-form data), or None.
-
-    None off TensorFlow, for anything but NumPy arrays of one length, above
-    `max_bytes`, or for arrays TensorFlow cannot hold (object columns).
-    """
-    if keras.backend.backend() != "tensorflow":
-        return None
-    leaves = keras.tree.flatten(arrays)
-    if not leaves or not all(isinstance(a, np.ndarray) for a in leaves):
-        return None
-    if sum(a.nbytes for a in leaves) > max_bytes or len({len(a) for a in leaves}) != 1:
-        return None
-    import tensorflow as tf
-
-    arrays = tuple(tuple(a) if isinstance(a, list) else a for a in arrays)
-    try:
-        return tf.data.Dataset.from_tensor_slices(arrays)
-    except (TypeError, ValueError, tf.errors.OpError) as e:  # e.g. object arrays TensorFlow cannot hold
-        logger.debug("Data kept as arrays: %s", e)
-        return None
-
-
-def _validation_dataset(validation, batch_size):
-    """Validation ``(x, y)`` arrays as a batched `tf.data.Dataset`, built once for every trial.
-
-    Given NumPy validation data, Keras's TensorFlow trainer builds a new input
-    pipeline for it in every `fit` and tears it down at the end, which costs
-    about half a second per trial (measured on digits, see
-    benchmarks/RESULTS.md) whatever the model. The dataset built here yields
-    the same batches in the same order, so trial scores do not change. Other
-    backends, and data too large to hold twice, keep the arrays.
-    """
-    if validation is None:
-        return None
-    if streaming.is_stream(validation[0]):  # a streamed tf.data.Dataset (autonas.data.streaming)
-        return validation[0].batches(batch_size, shuffle=False)
-    dataset = _as_dataset(tuple(validation), _VALIDATION_DATASET_MAX_BYTES)
-    return validation if dataset is None else dataset.batch(batch_size)
-
-
-def _training_data(x, y, sample_weight, batch_size, seed):
-    """Keyword arguments of `fit` for one trial's training data.
-
-    Given NumPy arrays, Keras's TensorFlow trainer builds an index-shuffling
-    pipeline in every `fit`, tracing three small functions (about 0.04 s
-    between two trials, benchmarks/RESULTS.md). A `tf.data` pipeline of the
-    arrays' slices, shuffled afresh every epoch from the trial's seed, trains
-    on the same batches in distribution and traces nothing. Other backends and
-    large data keep Keras's own pipeline.
-    """
-    streamed = streaming.training_kwargs(x, batch_size, seed)  # a streamed tf.data.Dataset
-    if streamed is not None:
-        return streamed
-    arrays = (x, y) if sample_weight is None else (x, y, sample_weight)
-    dataset = _as_dataset(arrays, _TRAINING_DATASET_MAX_BYTES)
-    if dataset is None:
-        return {"x": x, "y": y, "batch_size": batch_size, "sample_weight": sample_weight}
-    import tensorflow as tf
-
-    length = len(keras.tree.flatten(y)[0])
-    dataset = dataset.shuffle(length, seed=seed, reshuffle_each_iteration=True).batch(batch_size)
-    return {"x": dataset.prefetch(tf.data.AUTOTUNE), "shuffle": False}
-
-
 def _length(data):
     """Examples in ``(x, y)`` Keras-form data (or a streamed ``(Stream, None)``)."""
     return len(data[0]) if streaming.is_stream(data[0]) else len(keras.tree.flatten(data[1])[0])
@@ -973,13 +619,6 @@ def _values_key(values):
 def _last_line(message):
     lines = [line for line in (message or "").strip().splitlines() if line.strip()]
     return lines[-1].strip() if lines else "no message"
-
-
-def _trial_index(trial_id):
-    try:
-        return int(trial_id)
-    except (TypeError, ValueError):
-        return abs(hash(trial_id)) % 100000
 
 
 @contextlib.contextmanager

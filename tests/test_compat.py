@@ -73,7 +73,7 @@ def test_training_data_keeps_arrays_keras_cannot_slice_as_tensors_or_too_large(m
     texts = np.array([{"a": 1}, None, "x"], dtype=object)
     args = _training_data(texts, np.zeros(3), None, batch_size=2, seed=0)
     assert args["x"] is texts and args["batch_size"] == 2 and "shuffle" not in args
-    monkeypatch.setattr("autonas.tuner._TRAINING_DATASET_MAX_BYTES", 100)
+    monkeypatch.setattr("autonas.trials.pipeline.TRAINING_DATASET_MAX_BYTES", 100)
     x = np.zeros((50, 2))
     assert _training_data(x, np.zeros(50), None, batch_size=2, seed=0)["x"] is x
 
