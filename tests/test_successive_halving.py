@@ -117,8 +117,10 @@ def test_little_time_left_promotes_instead_of_screening():
     oracle.set_fidelity(num_examples=6400, max_epochs=100, early_stopping=True)
     _run(oracle, {"remaining": 500.0, "epoch_seconds": None})
     _run(oracle, {"remaining": 480.0, "epoch_seconds": 8.0})
-    # less than two full trials (2 * 15 epochs * 8 s) left: the best screened one is promoted now
-    late = _run(oracle, {"remaining": 200.0, "epoch_seconds": 8.0}).hyperparameters.values
+    # 200 s still holds 1.25 full trials (15 epochs * 8 s): another configuration is screened
+    assert is_proxy(_run(oracle, {"remaining": 200.0, "epoch_seconds": 8.0}).hyperparameters.values)
+    # less than that left: the best screened one is promoted now
+    late = _run(oracle, {"remaining": 140.0, "epoch_seconds": 8.0}).hyperparameters.values
     assert oracle.full_fidelity(late)
 
 
@@ -163,8 +165,8 @@ def test_a_poor_screened_configuration_is_not_promoted_even_when_time_runs_short
     first = _run(oracle, {"remaining": 500.0, "epoch_seconds": None}, objective=objective)
     hint = {"remaining": 480.0, "epoch_seconds": 8.0}
     _run(oracle, hint, objective=objective)
-    promoted = _run(oracle, {"remaining": 200.0, "epoch_seconds": 8.0}, objective=objective)
+    promoted = _run(oracle, {"remaining": 140.0, "epoch_seconds": 8.0}, objective=objective)
     assert promoted.hyperparameters.values["tuner/parent"] == first.trial_id  # the best, promoted late
     # the two left are in the bottom of the screened ones: more screening, no promotion
-    later = _run(oracle, {"remaining": 150.0, "epoch_seconds": 8.0}, objective=objective)
+    later = _run(oracle, {"remaining": 100.0, "epoch_seconds": 8.0}, objective=objective)
     assert is_proxy(later.hyperparameters.values)

@@ -25,8 +25,9 @@ all training examples took and how many epochs the full trials trained
   takes about ``1 - full_share`` of it, a full trial trains for at most the
   epochs that let two of them fit in the ``full_share`` (fixed when proxies
   start, never fewer than three proxy trials' epochs); once `min_screened`
-  configurations have been screened (or the time left holds only two full
-  trials), each full trial promotes the best unpromoted proxy configuration,
+  configurations have been screened (or the time left holds less than
+  `LAST_PROMOTION` full trials: the last one that can still finish), each
+  full trial promotes the best unpromoted proxy configuration,
   until about a ``1 / factor`` share of the screened configurations has been
   promoted (always at least one); new
   configurations are screened while the proxy share lasts. When proxies
@@ -58,6 +59,10 @@ PATIENCE_KEY = "tuner/patience"
 #: expected epochs of a full trial when the fit leaves the epochs to early stopping (until a full
 #: trial has measured it).
 EARLY_STOPPING_EPOCHS = 30
+#: promotions take over from screening once the time left holds fewer full
+#: trials than this: one full trial and a quarter of another for its overrun
+#: (a proxy screened later could never be promoted)
+LAST_PROMOTION = 1.25
 
 
 class SuccessiveHalving(Oracle):
@@ -264,14 +269,14 @@ class SuccessiveHalving(Oracle):
 
         The first promotion waits for `min_screened` proxies, then promotions
         keep pace with screening (one per `factor` proxies); they take over once
-        the time left holds fewer than two full trials: another proxy could then
-        never be promoted.
+        the time left holds less than `LAST_PROMOTION` full trials: another
+        proxy could then never be promoted.
         """
         if len(proxies) >= max(self.factor * (len(promoted) + 1), self.min_screened):
             return True
         hint = self.budget_hint or {}
         if hint.get("epoch_seconds") and hint.get("remaining") is not None:
-            return hint["remaining"] < 2 * self._full_trial_seconds(hint)
+            return hint["remaining"] < LAST_PROMOTION * self._full_trial_seconds(hint)
         return False
 
     def _new(self, full):
