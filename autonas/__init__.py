@@ -30,6 +30,8 @@ from autonas.blocks import (  # noqa: E402
     DenseBlock,
     Embedding,
     Flatten,
+    ForecastBlock,
+    ForecastHead,
     Head,
     ImageAugmentation,
     ImageBlock,
@@ -48,7 +50,7 @@ from autonas.blocks import (  # noqa: E402
     XceptionBlock,
 )
 from autonas.darts.block import DartsBlock  # noqa: E402
-from autonas.graph import Graph, ImageInput, Input, StructuredDataInput, TextInput  # noqa: E402
+from autonas.graph import Graph, ImageInput, Input, StructuredDataInput, TextInput, TimeSeriesInput  # noqa: E402
 from autonas.tasks import (  # noqa: E402
     ImageClassifier,
     ImageRegressor,
@@ -56,6 +58,7 @@ from autonas.tasks import (  # noqa: E402
     StructuredDataRegressor,
     TextClassifier,
     TextRegressor,
+    TimeSeriesForecaster,
 )
 from autonas.tuner import Tuner  # noqa: E402
 from autonas.serving import ServedModel  # noqa: E402
@@ -66,11 +69,11 @@ logging.getLogger("autonas").addHandler(logging.NullHandler())
 
 __all__ = [
     "AutoModel", "Graph", "Tuner", "ServedModel",
-    "Input", "ImageInput", "TextInput", "StructuredDataInput",
+    "Input", "ImageInput", "TextInput", "StructuredDataInput", "TimeSeriesInput",
     "Block", "Head", "ConvBlock", "DartsBlock", "DenseBlock", "Flatten", "ImageBlock", "Normalization", "SpatialReduction",
     "ResNetBlock", "XceptionBlock", "MBConvBlock", "RNNBlock", "TransformerBlock", "Embedding", "TextVectorization",
     "ImageAugmentation", "TemporalReduction", "Merge", "TextBlock", "StructuredDataBlock",
-    "ClassificationHead", "RegressionHead",
+    "ClassificationHead", "RegressionHead", "ForecastBlock", "ForecastHead",
     "ImageClassifier", "ImageRegressor", "TextClassifier", "TextRegressor",
-    "StructuredDataClassifier", "StructuredDataRegressor",
+    "StructuredDataClassifier", "StructuredDataRegressor", "TimeSeriesForecaster",
 ]

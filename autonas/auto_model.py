@@ -249,14 +249,7 @@ class AutoModel(EstimatorMixin, ReportingMixin):
         """
         self._check_fit_args(epochs, batch_size, validation_split, validation_data, callbacks, verbose)
         budget = FitBudget(self.max_time)
-        data = streaming.open_stream(x, y, validation_data, validation_split, self.inputs, self.heads,
-                                     self.seed or 0, sample_weight)
-        if data is None:
-            data = self._array_splits(x, y, validation_split, validation_data, sample_weight)
-        else:
-            decisions.decision("Streaming the tf.data.Dataset: %d training and %d validation examples; "
-                               "preprocessing adapted on the first %d.", data.num_train, data.num_val,
-                               len(data.sample_x[0]))
+        data = self._fit_splits(x, y, validation_split, validation_data, sample_weight)
         # Targets: classes are learnt from all the labels given to fit.
         for head, target in zip(self.heads, data.y_fit):
             head.fit_targets(target, "y")
@@ -322,6 +315,20 @@ class AutoModel(EstimatorMixin, ReportingMixin):
                            ", ".join(f"trial {r['trial_id']} x{r['weight']:.2f} ({r['source']})" for r in records),
                            self.fit_time_)
         return history
+
+    def _fit_splits(self, x, y, validation_split, validation_data, sample_weight):
+        """The training and validation data of a fit: a streamed `StreamSplits` or in-memory `ArraySplits`.
+
+        Task classes with their own data forms (`TimeSeriesForecaster`: windows of one series) override it.
+        """
+        data = streaming.open_stream(x, y, validation_data, validation_split, self.inputs, self.heads,
+                                     self.seed or 0, sample_weight)
+        if data is None:
+            return self._array_splits(x, y, validation_split, validation_data, sample_weight)
+        decisions.decision("Streaming the tf.data.Dataset: %d training and %d validation examples; "
+                           "preprocessing adapted on the first %d.", data.num_train, data.num_val,
+                           len(data.sample_x[0]))
+        return data
 
     def _array_splits(self, x, y, validation_split, validation_data, sample_weight):
         """Training and validation data read into memory and validated (`autonas.data.splits.ArraySplits`)."""

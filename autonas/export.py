@@ -191,6 +191,8 @@ def _head_kind(head):
         return "binary" if encoder.num_classes == 2 else "multiclass"
     if hasattr(head, "output_dim") and hasattr(head, "_squeeze"):  # a RegressionHead
         return "regression"
+    if getattr(head, "head_kind", None) == "forecast":  # a ForecastHead: the exported model rescales
+        return "forecast"
     return "raw"
 
 
@@ -202,6 +204,8 @@ def _head_output_names(head):
         return ["probabilities", "label"]
     if kind == "regression":
         return ["value"]
+    if kind == "forecast":
+        return ["forecast"]
     return ["output"]
 
 
@@ -266,6 +270,8 @@ def _head_tensors(head, output, names):
     elif kind == "regression":
         squeeze = head._squeeze and output.shape[-1] == 1
         values = {"value": tf.reshape(output, [-1]) if squeeze else output}
+    elif kind == "forecast":
+        values = {"forecast": output}
     else:
         values = {"output": output}
     return {names[k]: v for k, v in values.items()}

@@ -5,6 +5,7 @@ from autonas.blocks.base import Block
 from autonas.blocks.conv import ConvBlock
 from autonas.blocks.dense import DenseBlock
 from autonas.blocks.embedding import Embedding
+from autonas.blocks.forecast import ForecastBlock, ForecastHead
 from autonas.blocks.heads import ClassificationHead, Head, RegressionHead
 from autonas.blocks.image_block import ImageBlock
 from autonas.blocks.mbconv import MBConvBlock
@@ -24,7 +25,7 @@ ALL_BLOCKS = {
     for cls in [ConvBlock, DenseBlock, ResNetBlock, XceptionBlock, MBConvBlock, RNNBlock, TransformerBlock,
                 Embedding, TextVectorization, Normalization, ImageAugmentation, Flatten, SpatialReduction,
                 TemporalReduction, Merge, ImageBlock, TextBlock, StructuredDataBlock,
-                ClassificationHead, RegressionHead]
+                ClassificationHead, RegressionHead, ForecastBlock, ForecastHead]
 }
 
 

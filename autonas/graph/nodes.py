@@ -267,3 +267,65 @@ class StructuredDataInput(Input):
         config = super().get_config()
         config.update(column_names=self.column_names, column_types=self.column_types)
         return config
+
+
+class TimeSeriesInput(Input):
+    """A window of a time series: the last rows of history, raw values, one column per channel.
+
+    The model's Keras input is ``(batch, window, channels)`` float32, the
+    raw values of the last `window` rows (the longest searched look-back; a
+    candidate with a shorter look-back reads the last rows of it). Inside the
+    model every channel is standardised with the mean and standard
+    deviation of the training rows, so an exported model takes raw values.
+    `TimeSeriesForecaster` sets the window and the training rows at fit.
+
+    Args:
+        name: Keras input name (default ``"time_series_input"``).
+        window: history rows per example; set by the task when None.
+        column_names: the channel names (set from the data at fit).
+
+    Example:
+        >>> inp = TimeSeriesInput(window=96)
+    """
+
+    kind = "series"
+
+    def __init__(self, name=None, shape=None, window=None, column_names=None):
+        super().__init__(name=name, shape=shape)
+        self.window = window
+        self.column_names = list(column_names) if column_names is not None else None
+        self.mean = None
+        self.std = None
+
+    def set_data(self, x):
+        """Attach the training rows ``(rows, channels)``: their per-channel mean and std, the input shape."""
+        x = np.asarray(x, dtype="float64")
+        if x.ndim != 2:
+            raise ValueError(f"Training rows of a time series must be 2-D (rows, channels); received {x.shape}.")
+        if self.window is None:
+            raise ValueError(f"Input {self.name!r} has no window length: set `window` before fitting.")
+        self.data = x
+        std = x.std(axis=0)
+        self.mean = [float(v) for v in x.mean(axis=0)]
+        self.std = [float(v) if v > 1e-6 else 1.0 for v in std]
+        self.shape = (int(self.window), x.shape[1])
+
+    def check_data(self, x, arg_name="x"):
+        super().check_data(x, arg_name)
+        if x.ndim != 3:
+            raise ValueError(f"`{arg_name}` for a time series input must be windows (N, steps, channels); "
+                             f"received shape {x.shape}.")
+
+    def prepare(self, tensor):
+        """Standardise every channel with the training rows' statistics, inside the model."""
+        import keras
+
+        if self.mean is None:
+            return tensor
+        return keras.layers.Normalization(axis=-1, mean=self.mean, variance=[s * s for s in self.std],
+                                          name=f"{self.name}_standardize")(tensor)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(window=self.window, column_names=self.column_names)
+        return config

@@ -8,8 +8,11 @@ JAX backends).
 """
 
 from autonas.layers.average import WeightedAverage
+from autonas.layers.forecasting import (MovingAverage, Patches, SelectChannels, UnfoldChannels,
+                                        WindowDenormalization, WindowNormalization)
 from autonas.layers.missing import FillMissing, MissingIndicator
 from autonas.layers.numeric import PeriodicEncoding, PiecewiseLinearEncoding
 from autonas.layers.position_embedding import PositionEmbedding
 
-__all__ = ["FillMissing", "MissingIndicator", "PeriodicEncoding", "PiecewiseLinearEncoding", "PositionEmbedding", "WeightedAverage"]
+__all__ = ["MovingAverage", "Patches", "SelectChannels", "UnfoldChannels", "WindowDenormalization", "WindowNormalization",
+           "FillMissing", "MissingIndicator", "PeriodicEncoding", "PiecewiseLinearEncoding", "PositionEmbedding", "WeightedAverage"]

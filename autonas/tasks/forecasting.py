@@ -1,0 +1,370 @@
+"""Time-series forecasting: `TimeSeriesForecaster`."""
+
+import logging
+import numbers
+
+import numpy as np
+
+from autonas.auto_model import AutoModel
+from autonas.blocks.forecast import LOOKBACKS, ForecastBlock, ForecastHead, lookback_options
+from autonas.data import series as series_module
+from autonas.graph.nodes import TimeSeriesInput
+from autonas.reporting.decisions import decision
+
+logger = logging.getLogger("autonas")
+
+#: the longest default look-back leaves at least this share of the training rows as window ends.
+MIN_WINDOW_SHARE = 0.5
+#: seasonal periods of common sampling steps (pandas frequency names, seconds) for the seasonal naive baseline.
+SEASONAL_PERIODS = {3600: 24, 1800: 48, 900: 96, 600: 144, 300: 288, 60: 1440, 86400: 7}
+
+
+def seasonal_period(series):
+    """The seasonal period (in rows) of a series from its date step: a day for sub-daily data, a week for daily.
+
+    Args:
+        series: a `autonas.data.series.Series`.
+
+    Returns:
+        An int, or None when the step is unknown or has no usual season.
+
+    Example:
+        >>> seasonal_period(series)  # doctest: +SKIP
+        24
+    """
+    import pandas as pd
+
+    if series.freq is None:
+        return None
+    try:
+        seconds = pd.Timedelta(series.freq).total_seconds()
+    except ValueError:  # a calendar frequency (months, years)
+        name = str(series.freq.name) if hasattr(series.freq, "name") else str(series.freq)
+        return 12 if name.startswith(("M", "ME", "MS")) else (4 if name.startswith("Q") else None)
+    return SEASONAL_PERIODS.get(int(seconds)) or (52 if int(seconds) == 7 * 86400 else None)
+
+
+def default_window(train_rows, horizon):
+    """The history window (longest searched look-back) for a series: the longest that leaves enough windows.
+
+    Args:
+        train_rows: rows of the training part.
+        horizon: rows forecast.
+
+    Returns:
+        An int.
+
+    Example:
+        >>> default_window(8640, 96)
+        720
+    """
+    room = int(train_rows * MIN_WINDOW_SHARE) - horizon
+    options = lookback_options(room)
+    if options[-1] > room:  # even 96 does not fit: as long as half the training rows allow
+        return max(1, room)
+    return options[-1]
+
+
+def forecast_warm_start(block, window, context=None):
+    """The first configurations of a forecasting search: NLinear on every look-back, then DLinear and RevIN.
+
+    A channel-independent linear map of the window, its last value
+    subtracted (NLinear), is a strong long-horizon forecaster on its own;
+    its look-back must be tuned, so the search tries each first, longest
+    first. Then a DLinear decomposition, RevIN, and the patch Transformer.
+
+    Args:
+        block: the task's `ForecastBlock` (named).
+        window: the model's history window.
+        context: the `autonas.auto_model.SearchContext` (unused).
+
+    Returns:
+        A list of partial hyperparameter value dicts.
+
+    Example:
+        >>> forecast_warm_start(block, 336)[0]  # doctest: +SKIP
+    """
+    b = block.name
+    base = {f"{b}/family": "linear", f"{b}/normalization": "last", f"{b}/channel_independent": True,
+            f"{b}/decomposition": False}
+    looks = sorted(lookback_options(window, block.lookbacks or LOOKBACKS), reverse=True)
+    configs = [{**base, f"{b}/lookback": v} for v in looks[:3]]
+    best = looks[0]
+    configs.append({**base, f"{b}/lookback": best, f"{b}/decomposition": True})
+    configs.append({**base, f"{b}/lookback": best, f"{b}/normalization": "revin"})
+    configs.append({**base, f"{b}/lookback": best, f"{b}/family": "mlp"})
+    return configs
+
+
+class TimeSeriesForecaster(AutoModel):
+    """Searches forecasters of the next `horizon` rows of a (multivariate) time series.
+
+    `fit` takes one series in time order: a pandas DataFrame (a date column,
+    or a `DatetimeIndex`, is recognised and checked: sorted, no repeats, no
+    gaps), a 2-D array (rows, channels) or a CSV path. The model reads the
+    last `window` rows of every channel (raw values: each channel is
+    standardised inside the model with the training rows' statistics) and
+    forecasts the target channels. Training windows slide by one row and
+    are built on the fly by a `tf.data` pipeline; validation is the last
+    `validation_split` of the rows (never shuffled; its windows' look-back may
+    reach into the training rows). The loss is the mean squared error on the
+    standardised scale (every channel weighs alike); `predict` and the
+    exported model return the targets' units.
+
+    The space is a `ForecastBlock`: the look-back, per-window normalisation
+    (NLinear last value, RevIN), linear (NLinear/DLinear), MLP, TCN, LSTM/GRU
+    and patch-Transformer families, channel-independent or mixing. The first
+    trials are NLinear at several look-backs (see `forecast_warm_start`). The
+    leaderboard also lists the last-value and seasonal-naive baselines
+    scored on the same validation windows.
+
+    Args:
+        horizon: rows forecast (a positive integer).
+        lookback: fix the look-back (rows of history read); searched when None.
+        targets: the target column name(s) (all channels when None); the other
+            channels are inputs only.
+        project_name: project directory name (default ``"time_series_forecaster"``).
+        **kwargs: search arguments of `AutoModel` (`max_trials`, `tuner`,
+            `max_time`, `seed`, `directory`, ...).
+
+    Example:
+        >>> model = TimeSeriesForecaster(horizon=24, targets="OT", max_trials=5)  # doctest: +SKIP
+        >>> model.fit("ETTh1.csv")                                               # doctest: +SKIP
+        >>> model.predict()              # the 24 rows after the series, by date  # doctest: +SKIP
+    """
+
+    def __init__(self, horizon=1, lookback=None, targets=None, project_name="time_series_forecaster", **kwargs):
+        if isinstance(horizon, bool) or not isinstance(horizon, numbers.Integral) or horizon < 1:
+            raise ValueError(f"`horizon` must be a positive integer; received {horizon!r}.")
+        if lookback is not None and (isinstance(lookback, bool) or not isinstance(lookback, numbers.Integral)
+                                     or lookback < 1):
+            raise ValueError(f"`lookback` must be a positive integer or None; received {lookback!r}.")
+        if targets is not None and not isinstance(targets, (str, list, tuple)):
+            raise TypeError(f"`targets` must be a column name or a list of them; received {type(targets).__name__}.")
+        self.horizon, self.lookback = int(horizon), (int(lookback) if lookback is not None else None)
+        self.targets = targets
+        inputs = TimeSeriesInput()
+        self._forecast_block = ForecastBlock(lookback=self.lookback)
+        outputs = ForecastHead(horizon=self.horizon, targets=targets)(self._forecast_block(inputs))
+        super().__init__(inputs=inputs, outputs=outputs, project_name=project_name, **kwargs)
+        self.series_ = None
+        self.baselines_ = None
+        self._splits = None
+        self._frame_input = False
+        self._export_model = None
+
+    # -- fit ------------------------------------------------------------------
+    def fit(self, x=None, y=None, epochs=None, batch_size=None, validation_split=0.2, callbacks=None, verbose=1,
+            **kwargs):
+        """Search forecasters on the series `x`, then refit the best on all of it.
+
+        Args:
+            x: the series: DataFrame, 2-D array or CSV path, rows in time order.
+            y: optional target column name(s), instead of `targets`.
+            epochs: epochs per trial (None: early stopping decides).
+            batch_size: windows per batch (chosen from the data when None).
+            validation_split: the last share of the rows that validates (by time).
+            callbacks: Keras callbacks.
+            verbose: 0, 1 or 2.
+            **kwargs: `validation_data`, `class_weight` and `sample_weight` are
+                not supported for forecasting (an error says so).
+
+        Returns:
+            The Keras `History` of the refit (None when a search checkpoint is final).
+
+        Example:
+            >>> model.fit(frame, epochs=20)  # doctest: +SKIP
+        """
+        for name in ("validation_data", "class_weight", "sample_weight"):
+            if kwargs.get(name) is not None:
+                raise ValueError(f"`{name}` is not supported by TimeSeriesForecaster; validation is the last "
+                                 "`validation_split` of the series.")
+        unknown = set(kwargs) - {"validation_data", "class_weight", "sample_weight"}
+        if unknown:
+            raise TypeError(f"fit() got unexpected keyword argument(s) {sorted(unknown)}.")
+        if not isinstance(validation_split, numbers.Real) or not 0 < validation_split < 1:
+            raise ValueError(f"`validation_split` must be a fraction strictly between 0 and 1; received "
+                             f"{validation_split!r}.")
+        series = series_module.read_series(x, "x")
+        targets = y if y is not None else self.targets
+        names = [targets] if isinstance(targets, str) else (list(targets) if targets is not None else series.columns)
+        missing = [t for t in names if t not in series.columns]
+        if missing:
+            raise ValueError(f"Target column(s) {missing} are not channels of `x`; channels: {series.columns}.")
+        head, node = self.heads[0], self.inputs[0]
+        train_rows = len(series) - int(round(len(series) * validation_split))
+        window = self.lookback or default_window(train_rows, self.horizon)
+        series_module.check_length(len(series), window, self.horizon, "x", validation_split)
+        node.window, node.column_names = window, list(series.columns)
+        head.targets = names
+        head.target_index = [series.columns.index(t) for t in names]
+        self._splits = series_module.WindowSplits(series, window, self.horizon, head.target_index, validation_split,
+                                                  self.seed or 0)
+        decision("Forecasting %s %d rows ahead from a window of %d rows of %d channel(s): %d training and %d "
+                 "validation windows (the last %d rows validate).", names, self.horizon, window,
+                 len(series.columns), self._splits.num_train, self._splits.num_val, self._splits.num_rows_val)
+        self.series_, self._frame_input = series, _has_columns(x)
+        self._export_model = None
+        self.baselines_ = self._baselines(series)
+        return super().fit(x, None, epochs=epochs, batch_size=batch_size, validation_split=validation_split,
+                           callbacks=callbacks, verbose=verbose)
+
+    def _fit_splits(self, x, y, validation_split, validation_data, sample_weight):
+        return self._splits
+
+    def default_initial_hps(self, context):
+        configs = forecast_warm_start(self._forecast_block, self.inputs[0].window, context)
+        if self.lookback is None:
+            return configs
+        unique = []  # a pinned look-back: the look-back variants are one configuration
+        for hps in configs:
+            hps = {k: v for k, v in hps.items() if not k.endswith("/lookback")}
+            if hps not in unique:
+                unique.append(hps)
+        return unique
+
+    def _baselines(self, series):
+        """Validation MSE / MAE (standardised) of the last-value and seasonal-naive forecasts."""
+        splits = self._splits
+        targets = splits.standardized_targets(series.values)
+        period = seasonal_period(series)
+        results = {}
+        for name, season in (("last_value", 1), ("seasonal_naive", period)):
+            if season is None:
+                continue
+            if season > splits.window:
+                continue
+            sq = ab = count = 0.0
+            for t in splits.val_ends:
+                truth = targets[t: t + self.horizon]
+                reps = -(-self.horizon // season)
+                guess = np.tile(targets[t - season: t], (reps, 1))[: self.horizon]
+                sq += float(np.sum((truth - guess) ** 2))
+                ab += float(np.sum(np.abs(truth - guess)))
+                count += truth.size
+            results[name] = {"mse": sq / max(count, 1), "mae": ab / max(count, 1),
+                             "season": season}
+        return results
+
+    # -- using the model --------------------------------------------------------
+    def export_model(self):
+        """The refitted forecaster: raw history window ``(batch, window, channels)`` in, forecast out.
+
+        The output ``forecast`` is ``(batch, horizon, targets)`` in the
+        targets' units (the search model's standardised output rescaled).
+
+        Returns:
+            A `keras.Model`.
+
+        Example:
+            >>> model.export_model().predict(windows)  # doctest: +SKIP
+        """
+        import keras
+
+        self._check_fitted("export_model")
+        if self._export_model is None:
+            node, head = self.inputs[0], self.heads[0]
+            inp = keras.Input(shape=node.shape, name=node.name, dtype="float32")
+            out = keras.layers.Rescaling(scale=head.target_scale, offset=head.target_mean, dtype="float32",
+                                         name="forecast")(self.model_(inp))
+            self._export_model = keras.Model(inp, out, name="forecaster")
+        return self._export_model
+
+    def _history(self, x, arg_name="x"):
+        node = self.inputs[0]
+        if x is None:
+            return self.series_
+        series = series_module.read_series(x, arg_name, columns=node.column_names if _has_columns(x) else None)
+        if series.values.shape[1] != len(node.column_names):
+            raise ValueError(f"`{arg_name}` has {series.values.shape[1]} channel(s) but the model was fitted on "
+                             f"{len(node.column_names)}: {node.column_names}.")
+        return series
+
+    def predict(self, x=None, batch_size=32, verbose=0):
+        """Forecast the `horizon` rows after the end of a history.
+
+        Args:
+            x: the recent history (same columns as at fit, at least the
+                model's window of rows); None: the series given to `fit`.
+            batch_size: unused (one forecast), kept for the Keras signature.
+            verbose: Keras verbosity.
+
+        Returns:
+            A DataFrame of the target columns, indexed by the future dates when
+            the history has dates (by step 1..horizon otherwise), when the
+            model was fitted on a DataFrame or CSV; a ``(horizon, targets)``
+            array when fitted on an array.
+
+        Example:
+            >>> model.predict(frame.tail(500))  # doctest: +SKIP
+        """
+        self._check_fitted("predict")
+        series = self._history(x)
+        window = self.inputs[0].window
+        series_module.check_length(len(series), window, self.horizon, "x")
+        history = series.values[-window:][None]
+        forecast = np.asarray(self.export_model()(history, training=False))[0]
+        if not self._frame_input:
+            return forecast
+        import pandas as pd
+
+        dates = series_module.future_dates(series, self.horizon)
+        index = dates if dates is not None else pd.RangeIndex(1, self.horizon + 1, name="step")
+        return pd.DataFrame(forecast, index=index, columns=self.heads[0].targets)
+
+    def evaluate(self, x, batch_size=256, verbose=0):
+        """Score every window of a series: MSE and MAE on the training rows' standardised scale.
+
+        Every window whose history (the model's window) and `horizon` rows
+        lie inside `x` is forecast, as in the long-horizon protocol; pass the
+        test rows preceded by one window of history.
+
+        Args:
+            x: a series with the fitted columns.
+            batch_size: windows per batch.
+            verbose: unused.
+
+        Returns:
+            ``{"mse": ..., "mae": ..., "windows": ...}``.
+
+        Example:
+            >>> model.evaluate(frame.iloc[11520 - 720: 14400])  # doctest: +SKIP
+        """
+        self._check_fitted("evaluate")
+        series = self._history(x)
+        window = self.inputs[0].window
+        if len(series) < window + self.horizon:
+            raise ValueError(f"`x` has {len(series)} rows; evaluation needs at least one window of {window} rows "
+                             f"and {self.horizon} more.")
+        ends = series_module.window_ends(len(series), window, self.horizon)
+        stream = series_module.window_stream(series.values, self._splits.standardized_targets(series.values), ends,
+                                             window, self.horizon)
+        sq = ab = count = 0.0
+        for xb, yb in stream.dataset.batch(batch_size):
+            pred = np.asarray(self.model_(xb, training=False), dtype="float64")
+            err = pred - yb.numpy()
+            sq += float(np.sum(err ** 2))
+            ab += float(np.sum(np.abs(err)))
+            count += err.size
+        return {"mse": sq / count, "mae": ab / count, "windows": len(ends)}
+
+    def leaderboard(self):
+        """The trials, then the baselines scored on the same validation windows (``trial_id`` ``baseline:...``).
+
+        Returns:
+            A `pandas.DataFrame`.
+        """
+        import pandas as pd
+
+        board = super().leaderboard()
+        rows = [{"trial_id": f"baseline:{name}", "status": "BASELINE", "score": r["mse"]}
+                for name, r in (self.baselines_ or {}).items()]
+        return pd.concat([board, pd.DataFrame(rows)], ignore_index=True) if rows else board
+
+
+def _has_columns(x):
+    import os
+
+    import pandas as pd
+
+    return isinstance(x, (pd.DataFrame, pd.Series, str, os.PathLike))
