@@ -20,8 +20,9 @@ def test_a_short_max_time_bounds_the_whole_fit(tmp_path, small_digits):
     start = time.time()
     clf.fit(x, y, verbose=0)
     elapsed = time.time() - start
-    # the promise is max_time + 5% + 10 s under 3 minutes; the margin on top absorbs a loaded test machine
-    assert elapsed < 25 * 1.05 + 10 + 20, elapsed
+    # the promise is max_time + 5% + 10 s under 3 minutes; the margin on top (as much again) absorbs a test
+    # machine whose load changes during the fit; without the bound, 100 trials would run for many minutes
+    assert elapsed < 2 * (25 * 1.05 + 10), elapsed
     assert clf.fit_time_ <= elapsed
     board = clf.leaderboard()
     assert {"fidelity", "examples", "epochs", "cut_off", "final_weight"} <= set(board.columns)
