@@ -7,7 +7,6 @@ winner on all the data, then answer predict / evaluate / export.
 
 import dataclasses
 import logging
-import numbers
 import os
 import time
 
@@ -28,11 +27,14 @@ from autonas.reporting.mixin import ReportingMixin
 from autonas.sklearn_api import EstimatorMixin, StrategyName
 from autonas.reporting.tensorboard import check_tensorboard_arg
 from autonas.utils.timeparse import parse_duration
+from autonas.utils.validation import Default, check_float, check_int, is_default
 
 logger = logging.getLogger("autonas")
 
 #: the search keeps time for refitting this many of its best trials when ensembles are on.
 RESERVED_MEMBERS = 2
+#: `fit`'s validation_split when left out (0.2); an explicit value is told apart from it
+DEFAULT_SPLIT = Default(0.2)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -142,8 +144,7 @@ class AutoModel(EstimatorMixin, ReportingMixin):
                  max_model_size=None, seed=None, directory=None, project_name="auto_model", overwrite=False,
                  initial_hps=None, max_consecutive_failed_trials=3, tensorboard=None, distribution_strategy=None,
                  mixed_precision=False, jit_compile="auto", ensemble_size="auto"):
-        if isinstance(max_trials, bool) or not isinstance(max_trials, numbers.Integral) or max_trials <= 0:
-            raise ValueError(f"`max_trials` must be a positive integer; received {max_trials!r}.")
+        max_trials = check_int(max_trials, "max_trials", minimum=1)
         if isinstance(tuner, str) and tuner.lower() not in search.STRATEGIES and tuner.lower() != "auto":
             raise ValueError(f"`tuner` must be one of {sorted(['auto', *search.STRATEGIES])}; received {tuner!r}.")
         if not isinstance(tuner, str):
@@ -154,24 +155,13 @@ class AutoModel(EstimatorMixin, ReportingMixin):
                     f"`tuner` must be a strategy name or a keras_tuner.Oracle instance; received "
                     f"{type(tuner).__name__}."
                 )
-        if max_model_size is not None and (isinstance(max_model_size, bool)
-                                           or not isinstance(max_model_size, numbers.Integral)
-                                           or max_model_size <= 0):
-            raise ValueError(f"`max_model_size` must be a positive integer; received {max_model_size!r}.")
-        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0):
-            raise ValueError(f"`seed` must be a non-negative integer or None; received {seed!r}.")
-        if max_consecutive_failed_trials is not None and (
-                isinstance(max_consecutive_failed_trials, bool)
-                or not isinstance(max_consecutive_failed_trials, numbers.Integral)
-                or max_consecutive_failed_trials <= 0):
-            raise ValueError(
-                "`max_consecutive_failed_trials` must be a positive integer or None; received "
-                f"{max_consecutive_failed_trials!r}."
-            )
-        if not (ensemble_size == "auto" or (isinstance(ensemble_size, numbers.Integral)
-                                             and not isinstance(ensemble_size, bool) and ensemble_size >= 0)):
-            raise ValueError(f"`ensemble_size` must be 'auto' or a non-negative integer (0 or 1: no ensemble); "
-                             f"received {ensemble_size!r}.")
+        max_model_size = check_int(max_model_size, "max_model_size", minimum=1, allow_none=True)
+        seed = check_int(seed, "seed", minimum=0, allow_none=True)
+        max_consecutive_failed_trials = check_int(max_consecutive_failed_trials, "max_consecutive_failed_trials",
+                                                  minimum=1, allow_none=True)
+        if not (isinstance(ensemble_size, str) and ensemble_size == "auto"):
+            ensemble_size = check_int(ensemble_size, "ensemble_size", minimum=0,
+                                      expected="'auto' or a non-negative integer (0 or 1: no ensemble)")
         if not isinstance(project_name, str) or not project_name or os.sep in project_name:
             raise ValueError(f"`project_name` must be a non-empty folder name; received {project_name!r}.")
         self.distribution_strategy = accelerate.check_distribution_strategy(distribution_strategy)
@@ -205,7 +195,7 @@ class AutoModel(EstimatorMixin, ReportingMixin):
 
     # -- fit --------------------------------------------------------------------
     @decisions.during_fit
-    def fit(self, x=None, y=None, epochs=None, batch_size=None, validation_split=0.2, validation_data=None,
+    def fit(self, x=None, y=None, epochs=None, batch_size=None, validation_split=DEFAULT_SPLIT, validation_data=None,
             callbacks=None, verbose=1, class_weight=None, sample_weight=None):
         """Search for the best model on `x`, `y`, then refit it on all the data.
 
@@ -367,19 +357,12 @@ class AutoModel(EstimatorMixin, ReportingMixin):
                            self.heads, "y", y_fit=ys)
 
     def _check_fit_args(self, epochs, batch_size, validation_split, validation_data, callbacks, verbose):
-        if epochs is not None and (isinstance(epochs, bool) or not isinstance(epochs, numbers.Integral)
-                                   or epochs <= 0):
-            raise ValueError(f"`epochs` must be a positive integer or None; received {epochs!r}.")
-        if batch_size is not None and (isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral)
-                                       or batch_size <= 0):
-            raise ValueError(f"`batch_size` must be a positive integer or None; received {batch_size!r}.")
+        check_int(epochs, "epochs", minimum=1, allow_none=True)
+        check_int(batch_size, "batch_size", minimum=1, allow_none=True)
         if validation_data is None:
-            if not isinstance(validation_split, numbers.Real) or not 0 < validation_split < 1:
-                raise ValueError(
-                    f"`validation_split` must be a fraction strictly between 0 and 1 when no "
-                    f"`validation_data` is given; received {validation_split!r}."
-                )
-        elif validation_split not in (None, 0, 0.0, 0.2):
+            check_float(validation_split, "validation_split", minimum=0, maximum=1, inclusive=False,
+                        expected="a fraction strictly between 0 and 1 when no `validation_data` is given")
+        elif not is_default(validation_split) and validation_split not in (None, 0, 0.0):
             raise ValueError(
                 f"Pass either `validation_split` (received {validation_split!r}) or `validation_data`, not both."
             )

@@ -54,8 +54,23 @@ FIT_CASES = [
      r"`validation_data` must be a tuple"),
     ("validation_shape", "ImageClassifier", {}, dict(x=IMAGES, y=LABELS, validation_data=(IMAGES[:, :4], LABELS)),
      ValueError, r"`validation_data\[0\]`"),
-    ("epochs_zero", "ImageClassifier", {}, dict(x=IMAGES, y=LABELS, epochs=0), ValueError, r"`epochs`"),
-    ("batch_size_zero", "ImageClassifier", {}, dict(x=IMAGES, y=LABELS, batch_size=0), ValueError, r"`batch_size`"),
+    ("split_default_value_and_validation_data", "ImageClassifier", {},
+     dict(x=IMAGES, y=LABELS, validation_split=0.2, validation_data=(IMAGES, LABELS)), ValueError,
+     r"either `validation_split` \(received 0\.2\) or `validation_data`"),
+    ("validation_split_zero", "ImageClassifier", {}, dict(x=IMAGES, y=LABELS, validation_split=0), ValueError,
+     r"`validation_split` must be a fraction strictly between 0 and 1"),
+    ("validation_split_text", "ImageClassifier", {}, dict(x=IMAGES, y=LABELS, validation_split="0.2"), ValueError,
+     r"`validation_split` must be a fraction strictly between 0 and 1.*'0\.2'"),
+    ("epochs_zero", "ImageClassifier", {}, dict(x=IMAGES, y=LABELS, epochs=0), ValueError,
+     r"`epochs` must be a positive integer or None; received 0"),
+    ("epochs_float", "ImageClassifier", {}, dict(x=IMAGES, y=LABELS, epochs=2.0), ValueError,
+     r"`epochs` must be a positive integer or None; received 2\.0"),
+    ("epochs_bool", "ImageClassifier", {}, dict(x=IMAGES, y=LABELS, epochs=True), ValueError,
+     r"`epochs` must be a positive integer or None; received True"),
+    ("batch_size_zero", "ImageClassifier", {}, dict(x=IMAGES, y=LABELS, batch_size=0), ValueError,
+     r"`batch_size` must be a positive integer or None; received 0"),
+    ("batch_size_numpy_negative", "ImageClassifier", {}, dict(x=IMAGES, y=LABELS, batch_size=np.int32(-2)),
+     ValueError, r"`batch_size` must be a positive integer or None; received np\.int32\(-2\)"),
     ("callbacks_not_list", "ImageClassifier", {}, dict(x=IMAGES, y=LABELS, callbacks="early"), TypeError,
      r"`callbacks`"),
     ("verbose_value", "ImageClassifier", {}, dict(x=IMAGES, y=LABELS, verbose=5), ValueError, r"`verbose`"),
@@ -90,6 +105,23 @@ CONSTRUCTOR_CASES = [
     ("max_model_size_negative", dict(max_model_size=-5), ValueError, r"`max_model_size`"),
     ("seed_negative", dict(seed=-1), ValueError, r"`seed`"),
     ("failures_limit", dict(max_consecutive_failed_trials=0), ValueError, r"`max_consecutive_failed_trials`"),
+    ("max_trials_bool", dict(max_trials=True), ValueError, r"`max_trials` must be a positive integer.*True"),
+    ("max_trials_float", dict(max_trials=2.5), ValueError, r"`max_trials` must be a positive integer.*2\.5"),
+    ("max_trials_numpy_zero", dict(max_trials=np.int64(0)), ValueError,
+     r"`max_trials` must be a positive integer.*0"),
+    ("seed_float", dict(seed=1.5), ValueError, r"`seed` must be a non-negative integer or None.*1\.5"),
+    ("seed_string", dict(seed="3"), ValueError, r"`seed` must be a non-negative integer or None.*'3'"),
+    ("max_model_size_float", dict(max_model_size=1e3), ValueError, r"`max_model_size` must be a positive integer"),
+    ("ensemble_size_negative", dict(ensemble_size=-1), ValueError,
+     r"`ensemble_size` must be 'auto' or a non-negative integer.*-1"),
+    ("ensemble_size_text", dict(ensemble_size="many"), ValueError,
+     r"`ensemble_size` must be 'auto' or a non-negative integer.*'many'"),
+    ("max_time_zero", dict(max_time=0), ValueError, r"`max_time` must be positive.*0"),
+    ("max_time_nan", dict(max_time=float("nan")), ValueError, r"`max_time` must be positive.*nan"),
+    ("max_time_bool", dict(max_time=True), TypeError, r"`max_time` must be a number of seconds"),
+    ("project_name_path", dict(project_name="a/b"), ValueError, r"`project_name` must be a non-empty folder name"),
+    ("jit_compile_value", dict(jit_compile="yes"), ValueError, r"`jit_compile` must be True, False or 'auto'"),
+    ("mixed_precision_value", dict(mixed_precision="half"), ValueError, r"`mixed_precision` must be True, False"),
 ]
 
 
@@ -145,3 +177,22 @@ def test_bad_input_after_fit(fitted, case):
 
 def test_the_catalogue_is_large_enough():
     assert len(FIT_CASES) + len(CONSTRUCTOR_CASES) + len(PREDICT_CASES) >= 30
+
+
+def test_numpy_scalars_are_accepted_wherever_python_numbers_are(tmp_path):
+    """`seed=np.int64(3)` and friends: accepted by the constructor AND by `fit`, the same as Python ints."""
+    model = autonas.ImageClassifier(max_trials=np.int64(1), seed=np.int64(3), max_model_size=np.int32(10**7),
+                                    max_time=np.float64(600), ensemble_size=np.int8(0), directory=tmp_path)
+    assert type(model.seed) is int and type(model.max_trials) is int
+    model.fit(IMAGES, LABELS, epochs=np.int64(1), batch_size=np.int32(16), validation_split=np.float32(0.25),
+              verbose=0)
+    assert model.predict(IMAGES[:3]).shape == (3,)
+
+
+def test_validation_split_default_is_told_apart_from_an_explicit_value():
+    from autonas.auto_model import AutoModel
+    from autonas.utils.validation import is_default
+    import inspect
+
+    default = inspect.signature(AutoModel.fit).parameters["validation_split"].default
+    assert default == 0.2 and is_default(default) and not is_default(0.2)

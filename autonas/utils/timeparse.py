@@ -1,5 +1,6 @@
 """Parse user-facing durations such as ``"30m"`` or ``"2h"``."""
 
+import numbers
 import re
 
 _UNITS = {"": 1, "s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "hr": 3600, "d": 86400}
@@ -22,9 +23,9 @@ def parse_duration(value, arg_name="max_time"):
     """
     if value is None:
         return None
-    if isinstance(value, bool):
+    if isinstance(value, bool) or type(value).__name__ == "bool_":
         raise TypeError(f"`{arg_name}` must be a number of seconds or a string like '30m'; received {value!r}.")
-    if isinstance(value, (int, float)):
+    if isinstance(value, numbers.Real):  # Python or NumPy numbers
         seconds = float(value)
     elif isinstance(value, str):
         text = value.strip().lower().replace(" ", "")
@@ -40,6 +41,6 @@ def parse_duration(value, arg_name="max_time"):
             f"`{arg_name}` must be a number of seconds or a string like '30m'; "
             f"received {type(value).__name__}."
         )
-    if seconds <= 0:
+    if not seconds > 0:  # also NaN
         raise ValueError(f"`{arg_name}` must be positive; received {value!r}.")
     return seconds
