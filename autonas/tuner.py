@@ -18,7 +18,6 @@ import keras
 import keras_tuner
 import numpy as np
 from keras_tuner.engine import trial as trial_module
-from keras_tuner.src.engine import tuner as kt_tuner_module
 
 from autonas import _compat, accelerate, distribute
 from autonas.data import streaming
@@ -47,7 +46,7 @@ class SearchFailed(RuntimeError):
     """Too many trials failed in a row: the search stops with their messages."""
 
 
-class Tuner(keras_tuner.Tuner):
+class Tuner(_compat.keras_tuner.TunerHooks):
     """Runs a search for one `HyperModel` with any `keras_tuner.Oracle`.
 
     Args:
@@ -140,7 +139,7 @@ class Tuner(keras_tuner.Tuner):
         hp.values.update(values)
         _free_previous_models()
         built = time.perf_counter()
-        model = self._build_hypermodel(hp)
+        model = self.build_hypermodel(hp)
         built = time.perf_counter() - built
         measured = measure(model)
         if self._first_candidate_macs is None and not self.oracle.start_order:
@@ -248,7 +247,7 @@ class Tuner(keras_tuner.Tuner):
 
     def _run_one(self, trial, fit_kwargs):
         self.on_trial_begin(trial)
-        self._try_run_and_update_trial(trial, **fit_kwargs)
+        self.try_run_and_update_trial(trial, **fit_kwargs)
         self.on_trial_end(trial)
         self._check_failures()
 
@@ -287,19 +286,19 @@ class Tuner(keras_tuner.Tuner):
 
             self.worker_trials = worker.work(self, fit_kwargs)
 
-    def _try_run_and_update_trial(self, trial, *args, **kwargs):
+    def try_run_and_update_trial(self, trial, *args, **kwargs):
         # Every trial, in the search loop and on distributed workers alike.
         with _compat.releasing_trial_graphs():
-            return super()._try_run_and_update_trial(trial, *args, **kwargs)
+            return super().try_run_and_update_trial(trial, *args, **kwargs)
 
-    def _build_hypermodel(self, hp):
+    def build_hypermodel(self, hp):
         # KerasTuner's build hook, called after `clear_session` (which resets the dtype
         # policy) and inside the distribution strategy's scope.
         with accelerate.precision_scope(self.precision_policy), _compat.shared_variable_kernels():
-            model = super()._build_hypermodel(hp)
+            model = super().build_hypermodel(hp)
         return accelerate.apply_jit_compile(model, self.jit_compile)
 
-    def _try_build(self, hp):
+    def try_build(self, hp):
         """Build one candidate after freeing the previous one.
 
         Replaces KerasTuner's hook of the same name, which collects garbage
@@ -307,7 +306,7 @@ class Tuner(keras_tuner.Tuner):
         one collection frees the previous trial's model just as well.
         """
         _free_previous_models()
-        model = self._build_hypermodel(hp)
+        model = self.build_hypermodel(hp)
         if not isinstance(model, keras.Model):
             raise keras_tuner.errors.FatalTypeError(
                 f"The hypermodel's build() must return a keras.Model; received {type(model).__name__}."
@@ -426,7 +425,7 @@ class Tuner(keras_tuner.Tuner):
     # -- one trial ----------------------------------------------------------------
     def trial_runner(self):
         """The `autonas.trials.TrialRunner` of this search (builds with this tuner's hooks)."""
-        return TrialRunner(self._try_build, self.oracle.objective, seed=self.seed,
+        return TrialRunner(self.try_build, self.oracle.objective, seed=self.seed,
                            num_train_examples=self.num_train_examples)
 
     def run_trial(self, trial, train, validation, epochs=None, batch_size=32, callbacks=(), verbose=1,
@@ -440,7 +439,7 @@ class Tuner(keras_tuner.Tuner):
         return self.trial_runner().run(
             trial.trial_id, hp, self.get_trial_dir(trial.trial_id), fit, deadline=self.deadline,
             full_fidelity=self.is_full_fidelity(hp.values),
-            parent_checkpoint=self._get_checkpoint_fname(parent) if parent else None,
+            parent_checkpoint=self.checkpoint_path(parent) if parent else None,
             model=model, build_seconds=build_seconds,
             extra_callbacks=self._tensorboard_callbacks(trial) + self._progress_callbacks())
 
@@ -585,14 +584,14 @@ class Tuner(keras_tuner.Tuner):
         return self.load_model(trial)
 
     # -- checkpoints ----------------------------------------------------------------
-    def _get_checkpoint_fname(self, trial_id):
+    def checkpoint_path(self, trial_id):
         return os.path.join(self.get_trial_dir(trial_id), CHECKPOINT)
 
     def load_model(self, trial):
         """The trial's configuration built afresh, with its best epoch's weights."""
-        model = self._try_build(trial.hyperparameters)
-        with kt_tuner_module.maybe_distribute(self.distribution_strategy):
-            load_checkpoint(model, self._get_checkpoint_fname(trial.trial_id))
+        model = self.try_build(trial.hyperparameters)
+        with _compat.keras_tuner.maybe_distribute(self.distribution_strategy):
+            load_checkpoint(model, self.checkpoint_path(trial.trial_id))
         return model
 
 

@@ -88,7 +88,7 @@ class Slow:
         with open(sys.argv[1], "w") as f:
             f.write("released")
 
-_compat._release_later([Slow()])
+_compat.keras._release_later([Slow()])
 """
 
 
@@ -98,7 +98,7 @@ def test_a_release_still_running_at_exit_finishes_before_the_interpreter_shuts_d
     import sys
 
     script, marker = tmp_path / "release.py", tmp_path / "marker"
-    script.write_text(SLOW_RELEASE + f"_compat.RELEASE_EXIT_WAIT = {wait}\n")
+    script.write_text(SLOW_RELEASE + f"_compat.keras.RELEASE_EXIT_WAIT = {wait}\n")
     proc = subprocess.run([sys.executable, str(script), str(marker)], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr[-2000:]
     # with the wait the release completes; without it the daemon thread is cut off at exit

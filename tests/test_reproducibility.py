@@ -121,7 +121,7 @@ def test_trials_leave_no_traced_graphs_behind(tmp_path):
 
     if keras.backend.backend() != "tensorflow":
         pytest.skip("the registry is TensorFlow's")
-    registry = _compat._gradient_registry()
+    registry = _compat.tensorflow._gradient_registry()
     d = load_digits()
 
     def search(trials, name):

@@ -161,7 +161,7 @@ def test_checkpoint_holds_the_best_epoch_and_refuses_foreign_or_damaged_files(tm
         assert any(not np.array_equal(a, b) for a, b in zip(loaded, _EpochWeights.records[5][1]))
 
     # a trial directory from before `.npz` checkpoints: Keras's weights file is read instead
-    path = model.tuner_._get_checkpoint_fname(trial.trial_id)
+    path = model.tuner_.checkpoint_path(trial.trial_id)
     legacy = os.path.join(os.path.dirname(path), "checkpoint.weights.h5")
     keras_model = model.tuner_.load_trial_model(trial)
     keras_model.save_weights(legacy)
@@ -204,8 +204,8 @@ def test_fit_input_iterators_are_released_off_the_training_thread(small_digits):
             return model.fit(x, y[:128], validation_data=(x, y[:128]), epochs=2, verbose=0).history
         with _compat.iterators_released_in_background():
             history = model.fit(x, y[:128], validation_data=(x, y[:128]), epochs=2, verbose=0).history
-            held = list(_compat._collected.items)
-        return history, held, _compat._releases[-1]
+            held = list(_compat.keras._collected.items)
+        return history, held, _compat.keras._releases[-1]
 
     plain = run(False)
     deferred, held, release = run(True)

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 import keras_tuner
 import numpy as np
 
+from autonas._compat import keras_tuner as kt_compat
 from autonas.search import get_oracle
 from autonas.search.base import CONTINUE_KEY, config_hash, config_of
 
@@ -97,10 +98,9 @@ def _disable_disk_writes(oracle):
     KerasTuner writes ``oracle.json`` and one ``trial.json`` per trial on every
     `create_trial`/`end_trial`; on a table those writes would cost more than
     the search itself. This is the one place where the harness reaches into
-    those two KerasTuner hooks (`save`, `_save_trial`), on this instance only.
+    those two KerasTuner hooks (`save` and its private trial writer), on this instance only.
     """
-    oracle.save = lambda *args, **kwargs: None
-    oracle._save_trial = lambda *args, **kwargs: None
+    kt_compat.keep_in_memory(oracle)
 
 
 class TableTuner:
@@ -132,7 +132,7 @@ class TableTuner:
         if directory is None:
             _disable_disk_writes(oracle)
         else:
-            oracle._set_project_dir(os.fspath(directory), project_name)
+            kt_compat.set_project_dir(oracle, os.fspath(directory), project_name)
         populate = oracle.populate_space
 
         def timed_populate_space(trial_id):

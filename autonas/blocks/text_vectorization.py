@@ -5,6 +5,7 @@ import logging
 import keras
 import numpy as np
 
+from autonas._compat import keras as keras_compat
 from autonas.blocks.base import Block, choice
 from autonas.graph.nodes import Input
 
@@ -247,7 +248,7 @@ def text_vocabulary(node, ngrams, data=None, split="whitespace"):
                                                ngrams=ngrams if ngrams > 1 else None)
         layer.adapt(texts, batch_size=1024)
         vocab = [str(t) for t in layer.get_vocabulary()[1:]]
-        idf = np.asarray(keras.ops.convert_to_numpy(layer._lookup_layer.idf_weights), dtype="float32")[1:]
+        idf = np.asarray(keras_compat.tfidf_weights(layer), dtype="float32")[1:]
         if not vocab:
             raise ValueError(
                 f"The training texts of input {getattr(node, 'name', node)!r} contain no tokens; "

@@ -24,6 +24,8 @@ def is_batched(dataset):
     """
     import tensorflow as tf
 
+    from autonas._compat import tensorflow as tf_compat
+
     leaves = tf.nest.flatten(dataset.element_spec)
     if any(spec.shape.rank and spec.shape[0] is None for spec in leaves):
         return True
@@ -33,7 +35,7 @@ def is_batched(dataset):
             return True
         if "Unbatch" in type(node).__name__:
             return False
-        node, depth = getattr(node, "_input_dataset", None), depth + 1
+        node, depth = tf_compat.input_dataset(node), depth + 1
     return False
 
 

@@ -77,7 +77,7 @@ def role():
     """
     if "KERASTUNER_ORACLE_IP" not in os.environ:
         return None
-    from autonas.distribute import _kt
+    from autonas._compat import keras_tuner as _kt
 
     if not _kt.has_chief():
         return None

@@ -30,7 +30,8 @@ import os
 import time
 from concurrent import futures
 
-from autonas.distribute import _kt, protocol
+from autonas._compat import keras_tuner as _kt
+from autonas.distribute import protocol
 from autonas.utils.io import atomic_write_json
 
 logger = logging.getLogger("autonas")

@@ -15,7 +15,8 @@ import time
 
 import keras
 
-from autonas.distribute import _kt, protocol
+from autonas._compat import keras_tuner as _kt
+from autonas.distribute import protocol
 
 logger = logging.getLogger("autonas")
 
@@ -169,7 +170,7 @@ def work(tuner, fit_kwargs):
                 continue
             session.trial_id = trial.trial_id
             tuner.on_trial_begin(trial)
-            tuner._try_run_and_update_trial(trial, **fit_kwargs)
+            tuner.try_run_and_update_trial(trial, **fit_kwargs)
             if session.lease_lost():
                 logger.warning("Worker %s: the result of trial %s is dropped (lease lost).",
                                tuner.tuner_id, trial.trial_id)

@@ -17,6 +17,8 @@ import math
 import numpy as np
 from keras_tuner.engine import hyperparameters as hp_module
 
+from autonas._compat import keras_tuner as kt_compat
+
 #: Numeric hyperparameters with at most this many distinct values are treated
 #: as finite (enumerable) ones.
 MAX_FINITE_VALUES = 64
@@ -50,9 +52,8 @@ class _Entry:
             self.ordered = bool(hp.ordered)
         elif isinstance(hp, (hp_module.Int, hp_module.Float)):
             if hp.step is not None:
-                n = hp._get_n_values()  # KerasTuner's own count of stepped values
-                if n <= MAX_FINITE_VALUES:
-                    values = [hp._get_value_by_index(i) for i in range(n)]
+                values = kt_compat.stepped_values(hp, MAX_FINITE_VALUES)  # KerasTuner's own stepping
+                if values is not None:
                     if isinstance(hp, hp_module.Int):
                         values = [int(round(v)) for v in values]
             self.ordered = True

@@ -119,7 +119,7 @@ class TrialRunner:
 
     Args:
         build: callable ``(hp) -> keras.Model`` that frees the previous model
-            and builds a compiled candidate (`Tuner._try_build`, or
+            and builds a compiled candidate (`Tuner.try_build`, or
             `autonas.executors.ray_tune` inside a Ray worker).
         objective: the `keras_tuner.Objective` trials are scored by.
         seed: the search's base seed (trial ``i`` trains with ``seed + i``), or None.
@@ -127,7 +127,7 @@ class TrialRunner:
             a subset, ``tuner/examples``).
 
     Example:
-        >>> runner = TrialRunner(tuner._try_build, oracle.objective, seed=0, num_train_examples=1000)  # doctest: +SKIP
+        >>> runner = TrialRunner(tuner.try_build, oracle.objective, seed=0, num_train_examples=1000)  # doctest: +SKIP
         >>> history = runner.run("0", hp, "runs/p/trial_0", dict(train=(x, y), validation=(xv, yv)))  # doctest: +SKIP
     """
 

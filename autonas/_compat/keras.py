@@ -1,0 +1,180 @@
+"""The one module where autonas touches Keras's private names.
+
+Supported: Keras 3.3 to 3.x (``keras>=3.3,<4`` in setup.cfg; tested 3.3.3 and 3.15.1).
+`check()` runs when this module is imported and raises an `ImportError` naming those
+versions when a name below is missing.
+
+The private names, and why:
+
+- ``keras.src.backend.tensorflow.trainer.TFEpochIterator`` (its ``__init__`` and
+  ``__next__``), TensorFlow backend only: `iterators_released_in_background` learns
+  which input iterators a trial's `fit` made, to drop them on a worker thread
+  instead of when `fit` returns;
+- ``TextVectorization._lookup_layer.idf_weights``: the inverse document frequencies a
+  ``tf_idf`` layer learnt (`tfidf_weights`); Keras has no public accessor.
+"""
+
+import atexit
+import contextlib
+import threading
+import time
+
+import keras
+
+SUPPORTED = "Keras 3.3 to 3.x (keras>=3.3,<4)"
+
+
+def _missing(what):
+    return ImportError(
+        f"autonas needs {SUPPORTED}; the installed Keras {keras.__version__} has no {what}. "
+        "Install a supported version: pip install 'keras>=3.3,<4'."
+    )
+
+
+def _epoch_iterator_class():
+    from keras.src.backend.tensorflow import trainer as tf_trainer
+
+    return tf_trainer.TFEpochIterator
+
+
+def check():
+    """Verify the private Keras names listed in this module's docstring.
+
+    Returns:
+        True when every one is present.
+
+    Raises:
+        ImportError: naming the missing name and the supported Keras versions.
+
+    Example:
+        >>> check()
+        True
+    """
+    if keras.backend.backend() == "tensorflow":
+        try:
+            cls = _epoch_iterator_class()
+        except (ImportError, AttributeError) as e:
+            raise _missing(f"keras.src.backend.tensorflow.trainer.TFEpochIterator ({e})") from e
+        if "__next__" not in vars(cls) or not callable(getattr(cls, "__init__", None)):
+            raise _missing("TFEpochIterator.__next__")
+    if "_lookup_layer" not in keras.layers.TextVectorization.__init__.__code__.co_names:
+        raise _missing("TextVectorization._lookup_layer")
+    return True
+
+
+def tfidf_weights(layer):
+    """The inverse document frequencies of an adapted ``output_mode="tf_idf"`` `TextVectorization`, as NumPy.
+
+    Example:
+        >>> layer = keras.layers.TextVectorization(output_mode="tf_idf")
+        >>> layer.adapt(["a b", "a"])
+        >>> tfidf_weights(layer).shape
+        (3,)
+    """
+    return keras.ops.convert_to_numpy(layer._lookup_layer.idf_weights)
+
+
+# -- input iterators -------------------------------------------------------------------
+_collected = threading.local()
+#: the release threads that may still be running (see `_release_later`)
+_releases = []
+_iterator_hook = None
+
+
+def _install_iterator_hook():
+    """Make Keras's TensorFlow epoch iterators report what they hand out (once; False off TensorFlow)."""
+    global _iterator_hook
+    if _iterator_hook is not None:
+        return _iterator_hook
+    if keras.backend.backend() != "tensorflow":
+        _iterator_hook = False
+        return False
+    cls = _epoch_iterator_class()
+    original_init, original_next = cls.__init__, cls.__next__
+
+    def __init__(self, *args, **kwargs):
+        original_init(self, *args, **kwargs)
+        held = getattr(_collected, "items", None)
+        if held is not None:
+            held.append(self)
+
+    def __next__(self):
+        step = original_next(self)
+        held = getattr(_collected, "items", None)
+        if held is not None and len(step) == 3 and (not held or held[-1] is not step[2]):
+            held.append(step[2])
+        return step
+
+    cls.__init__, cls.__next__ = __init__, __next__
+    _iterator_hook = True
+    return True
+
+
+@contextlib.contextmanager
+def iterators_released_in_background():
+    """Free the input pipelines of the `fit` calls inside this context on a background thread.
+
+    At the end of every epoch Keras's TensorFlow trainer starts the next
+    epoch's input iterator, which begins prefetching at once; after the last
+    epoch that iterator is never used, and destroying it (and the last used
+    one) when `fit` returns waits for their prefetch threads: 0.05 s to over a
+    second per trial on a busy machine (benchmarks/RESULTS.md, "Framework
+    overhead"). Inside this context the iterators are kept alive past `fit`
+    and dropped by a worker thread, so the next trial starts meanwhile.
+    Nothing changes on other backends.
+
+    Example:
+        >>> with iterators_released_in_background():   # doctest: +SKIP
+        ...     model.fit(x, y, validation_data=(xv, yv))
+    """
+    if not _install_iterator_hook() or getattr(_collected, "items", None) is not None:
+        yield
+        return
+    _collected.items = []
+    try:
+        yield
+    finally:
+        items, _collected.items = _collected.items, None
+        if items:
+            _release_later(items)
+
+
+def _release_later(items):
+    """Drop `items` on a daemon thread of its own.
+
+    One thread per release: a release that blocks (an input pipeline whose
+    prefetch never ends) holds back no later one, and holds up the
+    interpreter's exit by at most `RELEASE_EXIT_WAIT` seconds in all (see
+    `_finish_releases`), where a worker pool's thread would hold it forever.
+    """
+    thread = threading.Thread(target=items.clear, name="autonas-release", daemon=True)
+    _releases[:] = [t for t in _releases if t.is_alive()]
+    _releases.append(thread)
+    thread.start()
+
+
+#: seconds the interpreter's exit waits, in all, for releases still running
+RELEASE_EXIT_WAIT = 10.0
+
+
+@atexit.register
+def _finish_releases(timeout=None):
+    """Let the releases still running finish before the interpreter shuts down.
+
+    A daemon thread that is still inside TensorFlow's C++ code (an iterator's
+    destructor waiting for its prefetch threads) when Python finalises is
+    stopped by ``pthread_exit`` as soon as it needs the interpreter again; the
+    unwinding through C++ frames aborts the process ("terminate called after
+    throwing an instance of ...", exit status -6), after the script has done
+    all its work. Seen with `MirroredStrategy`, whose multi-device iterators
+    take longest to release. Waiting here, before finalisation, avoids it.
+
+    Args:
+        timeout: seconds to wait in all (default `RELEASE_EXIT_WAIT`).
+    """
+    deadline = time.monotonic() + (RELEASE_EXIT_WAIT if timeout is None else timeout)
+    for thread in list(_releases):
+        thread.join(max(0.0, deadline - time.monotonic()))
+
+
+check()
