@@ -79,6 +79,10 @@ def test_eta_from_trial_durations_and_time_budget():
     assert estimate_eta(elapsed=0, done=0, remaining_trials=4) is None
     assert estimate_eta(elapsed=0, done=0, remaining_trials=4, time_left=300) == 300.0
     assert estimate_eta(elapsed=10, done=1, remaining_trials=3, time_left=-5) == 0.0
+    # the refit comes after the search; max_time bounds the whole fit, the refit included
+    assert estimate_eta(elapsed=60, done=2, remaining_trials=4, after=30) == 150.0
+    assert estimate_eta(elapsed=60, done=2, remaining_trials=4, time_left=140, after=30) == 140.0
+    assert estimate_eta(elapsed=60, done=2, remaining_trials=0, time_left=140, after=30) == 30.0
 
 
 def test_progress_bar_shows_trials_eta_and_best(tmp_path):

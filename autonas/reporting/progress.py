@@ -42,14 +42,17 @@ def format_seconds(seconds):
     return f"{seconds // 3600}h{(seconds % 3600) // 60:02d}m"
 
 
-def estimate_eta(elapsed, done, remaining_trials, time_left=None):
-    """Seconds until the search ends, from the trial durations and the time budget.
+def estimate_eta(elapsed, done, remaining_trials, time_left=None, after=0.0):
+    """Seconds until the fit ends: the remaining trials, then the work after the search.
 
     Args:
         elapsed: seconds spent on the `done` trials of this run.
         done: trials finished in this run.
         remaining_trials: trials still to run (None when unknown).
         time_left: seconds left in the time budget (None without a budget).
+            The budget (`max_time`) bounds the whole fit, the work after the
+            search included, so the estimate never passes it.
+        after: seconds of work after the search (the refit).
 
     Returns:
         The estimate in seconds, or None when nothing is known yet.
@@ -59,10 +62,14 @@ def estimate_eta(elapsed, done, remaining_trials, time_left=None):
         120.0
         >>> estimate_eta(elapsed=60, done=2, remaining_trials=4, time_left=50)
         50.0
+        >>> estimate_eta(elapsed=60, done=2, remaining_trials=4, after=30)
+        150.0
+        >>> estimate_eta(elapsed=60, done=2, remaining_trials=4, time_left=140, after=30)
+        140.0
     """
     estimate = None
     if done and remaining_trials is not None:
-        estimate = elapsed / done * max(0, remaining_trials)
+        estimate = elapsed / done * max(0, remaining_trials) + max(0.0, float(after or 0.0))
     if time_left is not None:
         time_left = max(0.0, float(time_left))
         estimate = time_left if estimate is None else min(estimate, time_left)
@@ -191,18 +198,16 @@ class SearchProgress:
             self._refit_estimate = duration / epochs * best_epoch * self.refit_scale
 
     def _eta(self):
-        """Seconds left: the remaining trials (bounded by the time budget), then the refit."""
+        """Seconds left: the remaining trials, then the refit, all within the time budget."""
         elapsed = time.time() - self.start
         remaining = None if not self.max_trials else max(0, self.max_trials - self.done)
         time_left = None if self.deadline is None else self.deadline - time.time()
+        refit = self._refit_estimate or 0.0
         if remaining == 0:
-            search = 0.0
-        else:
-            done = self.run_done + (self._epoch_fraction() if self.run_done else 0.0)
-            search = estimate_eta(elapsed, done, remaining, time_left)
-        if search is None:
-            return None
-        return search + (self._refit_estimate or 0.0)
+            return estimate_eta(0.0, 1, 0, time_left, after=refit)
+        done = self.run_done + (self._epoch_fraction() if self.run_done else 0.0)
+        # max_time bounds the whole fit: the search stops early enough to leave the refit its time
+        return estimate_eta(elapsed, done, remaining, time_left, after=refit)
 
     def _epoch_fraction(self):
         if self._epoch is None or not self._epoch[1]:
