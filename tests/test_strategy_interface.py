@@ -112,12 +112,12 @@ def test_the_oracle_state_keeps_the_earlier_layout_and_resumes(tmp_path):
     kwargs = dict(objective=keras_tuner.Objective("score", "max"), max_trials=8, seed=5, population_size=3,
                   hyperparameters=small_space())
     oracle = AgingEvolution(**kwargs)
-    oracle._set_project_dir(str(tmp_path), "p")
+    oracle.attach(str(tmp_path), "p")
     first = run_oracle(oracle, 4)
     state = json.loads((tmp_path / "p" / "oracle.json").read_text())
     assert {"draws", "skipped", "population_size", "sample_size", "end_order"} <= set(state)
     again = AgingEvolution(**kwargs)
-    again._set_project_dir(str(tmp_path), "p")
+    again.attach(str(tmp_path), "p")
     again.reload()
     assert again.population_size == 3 and again.proposer.draws == oracle.proposer.draws
     rest_again = run_oracle(again, 4)
