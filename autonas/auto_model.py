@@ -147,13 +147,13 @@ class AutoModel(EstimatorMixin, ReportingMixin):
         max_trials = check_int(max_trials, "max_trials", minimum=1)
         if isinstance(tuner, str) and tuner.lower() not in search.STRATEGIES and tuner.lower() != "auto":
             raise ValueError(f"`tuner` must be one of {sorted(['auto', *search.STRATEGIES])}; received {tuner!r}.")
-        if not isinstance(tuner, str):
+        if not isinstance(tuner, (str, search.Strategy)):
             import keras_tuner
 
             if not isinstance(tuner, keras_tuner.Oracle):
                 raise TypeError(
-                    f"`tuner` must be a strategy name or a keras_tuner.Oracle instance; received "
-                    f"{type(tuner).__name__}."
+                    f"`tuner` must be a strategy name, an autonas.search.Strategy or a keras_tuner.Oracle "
+                    f"instance; received {type(tuner).__name__}."
                 )
         max_model_size = check_int(max_model_size, "max_model_size", minimum=1, allow_none=True)
         seed = check_int(seed, "seed", minimum=0, allow_none=True)
@@ -454,7 +454,7 @@ class AutoModel(EstimatorMixin, ReportingMixin):
             self.strategy_name(), objective=objective, max_trials=self.max_trials, seed=self.seed,
             **({"initial_hps": initial_hps,
                 "max_consecutive_failed_trials": self.max_consecutive_failed_trials}
-               if isinstance(self.tuner, str) else {}),
+               if isinstance(self.tuner, (str, search.Strategy)) else {}),
         )
         verbose = 1 if verbose == "auto" else verbose
         reporter = SearchProgress(self.max_trials, verbose=verbose)

@@ -157,8 +157,10 @@ def test_proposals_keep_coming_at_100_completed_trials(name):
 
 def test_get_oracle_by_name_and_errors():
     oracle = get_oracle("evolution", "val_accuracy", 5, seed=1)
-    assert isinstance(oracle, STRATEGIES["evolution"])
+    assert isinstance(oracle, keras_tuner.Oracle) and isinstance(oracle.strategy, STRATEGIES["evolution"])
     assert get_oracle(oracle, "ignored", 1) is oracle
+    strategy = STRATEGIES["random"]()  # a Strategy instance runs as an oracle too
+    assert get_oracle(strategy, "val_accuracy", 2, seed=0).strategy is strategy
     with pytest.raises(ValueError, match="`tuner` must be one of"):
         get_oracle("annealing", "val_accuracy", 5)
     with pytest.raises(TypeError, match="`tuner` must be a strategy name"):

@@ -21,6 +21,8 @@ The private names, and why:
   values of a numeric hyperparameter (`stepped_values`);
 - ``Oracle._save_trial``, ``Oracle._set_project_dir``: the table benchmark keeps an
   oracle in memory or in a folder of its choosing (`keep_in_memory`, `set_project_dir`);
+- ``Oracle._retry_queue``, ``Oracle._record_values``: after a reload, the oracle's
+  bookkeeping is made to agree with its trial files (`reconcile_trials`);
 - chief/worker: ``keras_tuner.src.distribute.utils`` (who is chief), ``keras_tuner.src.protos``
   (the gRPC service and messages), ``keras_tuner.src.distribute.oracle_client.TIMEOUT``
   and ``Oracle._retry_queue`` (a trial whose worker died is queued again).
@@ -251,6 +253,32 @@ def keep_in_memory(oracle):
 def set_project_dir(oracle, directory, project_name):
     """Point `oracle`'s state at ``directory/project_name`` without a tuner."""
     oracle._set_project_dir(directory, project_name)
+
+
+def reconcile_trials(oracle):
+    """Make a reloaded oracle's bookkeeping agree with its trial files.
+
+    A process killed between writing a trial's own file and the oracle's file
+    leaves the two disagreeing. Each trial file is the truth about its trial:
+    finished trials are never re-run, unfinished ones (killed mid-run) are
+    queued to run again, and every trial's values count as tried.
+
+    Args:
+        oracle: a reloaded `keras_tuner.Oracle`.
+    """
+    finished = (TRIAL_STATUS.COMPLETED, TRIAL_STATUS.FAILED)
+    for trial_id in sorted(oracle.trials):
+        trial = oracle.trials[trial_id]
+        if trial_id not in oracle.start_order:
+            oracle.start_order.append(trial_id)
+        if trial.status in finished:
+            while trial_id in oracle._retry_queue:
+                oracle._retry_queue.remove(trial_id)
+            if trial_id not in oracle.end_order:
+                oracle.end_order.append(trial_id)
+        elif trial_id not in oracle._retry_queue:
+            oracle._retry_queue.append(trial_id)
+        oracle._record_values(trial)
 
 
 # -- chief/worker ----------------------------------------------------------------------------

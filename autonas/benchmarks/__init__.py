@@ -1,5 +1,6 @@
-"""Search-strategy benchmarks on lookup tables: the same oracles, no training."""
+"""Search-strategy benchmarks on lookup tables: the same strategies, no training."""
 
-from autonas.benchmarks.table import BenchmarkResult, TableBenchmark, TableTuner
+from autonas.benchmarks.searches import TableSearch, TableTuner
+from autonas.benchmarks.table import BenchmarkResult, TableBenchmark
 
-__all__ = ["BenchmarkResult", "TableBenchmark", "TableTuner"]
+__all__ = ["BenchmarkResult", "TableBenchmark", "TableSearch", "TableTuner"]

@@ -3,33 +3,25 @@
 A tabular benchmark lists, for every configuration of a search space, the
 metrics obtained by training it. Evaluating a configuration is a lookup, so a
 strategy can be run many times with different seeds and its sample efficiency
-measured exactly. The oracles are the very ones a real search uses; only the
-tuner differs: `TableTuner` looks configurations up instead of training them.
+measured exactly. The strategies are the very ones a real search uses, driven
+over an in-memory history (`autonas.benchmarks.searches.TableSearch`); any
+`keras_tuner.Oracle` runs too (`TableTuner`).
 
 Noise: when a configuration has several recorded runs (seeds), each evaluation
 observes one of them drawn at random, as training noise would; the reported
-metric is the mean over runs. A trial that continues another one (Hyperband's
-``tuner/trial_id``) continues the same training run, so it observes the same
-value. The configuration a strategy returns is the one with the best observed
-score, averaged over its separate measurements (first runs and ``tuner/repeat``
-re-measurements).
+metric is the mean over runs (see `autonas.benchmarks.searches`).
 """
 
 import json
-import logging
 import math
 import os
-import time
 from dataclasses import dataclass, field
 
 import keras_tuner
 import numpy as np
 
-from autonas._compat import keras_tuner as kt_compat
-from autonas.search import get_oracle
-from autonas.search.base import CONTINUE_KEY, config_hash, config_of
-
-logger = logging.getLogger("autonas")
+from autonas.benchmarks.searches import TableSearch, TableTuner
+from autonas.search import Strategy, get_oracle, get_strategy
 
 
 @dataclass
@@ -90,137 +82,6 @@ class BenchmarkResult:
             >>> result.mean_proposal_seconds  # doctest: +SKIP
         """
         return float(np.mean(self.proposal_seconds)) if self.proposal_seconds else 0.0
-
-
-def _disable_disk_writes(oracle):
-    """Make `oracle` keep its trials in memory only.
-
-    KerasTuner writes ``oracle.json`` and one ``trial.json`` per trial on every
-    `create_trial`/`end_trial`; on a table those writes would cost more than
-    the search itself. This is the one place where the harness reaches into
-    those two KerasTuner hooks (`save` and its private trial writer), on this instance only.
-    """
-    kt_compat.keep_in_memory(oracle)
-
-
-class TableTuner:
-    """A tuner that looks configurations up in a `TableBenchmark` instead of training.
-
-    Args:
-        benchmark: the `TableBenchmark`.
-        oracle: a `keras_tuner.Oracle` over the benchmark's space.
-        seed: seed of the measurement noise (which recorded run each evaluation sees).
-        directory: project directory for the oracle's state; ``None`` keeps
-            everything in memory (fast).
-        project_name: sub-folder of `directory`.
-
-    Example:
-        >>> tuner = TableTuner(bench, oracle, seed=0)  # doctest: +SKIP
-        >>> result = tuner.search(max_trials=50)        # doctest: +SKIP
-    """
-
-    def __init__(self, benchmark, oracle, seed=0, directory=None, project_name="table"):
-        self.benchmark = benchmark
-        self.oracle = oracle
-        self.tuner_id = "table"
-        self._rng = np.random.default_rng([int(seed), 0x7AB1E])
-        self.proposal_seconds = []
-        self.proposal_cpu_seconds = []
-        self.observed = {}  # trial_id -> observed value of its run
-        self._run_root = {}  # trial_id -> the trial whose training run it continues
-        oracle.verbose = 0
-        if directory is None:
-            _disable_disk_writes(oracle)
-        else:
-            kt_compat.set_project_dir(oracle, os.fspath(directory), project_name)
-        populate = oracle.populate_space
-
-        def timed_populate_space(trial_id):
-            start, start_cpu = time.perf_counter(), time.thread_time()
-            try:
-                return populate(trial_id)
-            finally:
-                self.proposal_seconds.append(time.perf_counter() - start)
-                self.proposal_cpu_seconds.append(time.thread_time() - start_cpu)
-
-        oracle.populate_space = timed_populate_space
-
-    def evaluate(self, trial):
-        """Observe the objective of a trial; ``None`` when the table lacks its configuration."""
-        values = trial.hyperparameters.values
-        parent = values.get(CONTINUE_KEY)
-        if parent is not None and parent in self.observed:
-            return self.observed[parent]
-        return self.benchmark.observe(config_of(values), self._rng)
-
-    def search(self, max_trials):
-        """Run up to `max_trials` evaluations.
-
-        Args:
-            max_trials: the evaluation budget.
-
-        Returns:
-            A `BenchmarkResult`.
-        """
-        bench, oracle = self.benchmark, self.oracle
-        objective = bench.objective
-        history, configs, incumbents = [], [], []
-        runs = {}  # config hash -> {run trial id -> observed}
-        firsts = {}  # config hash -> configuration, in first-seen order
-        best = None
-        for _ in range(max_trials):
-            trial = oracle.create_trial(self.tuner_id)
-            if trial.status != keras_tuner.engine.trial.TrialStatus.RUNNING:
-                if trial.status == keras_tuner.engine.trial.TrialStatus.IDLE:
-                    logger.warning("The oracle is waiting for running trials, but the table tuner runs "
-                                   "one at a time; stopping.")
-                break
-            values = dict(trial.hyperparameters.values)
-            observed = self.evaluate(trial)
-            configs.append(values)
-            if observed is None:
-                trial.status = keras_tuner.engine.trial.TrialStatus.FAILED
-                trial.message = "configuration not in the table"
-                history.append(math.nan)
-                incumbents.append(incumbents[-1] if incumbents else math.nan)
-                oracle.end_trial(trial)
-                limit = getattr(oracle, "failure_limit", None)
-                failures = oracle.consecutive_failures() if hasattr(oracle, "consecutive_failures") else []
-                if limit and len(failures) >= limit:
-                    logger.warning("The search stopped: %d configurations in a row are missing from the "
-                                   "table (max_consecutive_failed_trials=%d).", len(failures), limit)
-                    break
-                continue
-            observed = float(observed)
-            parent = values.get(CONTINUE_KEY)
-            run_id = trial.trial_id if parent is None else self._run_root.get(parent, parent)
-            self._run_root[trial.trial_id] = run_id
-            self.observed[trial.trial_id] = observed
-            key = config_hash(values)
-            runs.setdefault(key, {})[run_id] = observed
-            history.append(observed)
-            oracle.update_trial(trial.trial_id, {objective: observed}, step=int(values.get("tuner/epochs", 1)) - 1)
-            trial.status = keras_tuner.engine.trial.TrialStatus.COMPLETED
-            oracle.end_trial(trial)
-            firsts.setdefault(key, config_of(values))
-            best = self._best(runs, firsts)
-            incumbents.append(bench.report(best[2]))
-        if best is None:
-            return BenchmarkResult({}, math.nan, math.nan, history, incumbents, configs,
-                                   list(self.proposal_seconds), list(self.proposal_cpu_seconds),
-                                   len(history), bench.optimum)
-        return BenchmarkResult(best[2], best[1], bench.report(best[2]), history, incumbents, configs,
-                               list(self.proposal_seconds), list(self.proposal_cpu_seconds),
-                               len(history), bench.optimum)
-
-    def _best(self, runs, by_key):
-        bench = self.benchmark
-        best = None
-        for key, observed in runs.items():  # first-seen order, so ties go to the earliest
-            mean = float(np.mean(list(observed.values())))
-            if best is None or bench.better(mean, best[1]):
-                best = (key, mean, by_key[key])
-        return best
 
 
 class TableBenchmark:
@@ -431,10 +292,10 @@ class TableBenchmark:
 
     # -- running strategies ---------------------------------------------------
     def make_oracle(self, tuner, max_trials, seed, **kwargs):
-        """Build the oracle for `tuner` over this table's space.
+        """Build an oracle for `tuner` over this table's space (for searches kept in a directory).
 
         Args:
-            tuner: a strategy name, an oracle class (autonas or KerasTuner), or an
+            tuner: a strategy name, a `Strategy`, an oracle class (autonas or KerasTuner), or an
                 oracle instance (its space is filled from the table when empty).
             max_trials: the evaluation budget.
             seed: the oracle's seed.
@@ -464,23 +325,35 @@ class TableBenchmark:
     def run(self, tuner="evolution", max_trials=100, seed=0, directory=None, **kwargs):
         """Run one search on the table.
 
+        A strategy (a name or a `Strategy`) runs over an in-memory history
+        (`TableSearch`) unless `directory` asks for its state on disk; an
+        oracle class or instance runs through `TableTuner`.
+
         Args:
-            tuner: a strategy name, an oracle class or an oracle instance.
+            tuner: a strategy name, a `Strategy`, an oracle class or an oracle instance.
             max_trials: the evaluation budget.
-            seed: seeds both the oracle and the measurement noise.
-            directory: where the oracle keeps its state; ``None`` keeps it in memory.
-            **kwargs: passed to the oracle class.
+            seed: seeds both the strategy and the measurement noise.
+            directory: where an oracle keeps its state; None: in memory for strategies, a
+                temporary directory for oracles.
+            **kwargs: the strategy's settings and ``initial_hps``, ``remeasure``,
+                ``max_consecutive_failed_trials`` (or the oracle class's arguments).
 
         Returns:
-            A `BenchmarkResult`.
+            A `BenchmarkResult`; its ``oracle`` is the search that ran (a `TableSearch` or the oracle).
 
         Example:
             >>> result = bench.run(tuner="random", max_trials=25, seed=3)  # doctest: +SKIP
         """
         if not isinstance(max_trials, int) or isinstance(max_trials, bool) or max_trials <= 0:
             raise ValueError(f"`max_trials` must be a positive integer; received {max_trials!r}.")
+        if directory is None and (isinstance(tuner, (str, Strategy))):
+            own = {k: kwargs.pop(k) for k in ("initial_hps", "remeasure", "max_consecutive_failed_trials")
+                   if k in kwargs}
+            search = TableSearch(self, get_strategy(tuner, **kwargs), max_trials, seed=seed, **own)
+            result = search.run()
+            result.oracle = search
+            return result
         oracle = self.make_oracle(tuner, max_trials, seed, **kwargs)
-        table_tuner = TableTuner(self, oracle, seed=seed, directory=directory)
-        result = table_tuner.search(max_trials)
+        result = TableTuner(self, oracle, seed=seed, directory=directory).search(max_trials)
         result.oracle = oracle
         return result

@@ -1,38 +1,70 @@
-"""Search strategies: pure-Python `keras_tuner.Oracle` subclasses, selectable by name."""
+"""Search strategies: pure-Python `Strategy` classes, selectable by name, run as KerasTuner oracles.
 
-from autonas.search.base import Oracle
-from autonas.search.bayesian import BayesianOptimization
-from autonas.search.evolution import AgingEvolution
-from autonas.search.grid import GridSearch
-from autonas.search.hyperband import Hyperband
-from autonas.search.hyperband_evolution import HyperbandEvolution
-from autonas.search.darts_oracle import DartsOracle
-from autonas.search.random_search import RandomSearch
-from autonas.search.successive_halving import SuccessiveHalving
+A strategy (`Strategy`, one method ``propose(history, rng)``) reads a
+read-only `SearchHistory`; `StrategyOracle` is the one adapter that makes it a
+`keras_tuner.Oracle` for a local or distributed search, and
+`autonas.benchmarks.TableBenchmark` runs it over an `InMemoryHistory`. The
+oracle classes below (`RandomSearch`, `AgingEvolution`, ...) are the
+strategies wrapped by that adapter, for code that wants an oracle instance.
+"""
 
-#: strategy name -> oracle class. Strategies register themselves here.
-STRATEGIES = {
-    "random": RandomSearch,
-    "grid": GridSearch,
-    "evolution": AgingEvolution,
-    "bayesian": BayesianOptimization,
-    "hyperband": Hyperband,
-    "hyperband-evolution": HyperbandEvolution,
-    "successive-halving": SuccessiveHalving,
-    # one-shot: the supernet search runs in autonas.darts.tuner.DartsTuner
-    "darts": DartsOracle,
-}
+from autonas.search.adapter import StrategyOracle, oracle_class
+from autonas.search.bayesian import BayesianStrategy
+from autonas.search.darts_oracle import DartsStrategy
+from autonas.search.evolution import AgingEvolutionStrategy
+from autonas.search.grid import GridStrategy
+from autonas.search.history import InMemoryHistory, SearchHistory
+from autonas.search.hyperband import HyperbandStrategy
+from autonas.search.hyperband_evolution import HyperbandEvolutionStrategy
+from autonas.search.random_search import RandomStrategy
+from autonas.search.stop_rules import StopRules
+from autonas.search.strategy import STRATEGIES, Proposal, Strategy, register, run, stop, wait
+from autonas.search.successive_halving import SuccessiveHalvingStrategy
+
+RandomSearch = oracle_class(RandomStrategy, "RandomSearch")
+GridSearch = oracle_class(GridStrategy, "GridSearch")
+AgingEvolution = oracle_class(AgingEvolutionStrategy, "AgingEvolution")
+BayesianOptimization = oracle_class(BayesianStrategy, "BayesianOptimization")
+Hyperband = oracle_class(HyperbandStrategy, "Hyperband")
+HyperbandEvolution = oracle_class(HyperbandEvolutionStrategy, "HyperbandEvolution")
+SuccessiveHalving = oracle_class(SuccessiveHalvingStrategy, "SuccessiveHalving")
+DartsOracle = oracle_class(DartsStrategy, "DartsOracle")
+
+
+def get_strategy(tuner, **kwargs):
+    """A `Strategy` instance from a registered name (or the instance itself).
+
+    Args:
+        tuner: a name from `STRATEGIES` or a `Strategy` instance.
+        **kwargs: the strategy's settings (only with a name).
+
+    Returns:
+        A `Strategy`.
+
+    Example:
+        >>> get_strategy("evolution", population_size=20).population_size
+        20
+    """
+    if isinstance(tuner, Strategy):
+        return tuner
+    if not isinstance(tuner, str):
+        raise TypeError(f"`tuner` must be a strategy name ({', '.join(sorted(STRATEGIES))}) or a Strategy; "
+                        f"received {type(tuner).__name__}.")
+    key = tuner.lower()
+    if key not in STRATEGIES:
+        raise ValueError(f"`tuner` must be one of {sorted(STRATEGIES)}; received {tuner!r}.")
+    return STRATEGIES[key](**kwargs)
 
 
 def get_oracle(tuner, objective, max_trials, seed=None, **kwargs):
-    """Turn a strategy name or an oracle instance into a ready oracle.
+    """Turn a strategy name, a `Strategy` or an oracle instance into a ready oracle.
 
     Args:
-        tuner: a name from `STRATEGIES` or a `keras_tuner.Oracle` instance.
-        objective: the objective (used only when `tuner` is a name).
-        max_trials: number of trials (used only when `tuner` is a name).
-        seed: random seed (used only when `tuner` is a name).
-        **kwargs: extra arguments for the oracle class.
+        tuner: a name from `STRATEGIES`, a `Strategy` instance or a `keras_tuner.Oracle` instance.
+        objective: the objective (unused for an oracle instance).
+        max_trials: number of trials (unused for an oracle instance).
+        seed: random seed (unused for an oracle instance).
+        **kwargs: the oracle's arguments (``initial_hps``, ``remeasure``, ...) and, with a name, the strategy's.
 
     Returns:
         A `keras_tuner.Oracle`.
@@ -44,16 +76,22 @@ def get_oracle(tuner, objective, max_trials, seed=None, **kwargs):
 
     if isinstance(tuner, keras_tuner.Oracle):
         return tuner
+    if isinstance(tuner, Strategy):
+        return StrategyOracle(tuner, objective=objective, max_trials=max_trials, seed=seed, **kwargs)
     if not isinstance(tuner, str):
         raise TypeError(
-            f"`tuner` must be a strategy name ({', '.join(sorted(STRATEGIES))}) or a keras_tuner.Oracle "
-            f"instance; received {type(tuner).__name__}."
+            f"`tuner` must be a strategy name ({', '.join(sorted(STRATEGIES))}), a Strategy or a "
+            f"keras_tuner.Oracle instance; received {type(tuner).__name__}."
         )
     key = tuner.lower()
     if key not in STRATEGIES:
         raise ValueError(f"`tuner` must be one of {sorted(STRATEGIES)}; received {tuner!r}.")
-    return STRATEGIES[key](objective=objective, max_trials=max_trials, seed=seed, **kwargs)
+    return oracle_class(STRATEGIES[key])(objective=objective, max_trials=max_trials, seed=seed, **kwargs)
 
 
-__all__ = ["AgingEvolution", "BayesianOptimization", "DartsOracle", "GridSearch", "Hyperband", "HyperbandEvolution", "Oracle",
-           "RandomSearch", "STRATEGIES", "SuccessiveHalving", "get_oracle"]
+__all__ = ["AgingEvolution", "AgingEvolutionStrategy", "BayesianOptimization", "BayesianStrategy", "DartsOracle",
+           "DartsStrategy", "GridSearch", "GridStrategy", "Hyperband", "HyperbandEvolution",
+           "HyperbandEvolutionStrategy", "HyperbandStrategy", "InMemoryHistory", "Proposal", "RandomSearch",
+           "RandomStrategy", "STRATEGIES", "SearchHistory", "StopRules", "Strategy", "StrategyOracle",
+           "SuccessiveHalving", "SuccessiveHalvingStrategy", "get_oracle", "get_strategy", "register", "run",
+           "stop", "wait"]

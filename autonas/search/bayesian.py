@@ -4,7 +4,8 @@ import json
 
 import numpy as np
 
-from autonas.search.base import RUNNING, STOPPED, Oracle, config_hash
+from autonas.search.history import config_hash
+from autonas.search.strategy import Strategy, register, run, stop
 from autonas.search.surrogate import (GaussianProcess, distances, expected_improvement, one_hot,
                                       single_threaded_blas)
 
@@ -36,7 +37,8 @@ def clip_outliers(fitness, spread=2.0):
     return np.maximum(fitness, median - spread * (q3 - q1))
 
 
-class BayesianOptimization(Oracle):
+@register("bayesian")
+class BayesianStrategy(Strategy):
     """Gaussian-process Bayesian optimization for architecture spaces.
 
     KerasTuner's GP embeds a categorical choice as one numeric axis, inventing an
@@ -69,14 +71,12 @@ class BayesianOptimization(Oracle):
             neighbours to the candidate set.
         xi: exploration margin of expected improvement (in objective units).
         max_points: most configurations the model is fitted on.
-        **kwargs: see `autonas.search.Oracle` (for example ``remeasure``).
 
     Example:
-        >>> oracle = BayesianOptimization(objective="val_accuracy", max_trials=30, seed=0)
+        >>> strategy = BayesianStrategy(candidates=1000)
     """
 
-    def __init__(self, objective=None, max_trials=10, num_initial_points=None, candidates=2000,
-                 neighbors_of=5, xi=0.0, max_points=200, **kwargs):
+    def __init__(self, num_initial_points=None, candidates=2000, neighbors_of=5, xi=0.0, max_points=200):
         for name, value in (("candidates", candidates), ("neighbors_of", neighbors_of),
                             ("max_points", max_points)):
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
@@ -85,7 +85,6 @@ class BayesianOptimization(Oracle):
                                                or num_initial_points < 1):
             raise ValueError(f"`num_initial_points` must be a positive integer or None; "
                              f"received {num_initial_points!r}.")
-        super().__init__(objective=objective, max_trials=max_trials, **kwargs)
         self.num_initial_points = num_initial_points
         self.candidates = candidates
         self.neighbors_of = neighbors_of
@@ -95,22 +94,14 @@ class BayesianOptimization(Oracle):
         self._lengthscale = None  # the GP lengthscale last selected, and when: saved state
 
     # -- proposal -----------------------------------------------------------
-    def propose(self, trial_id):
-        rng = self._new_rng()
-        observed = self._observed()
-        n_init = self.num_initial_points or min(10, 2 + len(self.space.names))
+    def propose(self, history, rng):
+        observed = history.observed()
+        n_init = self.num_initial_points or min(10, 2 + len(history.space.names))
         if len(observed) < n_init:
-            values = self._sample_new(rng)
+            values = history.sample_new(rng)
         else:
-            values = self._acquire(observed, rng)
-        if values is None:
-            return {"status": STOPPED, "values": None}
-        return {"status": RUNNING, "values": values}
-
-    def _observed(self):
-        """``(config, mean fitness)`` of every configuration with a result, first-seen order."""
-        return [(s["config"], sum(s["fitness"]) / len(s["fitness"]))
-                for s in self.config_stats().values() if s["fitness"]]
+            values = self._acquire(history, observed, rng)
+        return stop() if values is None else run(values)
 
     def _model_points(self, observed):
         if len(observed) <= self.max_points:
@@ -124,27 +115,28 @@ class BayesianOptimization(Oracle):
             keep.add(i)
         return [observed[i] for i in sorted(keep)]
 
-    def _encode(self, configs):
-        space = self.space
+    @staticmethod
+    def _encode(space, configs):
         cat, num = space.encode(configs)
         cards = [len(space.entries[s].values) for s in space._cat_slots]
         return one_hot(cat, cards), num
 
-    def _candidates(self, observed, rng):
+    def _candidates(self, history, observed, rng):
         """Untried candidate configurations and their encodings ``(configs, (onehot, num))``."""
-        space = self.space
+        space = history.space
+        tried = history.tried_keys()
         extra, seen = [], set()
 
         def add(values):
             if values is None:
                 return
-            h = self._compute_values_hash(values)
-            if h not in seen and h not in self._tried_so_far:
+            h = config_hash(values)
+            if h not in seen and h not in tried:
                 seen.add(h)
                 extra.append(values)
 
         best = sorted(observed, key=lambda o: -o[1])[: self.neighbors_of]
-        grid = self._grid()
+        grid = self._grid(space)
         if grid is None:
             # Sampled candidates are checked for novelty only when chosen (see `_acquire`).
             # Work is kept in proportion: fewer candidates when there are many hyperparameters.
@@ -158,13 +150,13 @@ class BayesianOptimization(Oracle):
                     child = space.mutate(config, rng)
                     if child is not None:
                         extra.append(space.mutate(child, rng) or child)
-            return extra, self._encode(extra)
+            return extra, self._encode(space, extra)
         for config, _ in best:
             for values in space.neighbors(config, rng):
                 add(values)
         configs, index, (onehot, num) = grid
         untried = np.ones(len(configs), dtype=bool)
-        for h in self._tried_so_far:
+        for h in tried:
             i = index.get(h)
             if i is not None:
                 untried[i] = False
@@ -175,17 +167,16 @@ class BayesianOptimization(Oracle):
             picker = np.random.default_rng(rng.getrandbits(63))
             rows = np.sort(picker.choice(rows, self.candidates, replace=False))
         pool = extra + [configs[i] for i in rows]
-        enc_extra = self._encode(extra)
+        enc_extra = self._encode(space, extra)
         return pool, (np.vstack([enc_extra[0], onehot[rows]]), np.vstack([enc_extra[1], num[rows]]))
 
-    def _grid(self):
+    def _grid(self, space):
         """All configurations of a small finite space, a hash index and encodings (cached)."""
-        space = self.space
         if self._grid_cache[0] is space:
             return self._grid_cache[1]
         grid = None
         if space.is_finite():
-            key = json.dumps(self.hyperparameters.get_config(), sort_keys=True, default=str)
+            key = json.dumps([e.hp.get_config() for e in space.entries], sort_keys=True, default=str)
             grid = _GRID_CACHE.get(key)
             if grid is None:
                 configs = []
@@ -196,49 +187,46 @@ class BayesianOptimization(Oracle):
                         break
                 if configs is not None:
                     index = {config_hash(v): i for i, v in enumerate(configs)}
-                    grid = (configs, index, self._encode(configs))
+                    grid = (configs, index, self._encode(space, configs))
                     if len(_GRID_CACHE) >= 8:
                         _GRID_CACHE.pop(next(iter(_GRID_CACHE)))
                     _GRID_CACHE[key] = grid
         self._grid_cache = (space, grid)
         return grid
 
-    def _fit(self, dist, y):
+    def _fit(self, dist, y, step):
         """Fit the GP; the lengthscale is re-selected as the data grows (20% more
         points, or 10 proposals later), the noise level every time."""
         n, last = len(y), self._lengthscale
-        if last is None or n >= 1.2 * last["n"] or n < last["n"] or self._draws - last["draw"] >= 10:
+        if last is None or n >= 1.2 * last["n"] or n < last["n"] or step - last["draw"] >= 10:
             gp = GaussianProcess().fit(dist, y)
-            self._lengthscale = {"n": n, "draw": self._draws, "value": gp.lengthscale_}
+            self._lengthscale = {"n": n, "draw": step, "value": gp.lengthscale_}
             return gp
         return GaussianProcess(lengthscales=(last["value"],)).fit(dist, y)
 
-    def _acquire(self, observed, rng):
-        candidates, encoded = self._candidates(observed, rng)
+    def _acquire(self, history, observed, rng):
+        candidates, encoded = self._candidates(history, observed, rng)
         if not candidates:
             return None
         points = self._model_points(observed)
-        x = self._encode([c for c, _ in points])
+        x = self._encode(history.space, [c for c, _ in points])
         y = clip_outliers(np.array([f for _, f in points]))
         with single_threaded_blas():
-            gp = self._fit(distances(x, x), y)
+            gp = self._fit(distances(x, x), y, len(history.trials()))
             mean, std = gp.predict(distances(encoded, x))
         ei = expected_improvement(mean, std, float(y.max()), self.xi)
         for i in np.argsort(-ei, kind="stable"):
-            if self._novel(candidates[int(i)]):
+            if history.is_new(candidates[int(i)]):
                 return candidates[int(i)]
-        return self._sample_new(rng)
+        return history.sample_new(rng)
 
     # -- state --------------------------------------------------------------
     def get_state(self):
-        state = super().get_state()
-        state.update(num_initial_points=self.num_initial_points, candidates=self.candidates,
-                     neighbors_of=self.neighbors_of, xi=self.xi, max_points=self.max_points,
-                     lengthscale=self._lengthscale)
-        return state
+        return dict(num_initial_points=self.num_initial_points, candidates=self.candidates,
+                    neighbors_of=self.neighbors_of, xi=self.xi, max_points=self.max_points,
+                    lengthscale=self._lengthscale)
 
     def set_state(self, state):
-        super().set_state(state)
         for name in ("num_initial_points", "candidates", "neighbors_of", "xi", "max_points"):
             setattr(self, name, state.get(name, getattr(self, name)))
         self._lengthscale = state.get("lengthscale")

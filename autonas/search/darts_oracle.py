@@ -1,19 +1,19 @@
-"""`DartsOracle`: the strategy side of ``tuner="darts"``, pure Python.
+"""`DartsStrategy`: the strategy side of ``tuner="darts"``, pure Python.
 
 DARTS finds the architecture by training a supernet, which needs data and
-Keras, so that part runs in `autonas.darts.tuner.DartsTuner`. The oracle holds
+Keras, so that part runs in `autonas.darts.tuner.DartsTuner`. The strategy holds
 the search settings (plain data), receives the hyperparameter values of the
 derived cells, and proposes trials with those values pinned: the first trial
 is the derived network with every other hyperparameter at its default; later
 trials, if `max_trials` allows, sample the remaining hyperparameters at random
 around the same cells.
 
-The oracle declares what it needs from the layers above it, so that none of them
+The strategy declares what it needs from the layers above it, so that none of them
 special-cases DARTS: `tuner_class` (the tuner that runs the supernet search before
 the trials) and `default_block` (the block a task searches with it: a `DartsBlock`).
 """
 
-from autonas.search.base import RUNNING, STOPPED, Oracle
+from autonas.search.strategy import Strategy, register, run, stop
 
 #: settings of the supernet search and their defaults (see `autonas.darts.DartsSearch`).
 SEARCH_DEFAULTS = {
@@ -34,14 +34,11 @@ SEARCH_DEFAULTS = {
 }
 
 
-class DartsOracle(Oracle):
+@register("darts")
+class DartsStrategy(Strategy):
     """Proposes the cells a DARTS supernet search derived, with other hyperparameters around them.
 
     Args:
-        objective: metric of the trials (set by `AutoModel`).
-        max_trials: trials of discrete networks after the search (default 1:
-            train the derived network once).
-        seed: random seed.
         epochs: supernet search epochs (None: the `epochs` given to fit, else 20).
         channels: supernet channels (a smaller proxy of the final network).
         layers: supernet cells.
@@ -60,20 +57,22 @@ class DartsOracle(Oracle):
             steps); None means a third of the search epochs.
         time_fraction: share of `max_time` the supernet search may use.
         max_examples: search on at most this many training examples (None: all).
-        **kwargs: passed to `autonas.search.Oracle`.
 
-    Returns:
-        An oracle; give it to ``AutoModel(tuner=...)`` or an image task.
+    As an oracle (`autonas.search.DartsOracle`), `max_trials` (trials of
+    discrete networks after the search) defaults to 1: train the derived
+    network once.
 
     Example:
         >>> oracle = DartsOracle(epochs=10, channels=8, layers=5)
         >>> clf = autonas.ImageClassifier(tuner=oracle)   # doctest: +SKIP
     """
 
-    def __init__(self, objective=None, max_trials=1, seed=None, epochs=None, channels=8, layers=5, order=1,
-                 arch_learning_rate=3e-4, batch_size=None, aux_skip=1.0, beta_decay=0.0, max_skip=2, patience=3, warmup_epochs=None,
-                 time_fraction=0.5, max_examples=None, max_parameter_free=None, **kwargs):
-        super().__init__(objective=objective, max_trials=max_trials, seed=seed, **kwargs)
+    warm_start_in_propose = True
+    default_max_trials = 1
+
+    def __init__(self, epochs=None, channels=8, layers=5, order=1, arch_learning_rate=3e-4, batch_size=None,
+                 aux_skip=1.0, beta_decay=0.0, max_skip=2, patience=3, warmup_epochs=None, time_fraction=0.5,
+                 max_examples=None, max_parameter_free=None):
         if not 0 < time_fraction <= 1:
             raise ValueError(f"`time_fraction` must be in (0, 1]; received {time_fraction!r}.")
         if order not in (1, 2):
@@ -147,29 +146,35 @@ class DartsOracle(Oracle):
         self.pinned = dict(values)
         self.genotype = genotype
 
-    def complete_values(self, partial):
-        return super().complete_values({**partial, **(self.pinned or {})})
+    def complete_partial(self, partial):
+        """A warm-start configuration with the derived cells pinned.
 
-    def propose(self, trial_id):
+        Args:
+            partial: a partial value dict.
+
+        Returns:
+            A new dict.
+        """
+        return {**partial, **(self.pinned or {})}
+
+    def propose(self, history, rng):
         if self.pinned is None:
             raise RuntimeError("DartsOracle has no derived cells yet: it must be run by the DARTS tuner "
                                "(AutoModel(..., tuner='darts') does this).")
+        values = history.warm_start()
+        if values is not None:
+            return run(values)
         for _ in range(100):
-            values = self._random_values()
-            if values is None:
-                break
-            values = self.complete_values(values)
-            if not self._duplicate(values):
-                return {"status": RUNNING, "values": values}
-        return {"status": STOPPED, "values": None}
+            values = history.space.complete(self.complete_partial(history.space.sample(rng)))
+            values.update({k: v for k, v in self.pinned.items() if k not in values})
+            if history.is_new(values):
+                return run(values)
+        return stop()
 
     def get_state(self):
-        state = super().get_state()
-        state.update(pinned=self.pinned, genotype=self.genotype, search_config=self.search_config)
-        return state
+        return dict(pinned=self.pinned, genotype=self.genotype, search_config=self.search_config)
 
     def set_state(self, state):
-        super().set_state(state)
         self.pinned = state.get("pinned")
         self.genotype = state.get("genotype")
         self.search_config = state.get("search_config", self.search_config)

@@ -1,9 +1,10 @@
 """Aging (regularized) evolution, Real et al. 2019."""
 
-from autonas.search.base import RUNNING, STOPPED, Oracle
+from autonas.search.strategy import Strategy, register, run, stop
 
 
-class AgingEvolution(Oracle):
+@register("evolution")
+class AgingEvolutionStrategy(Strategy):
     """Aging evolution: tournament selection, one mutation, the oldest member dies.
 
     The population is the `population_size` most recent configurations with a
@@ -12,7 +13,7 @@ class AgingEvolution(Oracle):
     best (by mean score over its measurements) and changes one of its active
     hyperparameters: under a conditional scope, children that become active are
     sampled and inactive ones dropped. Everything is derived from the trial
-    history, so a reloaded oracle resumes exactly. A child already tried is
+    history, so a reloaded search resumes exactly. A child already tried is
     mutated again (then replaced by a random configuration); the search stops
     when the space is exhausted.
 
@@ -22,49 +23,41 @@ class AgingEvolution(Oracle):
     Args:
         population_size: size P of the population.
         sample_size: tournament size S.
-        **kwargs: see `autonas.search.Oracle`.
 
     Example:
-        >>> oracle = AgingEvolution(objective="val_accuracy", max_trials=50,
-        ...                         population_size=10, sample_size=3, seed=1)
+        >>> strategy = AgingEvolutionStrategy(population_size=10, sample_size=3)
     """
 
-    def __init__(self, objective=None, max_trials=10, population_size=10, sample_size=3, **kwargs):
-        for name, value in (("population_size", population_size), ("sample_size", sample_size)):
-            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise ValueError(f"`{name}` must be a positive integer; received {value!r}.")
-        super().__init__(objective=objective, max_trials=max_trials, **kwargs)
+    def __init__(self, population_size=10, sample_size=3):
+        self._positive_ints(population_size=population_size, sample_size=sample_size)
         self.population_size = population_size
         self.sample_size = sample_size
 
-    def population(self):
-        """The current population, derived from the trial history.
+    def population(self, history):
+        """The current population: ``(config, mean fitness)`` pairs, oldest first (larger is better).
+
+        Args:
+            history: the `SearchHistory`.
 
         Returns:
-            ``(config, mean fitness)`` pairs, oldest first (fitness: larger is better).
-
-        Example:
-            >>> [f for _, f in oracle.population()]  # doctest: +SKIP
+            A list of pairs.
         """
-        members = [s for s in self.config_stats().values() if s["fitness"]]
+        members = [s for s in history.config_stats().values() if s["fitness"]]
         members.sort(key=lambda s: s["first"])
         members = members[-self.population_size:]
         return [(s["config"], sum(s["fitness"]) / len(s["fitness"])) for s in members]
 
-    def propose(self, trial_id):
-        rng = self._new_rng()
-        population = self.population()
+    def propose(self, history, rng):
+        population = self.population(history)
         values = None
         if len(population) >= self.population_size:
-            values = self._child(population, rng)
+            values = self._child(history, population, rng)
         if values is None:
-            values = self._sample_new(rng)
-        if values is None:
-            return {"status": STOPPED, "values": None}
-        return {"status": RUNNING, "values": values}
+            values = history.sample_new(rng)
+        return stop() if values is None else run(values)
 
-    def _child(self, population, rng, attempts=20):
-        space = self.space
+    def _child(self, history, population, rng, attempts=20):
+        space = history.space
         sample = rng.sample(range(len(population)), min(self.sample_size, len(population)))
         parent = population[max(sample, key=lambda i: (population[i][1], i))][0]
         for attempt in range(attempts):
@@ -73,16 +66,13 @@ class AgingEvolution(Oracle):
                 return None
             if attempt >= attempts // 2:  # the neighbourhood is used up: walk one step further
                 child = space.mutate(child, rng) or child
-            if self._novel(child):
+            if history.is_new(child):
                 return child
         return None
 
     def get_state(self):
-        state = super().get_state()
-        state.update(population_size=self.population_size, sample_size=self.sample_size)
-        return state
+        return {"population_size": self.population_size, "sample_size": self.sample_size}
 
     def set_state(self, state):
-        super().set_state(state)
         self.population_size = state.get("population_size", self.population_size)
         self.sample_size = state.get("sample_size", self.sample_size)

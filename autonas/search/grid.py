@@ -1,9 +1,10 @@
 """Grid search that resumes where it stopped."""
 
-from autonas.search.base import RUNNING, STOPPED, Oracle
+from autonas.search.strategy import Strategy, register, run, stop
 
 
-class GridSearch(Oracle):
+@register("grid")
+class GridStrategy(Strategy):
     """Exhaustive search in a fixed order, derived from the trial history.
 
     Configurations are enumerated depth-first over the space (the first
@@ -13,31 +14,28 @@ class GridSearch(Oracle):
     evenly spaced values). The next proposal is always the first configuration
     in that order not tried yet, so the order survives a reload exactly,
     whatever the order in which trials finished. The search stops when the
-    grid is exhausted.
-
-    Args:
-        max_trials: number of trials; ``None`` runs the whole grid.
-        **kwargs: see `autonas.search.Oracle` (warm-start configurations, when
-            given, are tried first).
+    grid is exhausted. As an oracle, `max_trials` defaults to None (the whole
+    grid) and no warm start is tried unless given.
 
     Example:
-        >>> oracle = GridSearch(objective="val_accuracy", max_trials=None)
+        >>> strategy = GridStrategy()
     """
 
-    def __init__(self, objective=None, max_trials=None, initial_hps=(), **kwargs):
-        super().__init__(objective=objective, max_trials=max_trials,
-                         initial_hps=list(initial_hps) if initial_hps is not None else None, **kwargs)
-        self._cursor = (None, None, 0)  # (space key, iterator, position): a cache, not state
+    default_max_trials = None
+    default_initial_hps = ()
 
-    def propose(self, trial_id):
-        space = self.space
+    def __init__(self):
+        self._cursor = (None, None, 0)  # (space, iterator, position): a cache, not state
+
+    def propose(self, history, rng):
+        space = history.space
         key, iterator, position = self._cursor
         if key is not space or iterator is None:
             iterator, position = space.iter_grid(), 0
         for values in iterator:
             position += 1
-            if self._novel(values):
+            if history.is_new(values):
                 self._cursor = (space, iterator, position)
-                return {"status": RUNNING, "values": values}
+                return run(values)
         self._cursor = (space, None, position)
-        return {"status": STOPPED, "values": None}
+        return stop()

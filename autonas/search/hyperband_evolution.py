@@ -1,10 +1,12 @@
 """Hyperband whose new configurations are bred from the best earlier ones (after DEHB and BOHB)."""
 
-from autonas.search.base import CONTINUE_KEY
-from autonas.search.hyperband import Hyperband
+from autonas.search.history import CONTINUE_KEY
+from autonas.search.hyperband import HyperbandStrategy
+from autonas.search.strategy import register
 
 
-class HyperbandEvolution(Hyperband):
+@register("hyperband-evolution")
+class HyperbandEvolutionStrategy(HyperbandStrategy):
     """Hyperband brackets and successive halving, with evolved rather than random newcomers.
 
     The schedule, the ``tuner/*`` keys and the promotions are exactly those of
@@ -33,28 +35,26 @@ class HyperbandEvolution(Hyperband):
         sample_size: tournament size.
         crossover_rate: probability of breeding from two parents.
         random_fraction: probability that a newcomer is random.
-        **kwargs: see `Hyperband` and `autonas.search.Oracle`.
+        **kwargs: see `HyperbandStrategy` (``max_epochs``, ``factor``, ``hyperband_iterations``).
 
     Example:
-        >>> oracle = HyperbandEvolution(objective="val_accuracy", max_epochs=27, max_trials=60, seed=0)
+        >>> strategy = HyperbandEvolutionStrategy(max_epochs=27)
     """
 
-    def __init__(self, objective=None, max_trials=None, population_size=10, sample_size=3, crossover_rate=0.5,
-                 random_fraction=0.2, **kwargs):
-        for name, value in (("population_size", population_size), ("sample_size", sample_size)):
-            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise ValueError(f"`{name}` must be a positive integer; received {value!r}.")
-        for name, value in (("crossover_rate", crossover_rate), ("random_fraction", random_fraction)):
-            if not isinstance(value, (int, float)) or not 0.0 <= value <= 1.0:
-                raise ValueError(f"`{name}` must be a probability in [0, 1]; received {value!r}.")
-        super().__init__(objective=objective, max_trials=max_trials, **kwargs)
+    def __init__(self, population_size=10, sample_size=3, crossover_rate=0.5, random_fraction=0.2, **kwargs):
+        self._positive_ints(population_size=population_size, sample_size=sample_size)
+        self._probabilities(crossover_rate=crossover_rate, random_fraction=random_fraction)
+        super().__init__(**kwargs)
         self.population_size = population_size
         self.sample_size = sample_size
         self.crossover_rate = float(crossover_rate)
         self.random_fraction = float(random_fraction)
 
-    def parents(self):
+    def parents(self, history):
         """The best configurations so far, best first.
+
+        Args:
+            history: the `SearchHistory`.
 
         Returns:
             A list of configurations ranked by (most epochs trained, score there).
@@ -63,14 +63,11 @@ class HyperbandEvolution(Hyperband):
             >>> oracle.parents()[:1]  # doctest: +SKIP
         """
         best = {}
-        for trial in self.completed_trials():
-            f = self.fitness(trial)
-            values = trial.hyperparameters.values
-            epochs = values.get("tuner/epochs", self.max_epochs or 0)
-            key, config = self._trial_config(trial)
-            rank = (epochs, f)
-            if key not in best or rank > best[key][0]:
-                best[key] = (rank, config)
+        for trial in history.completed():
+            epochs = trial.values.get("tuner/epochs", self.max_epochs or 0)
+            rank = (epochs, trial.fitness)
+            if trial.key not in best or rank > best[trial.key][0]:
+                best[trial.key] = (rank, trial.config)
         ranked = sorted(best.values(), key=lambda rc: rc[0], reverse=True)
         return [config for _, config in ranked[: self.population_size]]
 
@@ -78,29 +75,28 @@ class HyperbandEvolution(Hyperband):
         picks = rng.sample(range(len(parents)), min(self.sample_size, len(parents)))
         return parents[min(picks)]  # parents are ranked: the smallest index wins
 
-    def _new_config(self, bracket):
-        values = self._next_initial_values()
+    def _new_config(self, bracket, history, rng):
+        values = history.warm_start()
         if values is not None:
             return values
-        rng = self._new_rng()
         first_bracket = bool(self._brackets) and bracket is self._brackets[0]
-        parents = [] if first_bracket else self.parents()
+        parents = [] if first_bracket else self.parents(history)
         if len(parents) < min(self.population_size, 4) or rng.random() < self.random_fraction:
-            return self._sample_new(rng)
-        space = self.space
+            return history.sample_new(rng)
+        space = history.space
         for _ in range(20):
             first = self._tournament(parents, rng)
             child = None
             if rng.random() < self.crossover_rate:
                 second = self._tournament([p for p in parents if p is not first] or parents, rng)
                 child = space.crossover(first, second, rng)
-                if child in (first, second) or not self._novel(child):
+                if child in (first, second) or not history.is_new(child):
                     child = space.mutate(child, rng)
             else:
                 child = space.mutate(first, rng)
-            if child is not None and CONTINUE_KEY not in child and self._novel(child):
+            if child is not None and CONTINUE_KEY not in child and history.is_new(child):
                 return child
-        return self._sample_new(rng)
+        return history.sample_new(rng)
 
     def get_state(self):
         state = super().get_state()

@@ -198,6 +198,18 @@ class SearchSpace:
                 out.append(e)
         return out
 
+    def is_active(self, entry, values):
+        """Whether `entry` is active under the parent values already in `values` (a top-down walk).
+
+        Args:
+            entry: one of `entries`.
+            values: the values chosen so far.
+
+        Returns:
+            A bool.
+        """
+        return not entry.conditions or self._active(entry, values)
+
     def complete(self, partial, rng=None):
         """Keep the valid active values of `partial`; fill the rest; drop inactive ones.
 

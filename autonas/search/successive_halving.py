@@ -50,7 +50,8 @@ trials).
 
 import math
 
-from autonas.search.base import COMPLETED, CONTINUE_KEY, IDLE, RUNNING, STOPPED, Oracle, config_hash, config_of
+from autonas.search.history import COMPLETED, CONTINUE_KEY
+from autonas.search.strategy import Strategy, register, run, stop, wait
 
 EXAMPLES_KEY = "tuner/examples"
 RUNG_KEY = "tuner/rung"
@@ -65,7 +66,8 @@ EARLY_STOPPING_EPOCHS = 30
 LAST_PROMOTION = 1.25
 
 
-class SuccessiveHalving(Oracle):
+@register("successive-halving")
+class SuccessiveHalvingStrategy(Strategy):
     """Budget-aware successive halving over data size and epochs (see the module docs).
 
     Args:
@@ -82,19 +84,18 @@ class SuccessiveHalving(Oracle):
             promotion (unless time runs short), and should screen in its share
             of the time: the proxy subset shrinks (down to `min_examples`)
             until they fit.
-        **kwargs: see `autonas.search.Oracle`.
 
     Example:
-        >>> oracle = SuccessiveHalving(objective="val_accuracy", max_trials=50, seed=0)
-        >>> oracle.set_fidelity(num_examples=6400, max_epochs=100, early_stopping=True)
-        >>> oracle.proxy_examples()
+        >>> strategy = SuccessiveHalvingStrategy()
+        >>> strategy.set_fidelity(num_examples=6400, max_epochs=100, early_stopping=True)
+        >>> strategy.proxy_examples()
         2133
     """
 
     warm_start_in_propose = True
 
-    def __init__(self, objective=None, max_trials=10, factor=3, proxy_epochs=3, min_examples=1000,
-                 min_full_trials=4, full_share=0.6, min_screened=8, **kwargs):
+    def __init__(self, factor=3, proxy_epochs=3, min_examples=1000, min_full_trials=4, full_share=0.6,
+                 min_screened=8):
         for name, value, low in (("factor", factor, 2), ("proxy_epochs", proxy_epochs, 1),
                                  ("min_examples", min_examples, 1), ("min_full_trials", min_full_trials, 1),
                                  ("min_screened", min_screened, 1)):
@@ -102,7 +103,6 @@ class SuccessiveHalving(Oracle):
                 raise ValueError(f"`{name}` must be an integer >= {low}; received {value!r}.")
         if isinstance(full_share, bool) or not isinstance(full_share, (int, float)) or not 0 < full_share < 1:
             raise ValueError(f"`full_share` must be a number strictly between 0 and 1; received {full_share!r}.")
-        super().__init__(objective=objective, max_trials=max_trials, **kwargs)
         self.factor = factor
         self.proxy_epochs = proxy_epochs
         self.min_examples = min_examples
@@ -196,29 +196,33 @@ class SuccessiveHalving(Oracle):
             size = max(self.min_examples, size // self.factor)
         self._proxy_size = size
 
-    def promote_best(self):
+    def promote_best(self, history):
         """Make the next proposal the promotion of the best screened configuration, if there is one.
 
-        The tuner calls this when the search ends without any full-fidelity
-        trial, so that no proxy score ever decides the final model.
+        The tuner calls this (``oracle.promote_best()``) when the search ends
+        without any full-fidelity trial, so that no proxy score ever decides
+        the final model.
+
+        Args:
+            history: the `SearchHistory`.
 
         Returns:
             True when a screened configuration waits for its promotion.
         """
-        proxies = [t for t in self._trials_of(0) if t.status == COMPLETED and self.fitness(t) is not None]
-        promoted = self._promoted_parents()
+        proxies = [t for t in self._trials_of(history, 0) if t.status == COMPLETED and t.fitness is not None]
+        promoted = self._promoted_parents(history)
         if not any(t.trial_id not in promoted for t in proxies):
             return False
         self._mode = "final"
         return True
 
-    def _decide_mode(self):
+    def _decide_mode(self, history):
         if self._mode == "final":
             return "final"
         hint = self.budget_hint or {}
         if hint.get("remaining") is None:
             return "full"  # no budget: nothing to save time for
-        if self.max_trials is not None and self.max_trials < self.min_full_trials:
+        if history.max_trials is not None and history.max_trials < self.min_full_trials:
             return "full"  # too few trials to spend some on screening
         if not hint.get("epoch_seconds"):
             return None  # not measured yet
@@ -227,40 +231,40 @@ class SuccessiveHalving(Oracle):
             return "full"
         return "proxy"
 
-    def _trials_of(self, rung):
-        return [t for t in (self.trials.get(i) for i in self.start_order)
-                if t is not None and t.hyperparameters.values.get(RUNG_KEY) == rung]
+    @staticmethod
+    def _trials_of(history, rung):
+        return [t for t in history.trials() if t.values.get(RUNG_KEY) == rung]
 
-    def _promoted_parents(self):
-        return {t.hyperparameters.values.get("tuner/parent") for t in self._trials_of(1)}
+    def _promoted_parents(self, history):
+        return {t.values.get("tuner/parent") for t in self._trials_of(history, 1)}
 
     # -- proposals ----------------------------------------------------------
-    def propose(self, trial_id):
-        mode = self._decide_mode()
+    def propose(self, history, rng):
+        mode = self._decide_mode(history)
         if mode == "proxy" and self._epochs_cap is None:
             self._plan_proxies(self.budget_hint)
         if mode is not None:
             self._mode = mode
-        proxies = [t for t in self._trials_of(0) if t.status == COMPLETED and self.fitness(t) is not None]
-        promoted = self._promoted_parents()
-        waiting = sorted((t for t in proxies if t.trial_id not in promoted), key=lambda t: -self.fitness(t))
+        proxies = [t for t in self._trials_of(history, 0) if t.status == COMPLETED and t.fitness is not None]
+        promoted = self._promoted_parents(history)
+        waiting = sorted((t for t in proxies if t.trial_id not in promoted), key=lambda t: -t.fitness)
         if self._mode in ("full", "final"):
             if waiting:
                 return self._promotion(waiting[0])
-            return self._new(full=True)
+            return self._new(history, rng, full=True)
         if self._mode == "proxy" and waiting and self._eligible(waiting[0], proxies) \
                 and self._should_promote(proxies, promoted):
             return self._promotion(waiting[0])
-        response = self._new(full=False)
-        if response["status"] == STOPPED and waiting:  # the space is exhausted: promote what was screened
+        response = self._new(history, rng, full=False)
+        if response.status == "stop" and waiting:  # the space is exhausted: promote what was screened
             return self._promotion(waiting[0])
-        if response["status"] == STOPPED and self.ongoing_trials:
-            return {"status": IDLE, "values": None}
+        if response.status == "stop" and history.running():
+            return wait()
         return response
 
     def _eligible(self, candidate, proxies):
         """Only a configuration in the top ``1 / factor`` of the screened ones earns a full trial."""
-        ranked = sorted(proxies, key=lambda t: -self.fitness(t))
+        ranked = sorted(proxies, key=lambda t: -t.fitness)
         top = max(1, math.ceil(len(ranked) / self.factor))
         return candidate.trial_id in {t.trial_id for t in ranked[:top]}
 
@@ -279,22 +283,22 @@ class SuccessiveHalving(Oracle):
             return hint["remaining"] < LAST_PROMOTION * self._full_trial_seconds(hint)
         return False
 
-    def _new(self, full):
-        values = self._next_initial_values()
+    def _new(self, history, rng, full):
+        values = history.warm_start()
         if values is None:
-            values = self._sample_new(self._new_rng())
+            values = history.sample_new(rng)
         if values is None:
-            return {"status": STOPPED, "values": None}
-        return {"status": RUNNING, "values": self._with_fidelity(values, full=full)}
+            return stop()
+        return run(self._with_fidelity(values, full=full))
 
     def _promotion(self, parent):
-        values = config_of(parent.hyperparameters.values)
+        values = parent.config
         values["tuner/parent"] = parent.trial_id
-        pv = parent.hyperparameters.values
+        pv = parent.values
         if EXAMPLES_KEY not in pv:  # same data: continue from the proxy's checkpoint
             values[CONTINUE_KEY] = parent.trial_id
             values["tuner/initial_epoch"] = int(pv.get("tuner/epochs", 0))
-        return {"status": RUNNING, "values": self._with_fidelity(values, full=True)}
+        return run(self._with_fidelity(values, full=True))
 
     def _with_fidelity(self, values, full):
         values = dict(values)
@@ -314,23 +318,9 @@ class SuccessiveHalving(Oracle):
                 values[EXAMPLES_KEY] = examples
         return values
 
-    # -- novelty: a configuration is new when no trial (any rung) has it -----
-    def _novel(self, values):
-        if values is None:
-            return False
-        key = config_hash(values)
-        return all(self._trial_config(t)[0] != key for t in self.trials.values())
-
-    def _next_initial_values(self):
-        for partial in self.initial_hps:
-            values = self.complete_values(partial)
-            if self._novel(values):
-                return values
-        return None
-
     # -- state --------------------------------------------------------------
     def get_state(self):
-        state = super().get_state()
+        state = {}
         state.update(factor=self.factor, proxy_epochs=self.proxy_epochs, min_examples=self.min_examples,
                      min_full_trials=self.min_full_trials, full_share=self.full_share,
                      min_screened=self.min_screened, proxy_size=self._proxy_size,
@@ -339,7 +329,6 @@ class SuccessiveHalving(Oracle):
         return state
 
     def set_state(self, state):
-        super().set_state(state)
         for key in ("factor", "proxy_epochs", "min_examples", "min_full_trials", "full_share", "min_screened",
                     "num_examples", "max_epochs", "early_stopping"):
             if key in state:
