@@ -12,7 +12,7 @@ import time
 
 import numpy as np
 
-from autonas import accelerate, distribute, search
+from autonas import accelerate, distribute, executors, search
 from autonas import tuner as tuner_module
 from autonas import data as data_module
 from autonas.budget import FitBudget
@@ -125,6 +125,17 @@ class AutoModel(EstimatorMixin, ReportingMixin):
             predictions, kept when it beats the best trial on validation; an
             integer caps the number of distinct members (0 or 1: no ensemble).
             The members are refitted and joined into ONE Keras model.
+        executor: ``"local"`` (default): trials run one after another in this
+            process; ``"ray"``: trials run as Ray Tune trials and the refit as a
+            Ray task, on the cluster ``ray.init`` connected to (or
+            ``RAY_ADDRESS``, or a local one); see `autonas.executors.ray_tune`.
+        max_concurrent_trials: with ``executor="ray"``, trials running at once
+            (None: as many as the resources allow).
+        resources_per_trial: with ``executor="ray"``, the Ray resources of one
+            trial and of the refit, e.g. ``{"cpu": 2, "gpu": 1}`` (default
+            ``{"cpu": 1}``); Ray pins each trial to its GPUs.
+        max_failures: with ``executor="ray"``, times a trial whose process or
+            node died is run again (it counts as one trial).
 
     Distributed search: run the same script as a chief and as workers (see
     `autonas.distribute`); on a worker, `fit` runs trials, then ends the process.
@@ -143,7 +154,8 @@ class AutoModel(EstimatorMixin, ReportingMixin):
     def __init__(self, inputs, outputs, max_trials=10, tuner="auto", objective=None, max_time=None,
                  max_model_size=None, seed=None, directory=None, project_name="auto_model", overwrite=False,
                  initial_hps=None, max_consecutive_failed_trials=3, tensorboard=None, distribution_strategy=None,
-                 mixed_precision=False, jit_compile="auto", ensemble_size="auto"):
+                 mixed_precision=False, jit_compile="auto", ensemble_size="auto", executor="local",
+                 max_concurrent_trials=None, resources_per_trial=None, max_failures=2):
         max_trials = check_int(max_trials, "max_trials", minimum=1)
         if isinstance(tuner, str) and tuner.lower() not in search.STRATEGIES and tuner.lower() != "auto":
             raise ValueError(f"`tuner` must be one of {sorted(['auto', *search.STRATEGIES])}; received {tuner!r}.")
@@ -164,6 +176,10 @@ class AutoModel(EstimatorMixin, ReportingMixin):
                                       expected="'auto' or a non-negative integer (0 or 1: no ensemble)")
         if not isinstance(project_name, str) or not project_name or os.sep in project_name:
             raise ValueError(f"`project_name` must be a non-empty folder name; received {project_name!r}.")
+        self.executor = executors.check_executor(executor, max_concurrent_trials, resources_per_trial, max_failures)
+        self.max_concurrent_trials = max_concurrent_trials
+        self.resources_per_trial = resources_per_trial
+        self.max_failures = max_failures
         self.distribution_strategy = accelerate.check_distribution_strategy(distribution_strategy)
         self.mixed_precision = accelerate.check_mixed_precision(mixed_precision)
         self.jit_compile = accelerate.check_jit_compile(jit_compile)
@@ -460,13 +476,22 @@ class AutoModel(EstimatorMixin, ReportingMixin):
         reporter = SearchProgress(self.max_trials, verbose=verbose)
         # a strategy may name its own tuner (DARTS: the supernet search runs before the trials)
         tuner_class = getattr(oracle, "tuner_class", None) or Tuner
+        executor_args = {}
+        if self.executor == "ray":
+            if tuner_class is not Tuner:
+                raise ValueError(f"executor='ray' runs searches of trials; the strategy {self.strategy_name()!r} "
+                                 "runs its own search (use executor='local').")
+            tuner_class = executors.tuner_class("ray")
+            executor_args = dict(max_concurrent_trials=self.max_concurrent_trials, max_failures=self.max_failures,
+                                 resources_per_trial=self.resources_per_trial)
         tuner = tuner_class(oracle, self.graph, directory=self.directory, project_name=self.project_name,
                             overwrite=self.overwrite, max_model_size=self.max_model_size, seed=self.seed,
                             reporter=reporter, max_cost_ratio=self.max_cost_ratio,
                             distribution_strategy=self.distribution_strategy,
                             mixed_precision=self.mixed_precision, jit_compile=self.jit_compile,
                             tensorboard=resolve_log_dir(self.tensorboard,
-                                                        os.path.join(self.directory, self.project_name)))
+                                                        os.path.join(self.directory, self.project_name)),
+                            **executor_args)
         if distribute.role() == "worker":  # the search state lives on the chief
             return tuner
         done = len(tuner.oracle.trials)

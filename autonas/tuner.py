@@ -218,6 +218,7 @@ class Tuner(_compat.keras_tuner.TunerHooks):
             "max_trials": self.oracle.max_trials,
             "strategy": type(self.oracle).__name__,
         })
+        self.validation_arrays = validation  # as given: an executor outside this process ships it
         validation = _validation_dataset(validation, batch_size)
         fit_kwargs = dict(train=train, validation=validation, epochs=epochs, batch_size=batch_size,
                           callbacks=callbacks or [], verbose=verbose, class_weight=class_weight,
@@ -226,6 +227,17 @@ class Tuner(_compat.keras_tuner.TunerHooks):
         if role is not None:  # KerasTuner chief/worker mode: see autonas.distribute
             self._distributed_search(role, fit_kwargs)
             return
+        self.run_trials(fit_kwargs)
+
+    def run_trials(self, fit_kwargs):
+        """Run the trials in this process until the oracle stops or time runs out (the ``"local"`` executor).
+
+        Other executors override it (`autonas.executors.ray_tune.RayTuner`).
+
+        Args:
+            fit_kwargs: ``train``, ``validation`` and the fit's settings, as
+                `run_trial` takes them.
+        """
         self.on_search_begin()
         with frozen_heap():
             while True:
