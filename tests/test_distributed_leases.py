@@ -65,6 +65,7 @@ def test_dead_worker_trial_goes_to_another_worker(tmp_path):
         assert _complete(leases, "worker-b", b)
         # Ended by its own worker, the trial is no longer held but not lost either.
         assert leases.heartbeat("worker-b", b.trial_id) == {"trial_id": b.trial_id, "held": False, "lost": False,
+                                                             "generation": None,
                                                              "interval": leases.heartbeat_interval}
         b = leases.create_trial("worker-b")
         if b.status != "RUNNING":
@@ -95,6 +96,66 @@ def test_dead_worker_trial_goes_to_another_worker(tmp_path):
     history = json.loads(record.read_text())["trials"][a.trial_id]
     assert [(h["tuner_id"], h["outcome"]) for h in history] == [("worker-a", "lease expired"),
                                                                  ("worker-b", "completed")]
+
+
+def test_a_worker_given_its_own_expired_trial_back_holds_it_and_the_search_ends(tmp_path):
+    """A stall longer than the lease, or a supervisor restarting the worker under the same id: the same worker
+    gets the same trial back. Its new assignment (a new generation) is held, not lost."""
+    tuner = _tuner(tmp_path, max_trials=1)
+    clock = Clock()
+    leases = chief.Leases(tuner.oracle, lease_timeout=5, clock=clock)
+    first = leases.create_trial("w")
+    assert leases.heartbeat("w", first.trial_id)["generation"] == 1
+    clock.now += 6
+    assert leases.expire() == [first.trial_id]
+    assert leases.heartbeat("w", first.trial_id)["lost"] is True
+    again = leases.create_trial("w")
+    assert again.trial_id == first.trial_id and again.status == "RUNNING"
+    beat = leases.heartbeat("w", again.trial_id)
+    assert beat["held"] is True and beat["lost"] is False and beat["generation"] == 2
+    assert leases.heartbeat("w", again.trial_id, generation=1)["lost"] is True  # the old assignment stays lost
+    assert leases.heartbeat("w", again.trial_id, generation=2)["lost"] is False
+    assert _complete(leases, "w", again)
+    assert leases.create_trial("w").status == "STOPPED"
+    assert leases.finished()
+
+
+def test_a_restarted_worker_runs_its_own_expired_trial_over_grpc(tmp_path, monkeypatch):
+    """The worker side: a session that gets back a trial an earlier session of the same id lost keeps training."""
+    tuner = _tuner(tmp_path, max_trials=1)
+    leases = chief.Leases(tuner.oracle, lease_timeout=0.6)
+    server = chief.Chief(leases, "127.0.0.1", 0).start()
+    try:
+        client, session = _client(monkeypatch, tuner, server.port, "w")
+        trial = client.create_trial("w")
+        session.begin(trial.trial_id)
+        assert session.generation == 1 and not session.lease_lost()
+        session.close()  # the worker stalls past its lease (or dies and is restarted under the same id)
+        time.sleep(1.0)
+        assert leases.expire() == [trial.trial_id]
+        client, session = _client(monkeypatch, tuner, server.port, "w")
+        again = client.create_trial("w")
+        assert again.trial_id == trial.trial_id
+        session.begin(again.trial_id)
+        time.sleep(0.5)  # a few heartbeats
+        assert session.generation == 2 and not session.lease_lost()
+        client.update_trial(again.trial_id, {"val_loss": 0.5}, step=0)
+        again.status = "COMPLETED"
+        client.end_trial(again)
+        session.end()
+        assert client.create_trial("w").status == "STOPPED"
+        session.close()
+        assert leases.finished()
+        assert tuner.oracle.trials[trial.trial_id].status == "COMPLETED"
+    finally:
+        server.stop(grace=0)
+
+
+def test_the_lease_guard_keeps_asynchronous_dispatch():
+    """Keras dispatches batches asynchronously (JAX) only when every callback says it is async_safe."""
+    from autonas.distribute.worker import LeaseGuard
+
+    assert LeaseGuard(session=None).async_safe is True
 
 
 def test_trial_that_kills_workers_fails_after_max_losses(tmp_path):

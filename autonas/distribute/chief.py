@@ -15,7 +15,10 @@ clients, and adds leases:
   rather than to stop, so it is still there to take over a trial whose worker
   dies;
 - only the worker holding a trial may report on it: a worker whose lease
-  expired is told so, and its late results are ignored.
+  expired is told so, and its late results are ignored;
+- every assignment has a generation number, so a worker that gets its own
+  expired trial back (same worker id, same trial) holds the new assignment:
+  only the expired generation is lost.
 
 Every assignment is recorded in ``leases.json`` in the project directory.
 """
@@ -83,6 +86,7 @@ class Leases:
         self.last_seen = {}
         self.lease_losses = collections.Counter()
         self.assignments = collections.defaultdict(list)
+        self.generations = 0  # assignments handed out so far: the next one's generation number
         self.stop_sent = False
         self.stop_reason = None
         #: the error a strategy raised, which ends the search (the chief raises it after serving).
@@ -141,8 +145,10 @@ class Leases:
                 self.stop_sent = True
                 return trial
             if trial.status == RUNNING:
+                self.generations += 1
                 self.assignments[trial.trial_id].append(
-                    {"tuner_id": tuner_id, "start": time.time(), "end": None, "outcome": "running"})
+                    {"tuner_id": tuner_id, "generation": self.generations, "start": time.time(), "end": None,
+                     "outcome": "running"})
                 self._write_record()
                 logger.info("Trial %s handed to %s.", trial.trial_id, tuner_id)
             return trial
@@ -189,22 +195,37 @@ class Leases:
             self._after_end(ended)
             return True
 
-    def lost(self, tuner_id, trial_id):
+    def lost(self, tuner_id, trial_id, generation=None):
         """True when `tuner_id`'s lease on `trial_id` expired (the trial was taken from it).
 
         A trial the worker ended itself is not lost, though the worker no longer holds it.
+        With `generation`, only that assignment counts: a worker given its own expired
+        trial back holds the new generation and has lost only the old one. Without it,
+        the worker's latest assignment of the trial counts.
         """
-        return any(record["tuner_id"] == tuner_id and record["outcome"] == "lease expired"
-                   for record in list(self.assignments.get(trial_id, ())))
+        mine = [record for record in list(self.assignments.get(trial_id, ())) if record["tuner_id"] == tuner_id]
+        if generation is not None:
+            mine = [record for record in mine if record.get("generation") == generation]
+        return bool(mine) and mine[-1]["outcome"] == "lease expired"
 
-    def heartbeat(self, tuner_id, trial_id):
-        """Renew `tuner_id`'s lease; tell it whether it holds `trial_id` and whether it lost it.
+    def generation(self, tuner_id, trial_id):
+        """The generation of `tuner_id`'s running assignment of `trial_id`, or None when it holds none."""
+        for record in reversed(list(self.assignments.get(trial_id, ()))):
+            if record["tuner_id"] == tuner_id and record["outcome"] == "running":
+                return record.get("generation")
+        return None
+
+    def heartbeat(self, tuner_id, trial_id, generation=None):
+        """Renew `tuner_id`'s lease; tell it whether it holds `trial_id`, under which generation, and whether it
+        lost the assignment of `generation` (its latest one when None).
 
         Lock-free, so a slow proposal never delays heartbeats into a false expiry.
         """
         self.touch(tuner_id)
-        return {"trial_id": trial_id, "held": self.holds(tuner_id, trial_id) if trial_id else False,
-                "lost": self.lost(tuner_id, trial_id) if trial_id else False,
+        held = self.holds(tuner_id, trial_id) if trial_id else False
+        return {"trial_id": trial_id, "held": held,
+                "generation": self.generation(tuner_id, trial_id) if held else None,
+                "lost": self.lost(tuner_id, trial_id, generation) if trial_id else False,
                 "interval": self.heartbeat_interval}
 
     # -- the chief's own loop --------------------------------------------------------
@@ -418,7 +439,7 @@ def _autonas_handler(leases):
 
     def heartbeat(request, context):
         body = protocol.decode(request)
-        return leases.heartbeat(protocol.tuner_id_from_context(context), body.get("trial_id"))
+        return leases.heartbeat(protocol.tuner_id_from_context(context), body.get("trial_id"), body.get("generation"))
 
     def trial_message(request, context):
         body = protocol.decode(request)

@@ -4,9 +4,11 @@ Every call a worker makes carries its tuner id as gRPC metadata, so the chief
 knows who reports. Two JSON calls sit beside KerasTuner's `Oracle` service on
 the same port:
 
-- ``/autonas.Chief/Heartbeat``: ``{"trial_id": ...}`` ->
-  ``{"trial_id": ..., "held": bool, "interval": seconds}``; renews the
-  worker's lease and tells it whether it still holds its trial;
+- ``/autonas.Chief/Heartbeat``: ``{"trial_id": ..., "generation": ...}`` ->
+  ``{"trial_id": ..., "held": bool, "generation": int or None, "lost": bool,
+  "interval": seconds}``; renews the worker's lease and tells it whether it
+  holds its trial (under which generation: every assignment has its own
+  number) and whether the assignment of the given generation was taken back;
 - ``/autonas.Chief/TrialMessage``: ``{"trial_id": ..., "message": ...}``; the
   failure message of a trial (KerasTuner's `Trial` message has no field for it).
 """

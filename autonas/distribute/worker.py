@@ -77,14 +77,48 @@ class WorkerSession:
         self._message = self.channel.unary_unary(protocol.TRIAL_MESSAGE, request_serializer=protocol.encode,
                                                  response_deserializer=protocol.decode)
         self.trial_id = None
-        self.lost = set()
+        self.generation = None  # the chief's number for this worker's current assignment of `trial_id`
+        self.lost = set()  # (trial id, generation) of the assignments the chief took back
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._beat, name=f"autonas-heartbeat-{tuner_id}", daemon=True)
         self._thread.start()
 
     def lease_lost(self):
-        """True when the chief has handed the current trial to another worker."""
-        return self.trial_id is not None and self.trial_id in self.lost
+        """True when the chief has taken the current assignment back (it hands the trial to another worker)."""
+        return self.trial_id is not None and (self.trial_id, self.generation) in self.lost
+
+    def begin(self, trial_id):
+        """Start holding `trial_id`: learn the generation of this assignment from the chief at once.
+
+        A trial this worker lost earlier and now gets back is a new assignment: only the old
+        generation is lost.
+
+        Args:
+            trial_id: the trial the chief just handed to this worker.
+        """
+        self.trial_id, self.generation = trial_id, None
+        try:
+            answer = self._heartbeat({"trial_id": trial_id}, timeout=max(2.0, 2 * self.interval))
+        except Exception as e:  # the heartbeat thread learns it on its next beat
+            logger.debug("Heartbeat to %s failed: %s", self.address, e)
+        else:
+            self._learn(trial_id, None, answer)
+
+    def end(self):
+        """Stop holding the current trial."""
+        self.trial_id, self.generation = None, None
+
+    def _learn(self, trial_id, generation, answer):
+        """Update the lease from a heartbeat's answer about (`trial_id`, `generation`)."""
+        if trial_id is None or trial_id != self.trial_id or answer.get("trial_id") != trial_id:
+            return
+        if generation is None and answer.get("held") and self.generation is None:
+            self.generation = generation = answer.get("generation")
+        if answer.get("lost") and generation == self.generation:
+            if (trial_id, generation) not in self.lost:
+                logger.warning("Worker %s lost its lease on trial %s: the chief gave up waiting for it "
+                               "and hands it to another worker; stopping it.", self.tuner_id, trial_id)
+            self.lost.add((trial_id, generation))
 
     def send_message(self, trial_id, message):
         """Send the failure message of `trial_id` to the chief."""
@@ -95,18 +129,15 @@ class WorkerSession:
 
     def _beat(self):
         while True:
-            trial_id = self.trial_id
+            trial_id, generation = self.trial_id, self.generation
             try:
-                answer = self._heartbeat({"trial_id": trial_id}, timeout=max(2.0, 2 * self.interval))
+                answer = self._heartbeat({"trial_id": trial_id, "generation": generation},
+                                         timeout=max(2.0, 2 * self.interval))
             except Exception as e:  # chief not up yet, or gone: the next beat tries again
                 logger.debug("Heartbeat to %s failed: %s", self.address, e)
             else:
                 self.interval = float(answer.get("interval", self.interval))
-                if trial_id is not None and answer.get("trial_id") == trial_id and answer.get("lost"):
-                    if trial_id not in self.lost:
-                        logger.warning("Worker %s lost its lease on trial %s: the chief gave up waiting for it "
-                                       "and hands it to another worker; stopping it.", self.tuner_id, trial_id)
-                    self.lost.add(trial_id)
+                self._learn(trial_id, generation, answer)
             if self._stop.wait(self.interval):
                 return
 
@@ -127,6 +158,9 @@ class LeaseGuard(keras.callbacks.Callback):
     def __init__(self, session):
         super().__init__()
         self.session = session
+
+    #: it reads a flag the heartbeat thread sets: Keras may dispatch batches asynchronously (JAX)
+    async_safe = True
 
     def __deepcopy__(self, memo):
         return self  # the tuner copies callbacks per trial; the session is shared
@@ -168,7 +202,7 @@ def work(tuner, fit_kwargs):
             if trial.status == _kt.TRIAL_STATUS.IDLE:
                 time.sleep(IDLE_POLL)
                 continue
-            session.trial_id = trial.trial_id
+            session.begin(trial.trial_id)
             tuner.on_trial_begin(trial)
             tuner.try_run_and_update_trial(trial, **fit_kwargs)
             if session.lease_lost():
@@ -179,7 +213,7 @@ def work(tuner, fit_kwargs):
                     session.send_message(trial.trial_id, trial.message)
                 tuner.on_trial_end(trial)
                 reported += 1
-            session.trial_id = None
+            session.end()
     finally:
         session.close()
     tuner.on_search_end()
