@@ -140,6 +140,13 @@ def test_help_lists_the_commands(capsys):
     assert "--target" in fit_help and "--max-time" in fit_help
 
 
+def test_version_is_the_package_version(capsys):
+    import autonas
+
+    code, out, _ = _main(capsys, "--version")
+    assert code == 0 and out.strip() == f"autonas {autonas.__version__}"
+
+
 def test_benchmark_table_on_a_csv(tmp_path, capsys):
     rows = ["a,b,val_acc,test_acc"]
     for a in range(3):
