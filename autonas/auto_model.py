@@ -26,6 +26,7 @@ from autonas.reporting import decisions
 from autonas.reporting.mixin import ReportingMixin
 from autonas.sklearn_api import EstimatorMixin, StrategyName
 from autonas.reporting.tensorboard import check_tensorboard_arg
+from autonas.utils import project_lock
 from autonas.utils.timeparse import parse_duration
 from autonas.utils.validation import Default, check_float, check_int, is_default
 
@@ -211,6 +212,7 @@ class AutoModel(EstimatorMixin, ReportingMixin):
 
     # -- fit --------------------------------------------------------------------
     @decisions.during_fit
+    @project_lock.holding_project
     def fit(self, x=None, y=None, epochs=None, batch_size=None, validation_split=DEFAULT_SPLIT, validation_data=None,
             callbacks=None, verbose=1, class_weight=None, sample_weight=None):
         """Search for the best model on `x`, `y`, then refit it on all the data.
@@ -484,6 +486,9 @@ class AutoModel(EstimatorMixin, ReportingMixin):
             tuner_class = executors.tuner_class("ray")
             executor_args = dict(max_concurrent_trials=self.max_concurrent_trials, max_failures=self.max_failures,
                                  resources_per_trial=self.resources_per_trial)
+        hold = getattr(self, "_project_hold", None)
+        if hold is not None and distribute.role() is None:  # one process per project (a distributed search shares it)
+            hold.enter_context(project_lock.project_lock(os.path.join(self.directory, self.project_name)))
         tuner = tuner_class(oracle, self.graph, directory=self.directory, project_name=self.project_name,
                             overwrite=self.overwrite, max_model_size=self.max_model_size, seed=self.seed,
                             reporter=reporter, max_cost_ratio=self.max_cost_ratio,

@@ -105,9 +105,11 @@ class Tuner(_compat.keras_tuner.TunerHooks):
             if overwrite:
                 raise
             project = os.path.join(str(directory or "."), project_name or "untitled_project")
+            damaged = _damaged_state_file(project)
+            where = f"{damaged!r} is damaged or truncated" if damaged else "a file there was changed or damaged"
             raise ValueError(
-                f"The search state in {project!r} could not be reloaded ({type(e).__name__}: {e}). "
-                "A file there was changed or damaged; delete the project or pass overwrite=True."
+                f"The search state in {project!r} could not be reloaded ({type(e).__name__}: {e}): {where}. "
+                "Delete the project folder (or that trial's folder) to start it afresh, or pass overwrite=True."
             ) from e
         self.oracle.verbose = 0
         if (max_model_size is not None or max_cost_ratio is not None) and hasattr(self.oracle, "constraint"):
@@ -605,6 +607,21 @@ class Tuner(_compat.keras_tuner.TunerHooks):
         with _compat.keras_tuner.maybe_distribute(self.distribution_strategy):
             load_checkpoint(model, self.checkpoint_path(trial.trial_id))
         return model
+
+
+def _damaged_state_file(project):
+    """The first of the project's JSON state files (oracle, trials) that does not parse, or None."""
+    import glob
+    import json
+
+    for path in [os.path.join(project, "oracle.json"), *sorted(glob.glob(os.path.join(project, "trial_*", "*.json")))]:
+        try:
+            with open(path) as f:
+                json.load(f)
+        except (OSError, ValueError):
+            if os.path.exists(path):
+                return path
+    return None
 
 
 def _length(data):

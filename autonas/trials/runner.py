@@ -183,7 +183,7 @@ class TrialRunner:
             keras.utils.set_random_seed(seed)  # training draws the same numbers either way
         params, macs = measure(model).values()
         write_record(trial_dir, {"params": params, "macs": macs, "status": "RUNNING", "seed": seed,
-                                 "start_time": start})
+                                 "start_time": start, "pid": os.getpid()})
 
         initial_epoch = 0
         patience = DEFAULT_PATIENCE
@@ -261,6 +261,7 @@ class TrialRunner:
             "full_fidelity": bool(full_fidelity),
             "start_time": start,
             "end_time": time.time(),
+            "pid": os.getpid(),  # with the times: a resumed search can show that no completed trial ran again
         })
         return history
 
