@@ -282,6 +282,53 @@ def test_non_loopback_bind_is_warned(caplog):
     assert len(caplog.records) == 1 and "0.0.0.0" in caplog.records[0].getMessage()
 
 
+def test_a_chief_beyond_loopback_needs_a_token(tmp_path):
+    leases = chief.Leases(_tuner(tmp_path).oracle, lease_timeout=5.0)
+    with pytest.raises(ValueError, match="AUTONAS_TOKEN"):
+        chief.Chief(leases, "0.0.0.0", 0)
+    with pytest.raises(ValueError, match="at least 16"):
+        chief.Chief(leases, "0.0.0.0", 0, token="short")
+
+
+def test_calls_without_the_token_or_the_tuner_id_are_refused(tmp_path):
+    import grpc
+
+    from autonas.distribute.worker import WorkerSession
+
+    tuner = _tuner(tmp_path, max_trials=1)
+    leases = chief.Leases(tuner.oracle, lease_timeout=5.0)
+    token = "s3cret-token-0123456789"
+    server = chief.Chief(leases, "127.0.0.1", 0, token=token).start()
+    sessions = []
+    try:
+        def heartbeat(tuner_id, token):
+            session = WorkerSession(f"127.0.0.1:{server.port}", tuner_id, interval=60, token=token)
+            sessions.append(session)
+            return session._heartbeat({"trial_id": None}, timeout=5, wait_for_ready=True)
+
+        with pytest.raises(grpc.RpcError) as refused:
+            heartbeat("w1", None)
+        assert refused.value.code() == grpc.StatusCode.UNAUTHENTICATED
+        with pytest.raises(grpc.RpcError) as refused:
+            heartbeat("w1", "another-token-0123456789")
+        assert refused.value.code() == grpc.StatusCode.UNAUTHENTICATED
+        with pytest.raises(grpc.RpcError) as refused:
+            heartbeat("", token)
+        assert refused.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+        assert heartbeat("w1", token)["held"] is False
+        # KerasTuner's own calls too: a trial cannot be taken or ended without the token
+        with grpc.insecure_channel(f"127.0.0.1:{server.port}") as channel:
+            stub = _kt.oracle_stub(channel)
+            with pytest.raises(grpc.RpcError) as refused:
+                stub.CreateTrial(_kt.messages().CreateTrialRequest(tuner_id="intruder"), timeout=5)
+            assert refused.value.code() == grpc.StatusCode.UNAUTHENTICATED
+        assert not tuner.oracle.trials
+    finally:
+        for session in sessions:
+            session.close()
+        server.stop(grace=0)
+
+
 # -- real gRPC on loopback, in one process ---------------------------------------------
 
 

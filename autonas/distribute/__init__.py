@@ -41,8 +41,11 @@ worker that asks, so a killed worker never hangs the search. Workers that run
 out of trials wait while other trials still run, to take over if needed. The
 chief records who ran what in ``leases.json`` in the project directory.
 
-The chief binds 127.0.0.1 unless told otherwise; any other address is logged
-as a warning, since the service has no authentication or encryption.
+The chief binds 127.0.0.1 unless told otherwise. Every call carries the
+caller's tuner id (calls without it are refused), and a chief bound to any
+other address requires a shared token, ``AUTONAS_TOKEN``, set to the same
+value (16 characters or more) for the chief and every worker; see
+`autonas.distribute.auth`.
 
 Example:
     >>> from autonas import distribute

@@ -34,7 +34,7 @@ import time
 from concurrent import futures
 
 from autonas._compat import keras_tuner as _kt
-from autonas.distribute import protocol
+from autonas.distribute import auth, protocol
 from autonas.utils.io import atomic_write_json
 
 logger = logging.getLogger("autonas")
@@ -368,8 +368,8 @@ def warn_if_exposed(host):
     if not is_loopback(host):
         logger.warning(
             "The chief listens on %s, not on the loopback address: any machine that can reach this address can "
-            "read the search space and report results (the connection is neither encrypted nor authenticated). "
-            "Use it only on a trusted network.", host)
+            "read the search space; only callers with the shared token may report results (the connection is "
+            "authenticated, not encrypted). Use it on a trusted network, or tunnel the port.", host)
 
 
 def _servicer_class():
@@ -464,14 +464,17 @@ class Chief:
         host: address to listen on (``"127.0.0.1"`` keeps the chief on this machine).
         port: TCP port; 0 picks a free one (see `port` after `start`).
         threads: server threads.
+        token: the shared token every call must carry (`autonas.distribute.auth`);
+            required when `host` is not a loopback address.
 
     Example:
         >>> chief = Chief(Leases(oracle), "127.0.0.1", 8000).start()   # doctest: +SKIP
         >>> chief.wait()                                               # doctest: +SKIP
     """
 
-    def __init__(self, leases, host="127.0.0.1", port=8000, threads=8):
+    def __init__(self, leases, host="127.0.0.1", port=8000, threads=8, token=None):
         self.leases = leases
+        self.token = auth.check_token(host, token)
         self.host = host
         self.port = int(port)
         self.threads = threads
@@ -482,7 +485,8 @@ class Chief:
         import grpc
 
         warn_if_exposed(self.host)
-        self.server = grpc.server(futures.ThreadPoolExecutor(max_workers=self.threads))
+        self.server = grpc.server(futures.ThreadPoolExecutor(max_workers=self.threads),
+                                  interceptors=(auth.server_interceptor(self.token),))
         _kt.service().add_OracleServicer_to_server(_servicer_class()(self.leases), self.server)
         self.server.add_generic_rpc_handlers((_autonas_handler(self.leases),))
         target = f"[{self.host}]:{self.port}" if ":" in self.host else f"{self.host}:{self.port}"
@@ -561,6 +565,6 @@ def serve(tuner, host=None, port=None, lease_timeout=None):
                     can_start=tuner._time_for_another_trial if getattr(tuner, "deadline", None) else None,
                     on_trial_end=on_trial_end, record_path=os.path.join(tuner.project_dir, LEASES_FILE))
     tuner.save()
-    Chief(leases, host, port).start().wait()
+    Chief(leases, host, port, token=auth.token_from_env()).start().wait()
     logger.info("Distributed search finished: %d trials.", len(tuner.oracle.trials))
     return leases

@@ -16,7 +16,7 @@ import time
 import keras
 
 from autonas._compat import keras_tuner as _kt
-from autonas.distribute import protocol
+from autonas.distribute import auth, protocol
 
 logger = logging.getLogger("autonas")
 
@@ -35,14 +35,16 @@ class _CallDetails(collections.namedtuple("_CallDetails", ("method", "timeout", 
     pass
 
 
-def _interceptor(tuner_id):
+def _interceptor(tuner_id, token=None):
     import grpc
 
+    extra = [(protocol.TUNER_ID_KEY, tuner_id)] + ([(auth.TOKEN_KEY, token)] if token else [])
+
     class TunerIdInterceptor(grpc.UnaryUnaryClientInterceptor):
-        """Adds the worker's tuner id to the metadata of every call."""
+        """Adds the worker's tuner id (and the shared token) to the metadata of every call."""
 
         def intercept_unary_unary(self, continuation, details, request):
-            metadata = list(details.metadata or ()) + [(protocol.TUNER_ID_KEY, tuner_id)]
+            metadata = list(details.metadata or ()) + extra
             details = _CallDetails(details.method, details.timeout, metadata, details.credentials,
                                    getattr(details, "wait_for_ready", None), getattr(details, "compression", None))
             return continuation(details, request)
@@ -57,20 +59,22 @@ class WorkerSession:
         address: ``"host:port"`` of the chief.
         tuner_id: this worker's id.
         interval: seconds between heartbeats until the chief says otherwise.
+        token: the chief's shared token (default: ``AUTONAS_TOKEN``), or None.
 
     Example:
         >>> session = WorkerSession("127.0.0.1:8000", "worker-1")   # doctest: +SKIP
         >>> tuner.oracle.stub = session.stub                          # doctest: +SKIP
     """
 
-    def __init__(self, address, tuner_id, interval=1.0):
+    def __init__(self, address, tuner_id, interval=1.0, token=None):
         import grpc
 
+        token = token or auth.token_from_env()
         self.address = address
         self.tuner_id = tuner_id
         self.interval = float(interval)
         self.channel = grpc.intercept_channel(grpc.insecure_channel(address, options=CHANNEL_OPTIONS),
-                                              _interceptor(tuner_id))
+                                              _interceptor(tuner_id, token))
         self.stub = _kt.oracle_stub(self.channel)
         self._heartbeat = self.channel.unary_unary(protocol.HEARTBEAT, request_serializer=protocol.encode,
                                                    response_deserializer=protocol.decode)
