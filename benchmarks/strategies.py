@@ -1,15 +1,19 @@
-"""Benchmark every search strategy on NAS-Bench-Macro under the noisy-seed protocol.
+"""Benchmark every search strategy on NAS-Bench-Macro under the noisy-seed protocol (or synthetic tables).
 
 Each evaluation observes one of the three recorded CIFAR-10 runs of an
 architecture at random; after a budget of N evaluations, the score of a run is
 the ``mean_acc`` of the architecture the strategy returns (the best observed,
 averaged over its measurements). Every strategy x budget runs over many seeds.
+``--table synthetic:K`` runs the same protocol on the K-th synthetic landscape
+of `autonas.benchmarks.landscapes.LANDSCAPES` (other numbers of decisions and
+choices, other noise), ``--table synthetic`` on all of them.
 
 Usage (from the repository root):
 
     python benchmarks/strategies.py                      # all strategies, 50 seeds
     python benchmarks/strategies.py --strategies random evolution --seeds 10
     python benchmarks/strategies.py --data path/to/nas-bench-macro_cifar10.json
+    python benchmarks/strategies.py --table synthetic --strategies evolution bayesian --budgets 50 100
 
 Prints mean +- std per strategy and budget, each oracle's own time per proposal
 (CPU time of the searching thread: mean over all proposals, and at ~100
@@ -62,16 +66,30 @@ def _init(data):
     logging.getLogger("autonas").setLevel(logging.ERROR)
     from autonas.benchmarks import TableBenchmark
 
-    _BENCH = TableBenchmark.nas_bench_macro(data)
+    _BENCH = {}
+    for table in data:
+        if table == "macro":
+            _BENCH[table] = TableBenchmark.nas_bench_macro(_init.data)
+        else:
+            from autonas.benchmarks.landscapes import LANDSCAPES, synthetic_table
+
+            _BENCH[table] = synthetic_table(LANDSCAPES[int(table.split(":")[1])])
+
+
+def _init_worker(data, tables):
+    _init.data = data
+    _init(tables)
 
 
 def _run(task):
-    name, budget, seed, budgets = task
+    name, budget, seed, budgets, table = task
     start = time.perf_counter()
     tuner, kwargs = _strategy(name)
-    result = _BENCH.run(tuner=tuner, max_trials=budget, seed=seed, **kwargs)
+    bench = _BENCH[table]
+    result = bench.run(tuner=tuner, max_trials=budget, seed=seed, **kwargs)
     cpu = result.proposal_cpu_seconds
-    row = {"strategy": name, "budget": budget, "seed": seed, "best_report": result.best_report,
+    row = {"strategy": name, "table": table, "budget": budget, "seed": seed, "best_report": result.best_report,
+           "regret": bench.optimum - result.best_report,
            "incumbent": result.incumbent_report, "n": result.n_evaluations,
            "cpu_per_proposal": sum(cpu) / max(1, len(cpu)),
            "cpu_at_end": sum(cpu[-5:]) / max(1, len(cpu[-5:])), "wall": time.perf_counter() - start}
@@ -119,33 +137,57 @@ def main(argv=None):
     parser.add_argument("--workers", type=int, default=min(4, os.cpu_count() or 1))
     parser.add_argument("--plot", default=str(ROOT / "benchmarks" / "strategies.png"))
     parser.add_argument("--json", default=None, help="also write the raw results here")
+    parser.add_argument("--table", nargs="+", default=["macro"],
+                        help="macro (NAS-Bench-Macro), synthetic:K (one landscape) or synthetic (all of them)")
     parser.add_argument("--prefix", action="store_true",
                         help="run only the largest budget and read the smaller ones off its first evaluations "
                              "(exact for strategies that do not depend on the budget, e.g. KerasTuner's)")
     args = parser.parse_args(argv)
 
-    if not Path(args.data).exists():
+    from autonas.benchmarks.landscapes import LANDSCAPES
+
+    tables = []
+    for table in args.table:
+        tables += [f"synthetic:{k}" for k in range(len(LANDSCAPES))] if table == "synthetic" else [table]
+    if "macro" in tables and not Path(args.data).exists():
         print(f"SKIPPED: NAS-Bench-Macro not found at {args.data} (pass --data PATH).")
         return 0
 
     budgets = sorted(args.budgets)
+    seeds = range(1, args.seeds + 1)
     if args.prefix:
-        tasks = [(s, budgets[-1], seed, budgets[:-1]) for s in args.strategies for seed in range(1, args.seeds + 1)]
+        tasks = [(s, budgets[-1], seed, budgets[:-1], t) for t in tables for s in args.strategies for seed in seeds]
     else:
-        tasks = [(s, b, seed, []) for s in args.strategies for b in budgets for seed in range(1, args.seeds + 1)]
+        tasks = [(s, b, seed, [], t) for t in tables for s in args.strategies for b in budgets for seed in seeds]
     start = time.perf_counter()
     if args.workers > 1:
         import multiprocessing
 
-        with multiprocessing.get_context("spawn").Pool(args.workers, initializer=_init,
-                                                       initargs=(args.data,)) as pool:
+        with multiprocessing.get_context("spawn").Pool(args.workers, initializer=_init_worker,
+                                                       initargs=(args.data, tables)) as pool:
             rows = [r for rs in pool.imap_unordered(_run, tasks, chunksize=1) for r in rs]
     else:
-        _init(args.data)
+        _init_worker(args.data, tables)
         rows = [r for t in tasks for r in _run(t)]
     elapsed = time.perf_counter() - start
+    for table in tables:
+        _report(rows, args, table)
+    print(f"\n{args.seeds} seeds per cell; {len(tasks)} searches in {elapsed:.0f} s "
+          f"on {args.workers} worker(s){' (smaller budgets read off the largest)' if args.prefix else ''}.")
+    if args.plot and "macro" in tables:
+        _plot([r for r in rows if r["table"] == "macro"], args.strategies, args.plot, max(args.budgets))
+        print(f"Wrote {args.plot}")
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as f:
+            json.dump(rows, f)
+    return 0
 
+
+def _report(rows, args, table):
     import numpy as np
+
+    rows = [r for r in rows if r["table"] == table]
+    print(f"\n### {table}: mean ± std over seeds of the returned configuration's report")
 
     header = f"| strategy | " + " | ".join(f"N = {b}" for b in args.budgets) + \
         " | ms/proposal (mean) | ms/proposal (last 5 at the largest N) |"
@@ -160,15 +202,6 @@ def main(argv=None):
         mean_ms = 1e3 * np.mean([r["cpu_per_proposal"] for r in timed])
         end_ms = 1e3 * np.mean([r["cpu_at_end"] for r in timed])
         print(f"| {name} | " + " | ".join(cells) + f" | {mean_ms:.1f} | {end_ms:.1f} |")
-    print(f"\n{args.seeds} seeds per cell; {len(tasks)} searches in {elapsed:.0f} s "
-          f"on {args.workers} worker(s){' (smaller budgets read off the largest)' if args.prefix else ''}.")
-    if args.plot:
-        _plot(rows, args.strategies, args.plot, max(args.budgets))
-        print(f"Wrote {args.plot}")
-    if args.json:
-        with open(args.json, "w", encoding="utf-8") as f:
-            json.dump(rows, f)
-    return 0
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ from autonas.search.history import InMemoryHistory, SearchHistory
 from autonas.search.hyperband import HyperbandStrategy
 from autonas.search.hyperband_evolution import HyperbandEvolutionStrategy
 from autonas.search.random_search import RandomStrategy
+from autonas.search.reinforce import ReinforceStrategy
 from autonas.search.stop_rules import StopRules
 from autonas.search.strategy import STRATEGIES, Proposal, Strategy, register, run, stop, wait
 from autonas.search.successive_halving import SuccessiveHalvingStrategy
@@ -92,6 +93,6 @@ def get_oracle(tuner, objective, max_trials, seed=None, **kwargs):
 __all__ = ["AgingEvolution", "AgingEvolutionStrategy", "BayesianOptimization", "BayesianStrategy", "DartsOracle",
            "DartsStrategy", "GridSearch", "GridStrategy", "Hyperband", "HyperbandEvolution",
            "HyperbandEvolutionStrategy", "HyperbandStrategy", "InMemoryHistory", "Proposal", "RandomSearch",
-           "RandomStrategy", "STRATEGIES", "SearchHistory", "StopRules", "Strategy", "StrategyOracle",
+           "RandomStrategy", "ReinforceStrategy", "STRATEGIES", "SearchHistory", "StopRules", "Strategy", "StrategyOracle",
            "SuccessiveHalving", "SuccessiveHalvingStrategy", "get_oracle", "get_strategy", "register", "run",
            "stop", "wait"]
