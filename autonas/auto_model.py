@@ -264,6 +264,7 @@ class AutoModel(EstimatorMixin, ReportingMixin):
         class_weight = resolve_class_weight(class_weight, self.heads, data.encoded_train_targets())
         for node, arr in zip(self.inputs, data.sample_x):
             node.set_data(arr)
+            node.targets = self._training_labels(data, len(arr))
         if batch_size is None:
             batch_size = auto_batch_size(data.num_train)
         context = SearchContext(
@@ -337,6 +338,16 @@ class AutoModel(EstimatorMixin, ReportingMixin):
                            "preprocessing adapted on the first %d.", data.num_train, data.num_val,
                            len(data.sample_x[0]))
         return data
+
+    def _training_labels(self, data, rows):
+        """The encoded labels of an input's training rows (one classification head), or None.
+
+        The rows are the training split, or a stream's first `rows` training examples.
+        """
+        if len(self.heads) != 1 or not hasattr(self.heads[0], "encoder"):
+            return None
+        labels = data.encoded_train_targets()[0]
+        return labels[:rows] if len(labels) >= rows else None
 
     def _array_splits(self, x, y, validation_split, validation_data, sample_weight):
         """Training and validation data read into memory and validated (`autonas.data.splits.ArraySplits`)."""

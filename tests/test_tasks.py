@@ -83,15 +83,19 @@ def test_image_warm_start_follows_the_training_length():
 
 def test_text_and_table_warm_starts_name_the_task_blocks():
     text = autonas.TextClassifier(max_trials=1)
+    assert "text_block/ngram_weighting" not in text.default_initial_hps(_context(shape=()))[1]  # no labels yet
+    text._text_block.inputs[0].targets = np.array([0.0, 1.0])  # as `fit` sets them
     configs = text.default_initial_hps(_context(shape=()))
     first = configs[0]
     assert first["text_block/block_type"] == "ngram" and first["text_block/char_ngrams"] > 0
     assert first["text_block/ngram/num_layers"] == 1 and first["text_block/ngram/dropout"] == 0.5
-    assert configs[1]["text_block/ngram/num_layers"] == 0  # a linear model of the n-grams
+    assert configs[1]["text_block/ngram/num_layers"] == 0  # a linear model of the n-grams, NB-SVM's weights
+    assert configs[1]["text_block/ngram_weighting"] == "nb"
     assert configs[2]["text_block/ngram/dropout"] == 0.5 and configs[2]["text_block/max_tokens"] == 20000
     regressor = autonas.TextRegressor(max_trials=1)
     first = regressor.default_initial_hps(_context(shape=()))[0]
     assert first["text_block/char_ngrams"] > 0 and "text_block/ngram/dropout" not in first
+    assert not any("text_block/ngram_weighting" in c for c in regressor.default_initial_hps(_context(shape=())))
     assert text_warm_start(regressor._text_block, _context(shape=()))[0] == first
     table = autonas.StructuredDataRegressor(max_trials=1)
     configs = structured_warm_start(table._table_block)

@@ -6,10 +6,12 @@ from autonas.blocks.base import Block, choice, conditional
 from autonas.blocks.conv import ConvBlock
 from autonas.blocks.dense import DenseBlock
 from autonas.blocks.embedding import embed
+from autonas.blocks.nb_weights import nb_scale
 from autonas.blocks.rnn import RNNBlock
 from autonas.blocks.text_vectorization import (char_ngram_layer, require_input_node, resolve_max_tokens,
                                                vectorization_layer)
 from autonas.blocks.transformer import TransformerBlock
+from autonas.layers.feature_scale import FeatureScale
 
 #: body family -> (body block class, reduction of its output sequence, input form)
 FAMILIES = {
@@ -23,6 +25,13 @@ CHAR_NGRAMS = (0, 3, 4, 5)
 #: dense layers searched over the n-gram features (0: a linear model of the tf-idf features, as a
 #: linear SVM or logistic regression on n-grams, NB-SVM's family; Wang and Manning, 2012).
 NGRAM_LAYERS = (0, 1, 2, 3)
+#: weightings of the "ngram" family's features: tf-idf, or NB-SVM's binarised n-grams scaled by their
+#: naive-Bayes log-count ratio (Wang and Manning, 2012; see `autonas.blocks.nb_weights`), or tf-idf scaled
+#: by the same ratio. The naive-Bayes ones need class labels (a classification head).
+NGRAM_WEIGHTINGS = ("tf_idf", "nb", "tf_idf_nb")
+#: the weightings searched when the texts come with class labels (see benchmarks/RESULTS.md, NB-SVM weighting);
+#: ``"tf_idf_nb"`` is there to be pinned.
+SEARCHED_WEIGHTINGS = ("tf_idf", "nb")
 
 
 class TextBlock(Block):
@@ -34,13 +43,15 @@ class TextBlock(Block):
     ``"ngram"`` (tf-idf over word n-grams, optionally joined by tf-idf over
     character n-grams, each scaled to unit length and with out-of-vocabulary
     n-grams dropped, then 0 to 3 dense layers: with 0 the head is a linear
-    model of the n-grams, the classical text baseline). The vocabulary is learnt once from
+    model of the n-grams, the classical text baseline). With class labels,
+    the n-grams may instead be weighted as in NB-SVM (binarised, times their
+    naive-Bayes log-count ratio; see `autonas.blocks.nb_weights`). The vocabulary is learnt once from
     the training split and cached (see `TextVectorization`), so trials do not
     re-adapt; the exported model takes raw strings.
 
     Hyperparameter names: ``<name>/block_type``, ``<name>/max_tokens``;
     ``<name>/sequence_length`` and ``<name>/embedding_dim`` for the sequence
-    families, ``<name>/ngrams`` and ``<name>/char_ngrams`` for ``"ngram"``;
+    families, ``<name>/ngrams``, ``<name>/ngram_weighting`` and ``<name>/char_ngrams`` for ``"ngram"``;
     each family's body under ``<name>/<family>/<argument>`` (conditional on
     ``block_type``).
 
@@ -57,6 +68,13 @@ class TextBlock(Block):
             the word n-grams (n-grams of 1 to ``char_ngrams`` characters, with
             their own vocabulary of ``max_tokens``), or 0 for words only;
             searched over {0, 3, 4, 5} (default 0).
+        ngram_weighting: for ``"ngram"``, ``"tf_idf"``, ``"nb"`` (binarised
+            n-grams times their naive-Bayes log-count ratio, NB-SVM's
+            features) or ``"tf_idf_nb"`` (tf-idf times the same ratio); the
+            ratio is computed once from the training texts and their labels
+            and saved in the model. Searched over {"tf_idf", "nb"} (default
+            ``"tf_idf"``) when the texts come with class labels; ``"tf_idf"``
+            otherwise.
         name: block name (default ``"text_block"``).
 
     Returns:
@@ -69,16 +87,20 @@ class TextBlock(Block):
     input_kinds = ("text",)
 
     def __init__(self, block_type=None, max_tokens=None, sequence_length=None, embedding_dim=None, ngrams=None,
-                 char_ngrams=None, name=None):
+                 char_ngrams=None, ngram_weighting=None, name=None):
         super().__init__(name=name)
         if isinstance(block_type, str) and block_type not in FAMILIES:
             raise ValueError(f"`block_type` must be one of {sorted(FAMILIES)}; received {block_type!r}.")
+        if isinstance(ngram_weighting, str) and ngram_weighting not in NGRAM_WEIGHTINGS:
+            raise ValueError(f"`ngram_weighting` must be one of {list(NGRAM_WEIGHTINGS)}; "
+                             f"received {ngram_weighting!r}.")
         self.block_type = block_type
         self.max_tokens = max_tokens
         self.sequence_length = sequence_length
         self.embedding_dim = embedding_dim
         self.ngrams = ngrams
         self.char_ngrams = char_ngrams
+        self.ngram_weighting = ngram_weighting
 
     def __call__(self, inputs):
         out = super().__call__(inputs)
@@ -97,20 +119,13 @@ class TextBlock(Block):
         sequence_families = [f for f in families if FAMILIES[f][2] == "sequence"]
         max_tokens = resolve_max_tokens(self, hp, self.max_tokens)
         with conditional(hp, searched, "block_type", sequence_families if form == "sequence" else ["ngram"]):
-            mode = "int" if form == "sequence" else "tf_idf"
-            layer = vectorization_layer(self, hp, node, mode, max_tokens, self.sequence_length, self.ngrams)
-            x = layer(inputs)
             if form == "sequence":
+                layer = vectorization_layer(self, hp, node, "int", max_tokens, self.sequence_length, self.ngrams)
                 embedding_dim = self.param(hp, "embedding_dim", self.embedding_dim,
                                            choice([32, 64, 128, 256], default=64))
-                x = embed(x, layer.vocabulary_size(), embedding_dim, 0.0)
+                x = embed(layer(inputs), layer.vocabulary_size(), embedding_dim, 0.0)
             else:
-                # each tf-idf block is scaled to unit length, as scikit-learn's TfidfVectorizer does
-                x = keras.layers.UnitNormalization()(x)
-                char_ngrams = self.param(hp, "char_ngrams", self.char_ngrams, choice(list(CHAR_NGRAMS), default=0))
-                if char_ngrams:
-                    chars = keras.layers.UnitNormalization()(char_ngram_layer(node, char_ngrams, max_tokens)(inputs))
-                    x = keras.layers.Concatenate()([x, chars])
+                x = self._ngram_features(hp, node, inputs, max_tokens)
         body = body_cls(layer_options=NGRAM_LAYERS) if block_type == "ngram" else body_cls()
         with conditional(hp, searched, "block_type", [block_type]), hp.name_scope(block_type):
             x = body.build(hp, x)
@@ -119,8 +134,31 @@ class TextBlock(Block):
                  else keras.layers.GlobalAveragePooling1D())(x)
         return x
 
+    def _ngram_features(self, hp, node, inputs, max_tokens):
+        """Word (and character) n-gram vectors, weighted, each scaled to unit length, joined."""
+        # the naive-Bayes weightings are offered only where class labels came with the texts
+        labelled = getattr(node, "targets", None) is not None
+        ngrams = int(self.param(hp, "ngrams", self.ngrams, choice([1, 2], default=2)))
+        weighting = self.param(hp, "ngram_weighting", self.ngram_weighting,
+                               choice(list(SEARCHED_WEIGHTINGS) if labelled else ["tf_idf"], default="tf_idf"))
+        mode = "multi_hot" if weighting == "nb" else "tf_idf"
+        keep = max(1, int(max_tokens) - 1)
+        x = vectorization_layer(self, hp, node, mode, max_tokens, None, ngrams)(inputs)
+        if weighting != "tf_idf":
+            x = FeatureScale(nb_scale(node, ngrams, keep))(x)
+        # each block is scaled to unit length, as scikit-learn's TfidfVectorizer does
+        x = keras.layers.UnitNormalization()(x)
+        char_ngrams = self.param(hp, "char_ngrams", self.char_ngrams, choice(list(CHAR_NGRAMS), default=0))
+        if not char_ngrams:
+            return x
+        chars = char_ngram_layer(node, char_ngrams, max_tokens, mode)(inputs)
+        if weighting != "tf_idf":
+            chars = FeatureScale(nb_scale(node, int(char_ngrams), keep, split="character"))(chars)
+        return keras.layers.Concatenate()([x, keras.layers.UnitNormalization()(chars)])
+
     def get_config(self):
         config = super().get_config()
         config.update(block_type=self.block_type, max_tokens=self.max_tokens, sequence_length=self.sequence_length,
-                      embedding_dim=self.embedding_dim, ngrams=self.ngrams, char_ngrams=self.char_ngrams)
+                      embedding_dim=self.embedding_dim, ngrams=self.ngrams, char_ngrams=self.char_ngrams,
+                      ngram_weighting=self.ngram_weighting)
         return config

@@ -139,8 +139,8 @@ def vectorization_layer(block, hp, node, output_mode, max_tokens, sequence_lengt
     return keras.layers.TextVectorization(output_mode=output_mode, ngrams=ngrams, vocabulary=vocab[:keep])
 
 
-def char_ngram_layer(node, char_ngrams, max_tokens):
-    """A tf-idf `keras.layers.TextVectorization` over character n-grams of 1 to `char_ngrams` characters.
+def char_ngram_layer(node, char_ngrams, max_tokens, output_mode="tf_idf"):
+    """A tf-idf (or multi-hot) `keras.layers.TextVectorization` over character n-grams of 1 to `char_ngrams` characters.
 
     Character n-grams catch what words miss in short, noisy texts: spelling
     variants, numbers, currency signs, word pieces. The vocabulary (the
@@ -151,15 +151,20 @@ def char_ngram_layer(node, char_ngrams, max_tokens):
         node: the `TextInput` whose training data gives the vocabulary.
         char_ngrams: the longest n-gram, in characters (2 or more).
         max_tokens: vocabulary size.
+        output_mode: ``"tf_idf"`` or ``"multi_hot"`` (binarised n-grams).
 
     Returns:
-        A `keras.layers.TextVectorization` built with ``vocabulary=`` and ``idf_weights=``.
+        A `keras.layers.TextVectorization` built with ``vocabulary=`` (and ``idf_weights=``);
+        its first column (unknown n-grams) is always zero for tf-idf.
 
     Example:
         >>> layer = char_ngram_layer(text_input, 4, 10000)  # doctest: +SKIP
     """
     vocab, idf = text_vocabulary(node, int(char_ngrams), split="character")
     keep = max(1, int(max_tokens) - 1)
+    if output_mode == "multi_hot":
+        return keras.layers.TextVectorization(output_mode="multi_hot", split="character", ngrams=int(char_ngrams),
+                                              vocabulary=vocab[:keep])
     return tf_idf_layer(vocab[:keep], idf[:keep], split="character", ngrams=int(char_ngrams))
 
 

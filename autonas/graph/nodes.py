@@ -61,6 +61,9 @@ class Input(Node):
     def __init__(self, name=None, shape=None):
         super().__init__(name=name or to_snake_case(type(self).__name__), shape=shape)
         self.data = None  # training examples for this input, set by AutoModel
+        # the encoded labels of those examples (rows aligned) when the graph has one classification
+        # head, for preprocessing learnt from labels (naive-Bayes n-gram weights); set by AutoModel
+        self.targets = None
 
     def set_data(self, x):
         """Attach the training split (used to adapt preprocessing) and infer shape.
