@@ -88,6 +88,7 @@ def test_jit_compile_true_reaches_trials_and_refit(small_digits, tmp_path):
 
 MIRRORED = r"""
 import json, sys
+import numpy as np
 import tensorflow as tf
 
 cpu = tf.config.list_physical_devices("CPU")[0]
@@ -118,7 +119,9 @@ print("RESULT " + json.dumps({
     "replicas": replicas,
     "refit_strategy": type(clf.model_.distribute_strategy).__name__,
     "variable": type(getattr(weight, "value", weight)).__name__,
-    "accuracy": clf.evaluate(x, y)["accuracy"],
+    # held-out rows, beside the majority class on them
+    "accuracy": clf.evaluate(d.images[240:480], d.target[240:480])["accuracy"],
+    "majority": float(np.mean(d.target[240:480] == np.bincount(y).argmax())),
 }))
 """
 
@@ -136,4 +139,4 @@ def test_mirrored_strategy_over_two_logical_cpus(tmp_path):
     assert result["replicas"] == [2, 2, 2]  # two trials and the refit, each on both replicas
     assert result["refit_strategy"] == "MirroredStrategy"
     assert "Mirrored" in result["variable"]
-    assert result["accuracy"] > 0.3
+    assert result["accuracy"] > result["majority"] + 0.15, result  # one epoch: a stated margin over the trivial model

@@ -14,6 +14,7 @@ from autonas.budget import FINISH_SECONDS, SAFETY, FitBudget
 from autonas.ensemble import greedy_selection
 
 
+@pytest.mark.slow
 def test_a_short_max_time_bounds_the_whole_fit(tmp_path, small_digits):
     x, y, x_test, y_test = small_digits
     clf = autonas.ImageClassifier(max_trials=100, max_time=25, seed=0, directory=tmp_path, overwrite=True)

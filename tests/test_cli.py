@@ -51,6 +51,7 @@ def image_folder(tmp_path_factory, digits):
     return root
 
 
+@pytest.mark.slow
 def test_fit_on_an_image_folder_then_leaderboard(tmp_path, image_folder, capsys):
     result = _autonas("fit", image_folder, "--max-trials", 1, "--epochs", 2, "--seed", 0,
                       "--directory", tmp_path, "--export", tmp_path / "export", "--verbose", 0)
@@ -125,6 +126,7 @@ def test_errors_are_one_line_with_exit_code_2(tmp_path, capsys, args, message):
     _check_error(code, err, message)
 
 
+@pytest.mark.slow
 def test_an_error_exits_the_process_with_code_2(tmp_path):
     args, message = ERRORS[3]
     result = _autonas(*_error_args(tmp_path, args))

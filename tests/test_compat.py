@@ -92,6 +92,7 @@ _compat.keras._release_later([Slow()])
 """
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("wait", [10.0, 0.0])
 def test_a_release_still_running_at_exit_finishes_before_the_interpreter_shuts_down(tmp_path, wait):
     import subprocess

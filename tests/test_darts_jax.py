@@ -110,6 +110,7 @@ def _run(mode):
     assert result.returncode == 0 and "JAX-OK" in result.stdout, result.stdout[-3000:] + result.stderr[-3000:]
 
 
+@pytest.mark.slow
 def test_darts_layers_forward_and_backward_under_jax():
     """MixedOp, DartsCell and FixedCell: forward, and gradients through every weight.
 

@@ -85,6 +85,7 @@ print(json.dumps({"probs": out["probabilities"].numpy().tolist(), "labels": out[
 """
 
 
+@pytest.mark.slow
 def test_savedmodel_reloads_in_a_fresh_process_without_autonas(fitted):
     clf, x_test, _, tmp = fitted
     path = clf.export(tmp / "serving" / "1")

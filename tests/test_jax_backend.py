@@ -41,7 +41,9 @@ d = load_digits()
 x, y = d.images[:240], d.target[:240]
 clf = autonas.ImageClassifier(max_trials=1, seed=0, directory=out, project_name="jax")
 clf.fit(x, y, epochs=1, verbose=0)
-result = {"accuracy": clf.evaluate(x, y)["accuracy"], "proba_shape": list(clf.predict_proba(x[:5]).shape),
+x_test, y_test = d.images[240:480], d.target[240:480]  # held-out rows
+result = {"accuracy": clf.evaluate(x_test, y_test)["accuracy"],
+          "majority": float(np.mean(y_test == np.bincount(y).argmax())), "proba_shape": list(clf.predict_proba(x[:5]).shape),
           "labels": [int(v) for v in clf.predict(x[:5])]}
 
 path = clf.export(out + "/model.keras", format="keras")
@@ -82,7 +84,8 @@ def test_image_classifier_runs_under_jax_without_tensorflow(tmp_path):
     line = [l for l in proc.stdout.splitlines() if l.startswith("RESULT ")][-1]
     result = json.loads(line[len("RESULT "):])
     assert result["tensorflow_imported"] is False
-    assert result["accuracy"] > 0.3  # 10 classes: well above chance after one epoch and the refit
+    # held-out rows, one epoch and the refit: a stated margin over the majority class (about 0.1 on 10 digits)
+    assert result["accuracy"] > result["majority"] + 0.15, result
     assert result["proba_shape"] == [5, 10] and all(0 <= v <= 9 for v in result["labels"])
     assert result["reload_diff"] < 1e-5
     errors = result["errors"]

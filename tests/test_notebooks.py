@@ -62,8 +62,8 @@ FLOORS = {
         (r"test accuracy: ([01]\.\d+)", 0.50, "chance on 10 digits: 0.10"),
     ],
 }
-#: notebooks whose fast mode cannot get below about a minute
-SLOW = {"export_and_serving", "06_darts", "07_distributed_search", "04_custom_search_space"}
+#: every notebook starts a Jupyter kernel that imports TensorFlow and runs searches: tens of seconds at
+#: the least, so all of them are `slow` (left out of `make test-fast`, run by `make test`)
 
 
 def _notebook(script):
@@ -118,8 +118,7 @@ def _fill_cache(cache):
 
 
 def _param(script):
-    marks = [pytest.mark.slow] if script.stem in SLOW else []
-    return pytest.param(script, id=script.stem, marks=marks)
+    return pytest.param(script, id=script.stem, marks=[pytest.mark.slow])
 
 
 def _text_outputs(notebook):

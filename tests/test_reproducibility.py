@@ -41,6 +41,7 @@ def _run_in_parallel(*directories):
     return results
 
 
+@pytest.mark.slow
 def test_same_seed_same_leaderboard_in_two_fresh_processes(tmp_path):
     # two independent processes (run side by side: nothing is shared but the installation)
     first, second = _run_in_parallel(tmp_path / "a", tmp_path / "b")
@@ -89,6 +90,7 @@ print(json.dumps({"held": held, "after": libc.mallinfo2().hblkhd, "trimmed": _co
 """
 
 
+@pytest.mark.slow
 def test_freed_tensors_go_back_to_the_system():
     """TensorFlow's oneDNN pool kept every large block for good; importing autonas selects the system allocator."""
     import ctypes

@@ -76,6 +76,7 @@ def _kill_and_resume(tmp_path, kills, max_trials, seed):
     assert (directory / "final.keras").exists()
 
 
+@pytest.mark.slow
 def test_search_survives_sigkill_a_handful_of_times(tmp_path):
     _kill_and_resume(tmp_path, kills=3, max_trials=4, seed=0)
 

@@ -146,6 +146,8 @@ def test_nas_bench_macro_search(macro):
     assert len(result.history) == 25
     for values, observed in zip(result.configs, result.history):
         assert observed in macro.rows[tuple(values[f"layer_{i}"] for i in range(8))][0]
-    assert 85.0 < result.best_report <= macro.optimum
+    # above the trivial search: 95.8% of the table scores over 85, so the floor is the table's 90th percentile
+    p90 = np.percentile([mean for _, mean in macro.rows.values()], 90)
+    assert p90 < result.best_report <= macro.optimum, (p90, result.best_report)
     again = macro.run(tuner="evolution", max_trials=25, seed=0)
     assert again.history == result.history and again.best_report == result.best_report

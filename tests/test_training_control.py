@@ -38,6 +38,7 @@ def test_epochs_none_early_stopping_and_refit_uses_best_epoch(tmp_path, small_di
     assert len(clf.model_.history.history["loss"]) == info["best_epoch"]
 
 
+@pytest.mark.slow
 def test_max_time_stops_the_search_and_still_refits(tmp_path, small_digits):
     x, y, x_test, _ = small_digits
     clf = autonas.ImageClassifier(max_trials=50, max_time=4, seed=0, directory=tmp_path, overwrite=True)
