@@ -307,6 +307,7 @@ class AutoModel(EstimatorMixin, ReportingMixin):
             if len(self.heads) == 1:
                 chosen = choose_members(tuner, best, data.encoded_validation_targets()[0], self.heads[0],
                                         self.ensemble_size)
+            self._before_refit()
             x_all, y_all, sw_all = data.refit_set(self._keras_x, self._keras_y)
             refit_kwargs = dict(x=x_all, y=y_all, batch_size=batch_size, callbacks=callbacks or [],
                                 verbose=verbose, class_weight=class_weight, sample_weight=sw_all)
@@ -348,6 +349,9 @@ class AutoModel(EstimatorMixin, ReportingMixin):
             return None
         labels = data.encoded_train_targets()[0]
         return labels[:rows] if len(labels) >= rows else None
+
+    def _before_refit(self):
+        """Called once the search is over, before the final model is refitted on all the data (task hook)."""
 
     def _array_splits(self, x, y, validation_split, validation_data, sample_weight):
         """Training and validation data read into memory and validated (`autonas.data.splits.ArraySplits`)."""

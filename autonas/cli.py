@@ -1,6 +1,7 @@
 """The `autonas` command line.
 
     autonas fit DATA [--task TASK] [--target COL] [--max-trials N] [--tuner NAME] [--max-time 30m] [--export DIR]
+    autonas fit SERIES.csv --task forecast --target OT --horizon 96 [--lookback 336]
     autonas leaderboard PROJECT_DIR
     autonas benchmark-table TABLE [--tuner NAME] [--max-trials N] [--seeds K]
     autonas demo [--max-trials N] [--max-time 90s]
@@ -87,6 +88,7 @@ TASKS = {
     "text-regression": "TextRegressor",
     "structured-classification": "StructuredDataClassifier",
     "structured-regression": "StructuredDataRegressor",
+    "forecast": "TimeSeriesForecaster",
 }
 
 
@@ -159,11 +161,21 @@ def _fit(args):
     import autonas
 
     task = infer_task(args.data, args.task)
-    x, y = _fit_data(args.data, args.target)
     cls = getattr(autonas, TASKS[task])
-    model = cls(max_trials=args.max_trials, tuner=args.tuner, max_time=args.max_time, seed=args.seed,
-                directory=args.directory, project_name=args.project_name or task.replace("-", "_"),
-                overwrite=args.overwrite)
+    common = dict(max_trials=args.max_trials, tuner=args.tuner, max_time=args.max_time, seed=args.seed,
+                  directory=args.directory, project_name=args.project_name or task.replace("-", "_"),
+                  overwrite=args.overwrite)
+    if task == "forecast":
+        if args.horizon is None:
+            raise ValueError("`--horizon` is required with --task forecast: the number of rows to forecast.")
+        targets = args.target.split(",") if args.target else None
+        model = cls(horizon=args.horizon, lookback=args.lookback, targets=targets, **common)
+        x, y = args.data, None
+    else:
+        if args.horizon is not None or args.lookback is not None:
+            raise ValueError("`--horizon` and `--lookback` are only for --task forecast.")
+        x, y = _fit_data(args.data, args.target)
+        model = cls(**common)
     print(f"autonas fit: {TASKS[task]} on {args.data}, up to {args.max_trials} trials"
           + (f" in {args.max_time}" if args.max_time else ""))
     model.fit(x, y, epochs=args.epochs, batch_size=args.batch_size, validation_split=args.validation_split,
@@ -174,6 +186,8 @@ def _fit(args):
                  if c in board.columns]].to_string(index=False))
     print(f"\nBest trial {model.best_trial_.trial_id}: {board.attrs.get('objective', 'score')} "
           f"{model.best_trial_.score:.4f}; project in {model.tuner_.project_dir}")
+    if task == "forecast":
+        print(f"\nForecast of the next {args.horizon} rows:\n{model.predict().to_string()}")
     if args.export:
         path = model.export(args.export)
         print(f"Exported a SavedModel to {path}")
@@ -333,7 +347,9 @@ def build_parser():
                           ".txt files), or an .npz with arrays x and y")
     fit.add_argument("--task", choices=sorted(TASKS) + ["image", "text", "structured"], default=None,
                      help="what to learn; guessed from DATA when omitted (classification by default)")
-    fit.add_argument("--target", help="the target column of a CSV file")
+    fit.add_argument("--target", help="the target column of a CSV file (forecast: comma-separated, default all)")
+    fit.add_argument("--horizon", type=int, default=None, help="forecast: rows to forecast")
+    fit.add_argument("--lookback", type=int, default=None, help="forecast: rows of history read (default searched)")
     fit.add_argument("--max-trials", type=int, default=10, help="number of configurations to train (default 10)")
     fit.add_argument("--tuner", default="random", help="search strategy (default random)")
     fit.add_argument("--max-time", default=None, help="time budget such as 90s, 30m or 2h")

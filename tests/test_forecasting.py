@@ -116,6 +116,60 @@ def test_default_window_leaves_half_the_training_rows_as_windows():
     assert lookback_options(400) == [96, 192, 336]
 
 
+# -- the closed-form linear model ---------------------------------------------------------------------------
+def _ridge_by_hand(z, ends, lookback, horizon, target, alpha):
+    x = np.stack([z[t - lookback: t, target] - z[t - 1, target] for t in ends])
+    y = np.stack([z[t: t + horizon, target] - z[t - 1, target] for t in ends])
+    x1 = np.concatenate([x, np.ones((len(x), 1))], axis=1)
+    penalty = alpha * np.eye(lookback + 1)
+    penalty[-1, -1] = 0
+    return np.linalg.solve(x1.T @ x1 + penalty, x1.T @ y)
+
+
+def test_ridge_solutions_match_a_direct_ridge_regression_for_every_lookback():
+    from autonas.data import linear_fit
+
+    z = np.random.default_rng(0).normal(size=(300, 2)).cumsum(axis=0)
+    train, val = range(40, 200), range(212, 296)
+    solutions = linear_fit.ridge_solutions(z, train, val, 40, 4, [1], [8, 40])
+    for lookback in (8, 40):
+        sol = solutions[lookback]
+        w = _ridge_by_hand(z, train, lookback, 4, 1, sol["alpha"])
+        np.testing.assert_allclose(sol["kernel"], w[:-1], rtol=1e-4, atol=1e-5)
+        np.testing.assert_allclose(sol["bias"], w[-1], rtol=1e-4, atol=1e-5)
+        pred = np.stack([(z[t - lookback: t, 1] - z[t - 1, 1]) @ w[:-1] + w[-1] + z[t - 1, 1] for t in val])
+        truth = np.stack([z[t: t + 4, 1] for t in val])
+        assert sol["val_mse"] == pytest.approx(float(np.mean((pred - truth) ** 2)), rel=1e-6)
+        others = [linear_fit._mse(_ridge_by_hand(z, train, lookback, 4, 1, a),
+                                  linear_fit._sub(linear_fit.moments(z, val, 40, 4, [1]), lookback, 40))
+                  for a in linear_fit.PENALTIES]
+        assert sol["val_mse"] == pytest.approx(min(others))  # the penalty that validated best
+
+
+def test_a_frozen_closed_form_block_forecasts_what_the_ridge_regression_does():
+    import keras_tuner
+
+    from autonas.data import linear_fit
+
+    raw = np.random.default_rng(1).normal(size=(200, 2)).cumsum(axis=0) * 3 + 50
+    inp = autonas.TimeSeriesInput(window=24)
+    inp.set_data(raw[:150])
+    z = (raw - np.asarray(inp.mean)) / np.asarray(inp.std)
+    inp.linear_solutions = linear_fit.ridge_solutions(z, range(24, 140), range(150, 195), 24, 6, [0, 1], [12, 24])
+    head = autonas.ForecastHead(horizon=6)
+    out = head(autonas.ForecastBlock(family="linear", closed_form="frozen", normalization="last",
+                                     channel_independent=True, lookback=12)(inp))
+    head.target_index = [0, 1]
+    model = autonas.Graph(inp, out).build(keras_tuner.HyperParameters())
+    assert not model.trainable_weights  # frozen: the ridge regression itself
+    sol = inp.linear_solutions[12]
+    t = 180
+    pred = np.asarray(model(raw[None, t - 24: t].astype("float32")))[0]
+    for c in (0, 1):
+        expected = (z[t - 12: t, c] - z[t - 1, c]) @ sol["kernel"] + sol["bias"] + z[t - 1, c]
+        np.testing.assert_allclose(pred[:, c], expected, rtol=1e-4, atol=1e-4)
+
+
 # -- blocks -------------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("family, independent", [
     ("linear", True), ("linear", False), ("mlp", False), ("conv", True), ("rnn", True), ("transformer", True)])
@@ -224,3 +278,28 @@ def test_saved_model_reloads_without_autonas_and_forecasts_the_same(fitted, tmp_
     np.testing.assert_allclose(np.asarray(served["forecast"])[1, :, 0], in_process, rtol=1e-4, atol=1e-4)
     meta = json.loads((tmp_path / "forecaster" / "1" / "assets" / "autonas.json").read_text())
     assert meta["outputs"][0]["type"] == "forecast"
+
+
+# -- the command line ---------------------------------------------------------------------------------------
+def test_cli_forecast_needs_a_horizon(tmp_path, capsys):
+    from autonas import cli
+
+    path = tmp_path / "series.csv"
+    _frame(200).to_csv(path, index=False)
+    assert cli.main(["fit", str(path), "--task", "forecast", "--target", "a", "--directory", str(tmp_path)]) == 2
+    assert "--horizon" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_cli_fits_a_forecaster_and_exports_it(tmp_path, capsys):
+    from autonas import cli
+
+    path = tmp_path / "series.csv"
+    _frame(400).to_csv(path, index=False)
+    code = cli.main(["fit", str(path), "--task", "forecast", "--target", "a", "--horizon", "6", "--lookback", "24",
+                     "--max-trials", "1", "--epochs", "1", "--verbose", "0", "--directory", str(tmp_path / "runs"),
+                     "--export", str(tmp_path / "out")])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "Forecast of the next 6 rows" in out and "2021-03-17 16:00:00" in out  # the row after the last date
+    assert (tmp_path / "out" / "saved_model.pb").exists()

@@ -58,6 +58,9 @@ FLOORS = {
     "09_regression": [
         (r"test R2: (-?\d+\.\d{3})", 0.20, "always the training mean: R2 0"),
     ],
+    "10_forecasting": [
+        (r"skill over seasonal naive: (-?\d+\.\d{3})", 0.10, "seasonal naive (yesterday repeated): 0"),
+    ],
     "export_and_serving": [
         (r"test accuracy: ([01]\.\d+)", 0.50, "chance on 10 digits: 0.10"),
     ],

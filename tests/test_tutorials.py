@@ -40,6 +40,7 @@ EXPECTED = {
     "07_distributed_search.py": r"2 of 2 trials completed",
     "export_and_serving.py": r"test accuracy: [01]\.\d+",
     "09_regression.py": r"test R2: -?\d+\.\d{3}",
+    "10_forecasting.py": r"skill over seasonal naive: -?\d+\.\d{3}",
 }
 
 #: tutorials whose fast mode cannot get below about a minute

@@ -18,8 +18,12 @@ the look-back must be tuned:
   each channel, self-attention over patches). The non-linear families add
   their output to a linear map of the window, so each starts as a linear model;
 - ``channel_independent``: one map shared by every channel (DLinear,
-  PatchTST) or one mixing all channels.
+  PatchTST) or one mixing all channels;
+- ``closed_form``: the NLinear map fitted in closed form (ridge regression,
+  `autonas.data.linear_fit`), frozen or fine-tuned, or trained from scratch.
 """
+
+import warnings
 
 import keras
 
@@ -27,6 +31,9 @@ from autonas.blocks.base import Block, boolean, choice, conditional
 from autonas.layers.forecasting import (MovingAverage, Patches, SelectChannels, UnfoldChannels,
                                         WindowDenormalization, WindowNormalization)
 from autonas.blocks.heads import Head
+
+# the closed-form linear model trains nothing (its map is frozen): Keras's warning about it says nothing new
+warnings.filterwarnings("ignore", message="The model does not have any trainable weights")
 
 FAMILIES = ("linear", "mlp", "conv", "rnn", "transformer")
 #: look-backs searched when the block's `lookback` is None (those that fit the window).
@@ -63,6 +70,13 @@ class ForecastBlock(Block):
             ``"transformer"``; searched when None.
         normalization: ``"last"``, ``"revin"`` or ``"none"``; searched when None.
         channel_independent: one map shared by all channels; searched when None.
+        decomposition: DLinear's trend / remainder split of the linear map; searched when None.
+        closed_form: the channel-independent NLinear map (``normalization="last"``)
+            starts from the closed-form ridge solution of the input's training
+            windows (`autonas.data.linear_fit`, set on the input as
+            ``linear_solutions``) and stays ``"frozen"`` (the non-linear
+            families learn what it leaves), is ``"tuned"`` from it, or starts
+            at random (``"none"``); searched when None.
         families: the families searched when `family` is None (default all).
         lookbacks: the look-backs searched when `lookback` is None.
         name: block name.
@@ -77,8 +91,8 @@ class ForecastBlock(Block):
 
     input_kinds = ("series",)
 
-    def __init__(self, lookback=None, family=None, normalization=None, channel_independent=None, families=None,
-                 lookbacks=None, name=None):
+    def __init__(self, lookback=None, family=None, normalization=None, channel_independent=None,
+                 decomposition=None, closed_form=None, families=None, lookbacks=None, name=None):
         super().__init__(name=name)
         if family is not None and not hasattr(family, "get_config") and family not in FAMILIES:
             raise ValueError(f"`family` must be one of {FAMILIES} or None; received {family!r}.")
@@ -91,6 +105,8 @@ class ForecastBlock(Block):
         self.family = family
         self.normalization = normalization
         self.channel_independent = channel_independent
+        self.decomposition = decomposition
+        self.closed_form = closed_form
         self.families = list(families) if families is not None else None
         self.lookbacks = [int(v) for v in lookbacks] if lookbacks is not None else None
 
@@ -120,8 +136,14 @@ class ForecastBlock(Block):
             x = keras.layers.Cropping1D((window - lookback, 0))(x)
         context = x
         x = WindowNormalization(mode)(x)
-        decomposition = self.param(hp, "decomposition", None, boolean(False))
-        out = linear_map(x, horizon, targets, independent, decomposition)
+        decomposition = self.param(hp, "decomposition", self.decomposition, boolean(False))
+        closed_form = self.param(hp, "closed_form", self.closed_form, choice(["frozen", "tuned", "none"]))
+        solutions = getattr(self.inputs[0], "linear_solutions", None) or {}
+        solution = None
+        if closed_form != "none" and independent and mode == "last" and not decomposition:
+            solution = solutions.get(lookback)
+        out = linear_map(x, horizon, targets, independent, decomposition, solution,
+                         trainable=closed_form != "frozen")
         searched = self.family is None
         if family == "mlp":
             with conditional(hp, searched, "family", ["mlp"]):
@@ -201,13 +223,19 @@ class ForecastBlock(Block):
     def get_config(self):
         config = super().get_config()
         config.update(lookback=self.lookback, family=self.family, normalization=self.normalization,
-                      channel_independent=self.channel_independent, families=self.families,
+                      channel_independent=self.channel_independent, decomposition=self.decomposition,
+                      closed_form=self.closed_form, families=self.families,
                       lookbacks=self.lookbacks)
         return config
 
 
-def linear_map(x, horizon, targets, independent, decomposition=False):
+def linear_map(x, horizon, targets, independent, decomposition=False, solution=None, trainable=True):
     """The linear forecast of a normalised window: NLinear, or DLinear with `decomposition`.
+
+    With a closed-form `solution` (see `autonas.data.linear_fit`), the
+    channel-independent map starts from it: frozen (``trainable=False``:
+    the ridge regression itself, and the non-linear families learn what it
+    leaves) or fine-tuned.
 
     Args:
         x: the window ``(batch, steps, channels)``.
@@ -216,6 +244,8 @@ def linear_map(x, horizon, targets, independent, decomposition=False):
         independent: one map of the steps shared by every channel; otherwise
             every (step, channel) maps to every (row, target).
         decomposition: map the 25-step moving-average trend and the remainder separately.
+        solution: ``{"kernel": (steps, horizon), "bias": (horizon,)}`` or None.
+        trainable: whether a map started from `solution` trains.
 
     Returns:
         A ``(batch, horizon, targets)`` tensor.
@@ -227,7 +257,10 @@ def linear_map(x, horizon, targets, independent, decomposition=False):
     outs = []
     for part in parts:
         if independent:
-            y = keras.layers.Dense(horizon)(keras.layers.Permute((2, 1))(part))
+            dense = keras.layers.Dense(horizon, trainable=trainable or solution is None)
+            y = dense(keras.layers.Permute((2, 1))(part))
+            if solution is not None:
+                dense.set_weights([solution["kernel"], solution["bias"]])
             outs.append(SelectChannels(targets)(keras.layers.Permute((2, 1))(y)))
         else:
             y = keras.layers.Dense(horizon * len(targets))(keras.layers.Flatten()(part))

@@ -191,7 +191,7 @@ class Patches(keras.layers.Layer):
         self.patch_length = int(patch_length)
 
     def call(self, inputs):
-        steps = inputs.shape[1]
+        steps = inputs.shape[1] if inputs.shape[1] is not None else ops.shape(inputs)[1]
         x = ops.transpose(inputs, (0, 2, 1))
         return ops.reshape(x, (-1, steps // self.patch_length, self.patch_length))
 

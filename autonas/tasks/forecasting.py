@@ -7,6 +7,7 @@ import numpy as np
 
 from autonas.auto_model import AutoModel
 from autonas.blocks.forecast import LOOKBACKS, ForecastBlock, ForecastHead, lookback_options
+from autonas.data import linear_fit
 from autonas.data import series as series_module
 from autonas.graph.nodes import TimeSeriesInput
 from autonas.reporting.decisions import decision
@@ -65,34 +66,39 @@ def default_window(train_rows, horizon):
     return options[-1]
 
 
-def forecast_warm_start(block, window, context=None):
-    """The first configurations of a forecasting search: NLinear on every look-back, then DLinear and RevIN.
+def forecast_warm_start(block, window, ranked=None):
+    """The first configurations of a forecasting search: closed-form NLinear, then models that improve on it.
 
     A channel-independent linear map of the window, its last value
-    subtracted (NLinear), is a strong long-horizon forecaster on its own;
-    its look-back must be tuned, so the search tries each first, longest
-    first. Then a DLinear decomposition, RevIN, and the patch Transformer.
+    subtracted (NLinear), fitted in closed form (`autonas.data.linear_fit`),
+    is a strong long-horizon forecaster on its own. The search starts with it
+    at the look-back that validated best, then an MLP and a patch Transformer
+    learning what it leaves (its map frozen), the closed-form map at the next
+    look-backs, the map fine-tuned, and a DLinear decomposition trained from
+    scratch.
 
     Args:
         block: the task's `ForecastBlock` (named).
         window: the model's history window.
-        context: the `autonas.auto_model.SearchContext` (unused).
+        ranked: look-backs, best first (by the closed-form map's validation
+            error); the longest first when None.
 
     Returns:
         A list of partial hyperparameter value dicts.
 
     Example:
-        >>> forecast_warm_start(block, 336)[0]  # doctest: +SKIP
+        >>> forecast_warm_start(block, 720, [512, 336, 720])[0]  # doctest: +SKIP
+        {'forecast_block/family': 'linear', ..., 'forecast_block/lookback': 512}
     """
     b = block.name
-    base = {f"{b}/family": "linear", f"{b}/normalization": "last", f"{b}/channel_independent": True,
-            f"{b}/decomposition": False}
-    looks = sorted(lookback_options(window, block.lookbacks or LOOKBACKS), reverse=True)
-    configs = [{**base, f"{b}/lookback": v} for v in looks[:3]]
+    looks = list(ranked) if ranked else sorted(lookback_options(window, block.lookbacks or LOOKBACKS), reverse=True)
     best = looks[0]
-    configs.append({**base, f"{b}/lookback": best, f"{b}/decomposition": True})
-    configs.append({**base, f"{b}/lookback": best, f"{b}/normalization": "revin"})
-    configs.append({**base, f"{b}/lookback": best, f"{b}/family": "mlp"})
+    base = {f"{b}/family": "linear", f"{b}/normalization": "last", f"{b}/channel_independent": True,
+            f"{b}/decomposition": False, f"{b}/closed_form": "frozen", f"{b}/lookback": best}
+    configs = [base, {**base, f"{b}/family": "mlp"}, {**base, f"{b}/family": "transformer"}]
+    configs += [{**base, f"{b}/lookback": v} for v in looks[1:3]]
+    configs.append({**base, f"{b}/closed_form": "tuned"})
+    configs.append({**base, f"{b}/decomposition": True, f"{b}/closed_form": "none"})
     return configs
 
 
@@ -150,6 +156,7 @@ class TimeSeriesForecaster(AutoModel):
         self.series_ = None
         self.baselines_ = None
         self._splits = None
+        self._solutions = None
         self._frame_input = False
         self._export_model = None
 
@@ -204,6 +211,8 @@ class TimeSeriesForecaster(AutoModel):
                  "validation windows (the last %d rows validate).", names, self.horizon, window,
                  len(series.columns), self._splits.num_train, self._splits.num_val, self._splits.num_rows_val)
         self.series_, self._frame_input = series, _has_columns(x)
+        self._solutions = self._closed_form(series, window)
+        node.linear_solutions = self._solutions[0]
         self._export_model = None
         self.baselines_ = self._baselines(series)
         return super().fit(x, None, epochs=epochs, batch_size=batch_size, validation_split=validation_split,
@@ -212,8 +221,29 @@ class TimeSeriesForecaster(AutoModel):
     def _fit_splits(self, x, y, validation_split, validation_data, sample_weight):
         return self._splits
 
+    def _closed_form(self, series, window):
+        """Closed-form NLinear maps per look-back: fitted on the training windows, and refitted on all."""
+        splits = self._splits
+        train = series.values[: splits.split_row].astype("float64")
+        std = train.std(axis=0)
+        z = (series.values - train.mean(axis=0)) / np.where(std > 1e-6, std, 1.0)
+        looks = [self.lookback] if self.lookback else lookback_options(window, self._forecast_block.lookbacks
+                                                                       or LOOKBACKS)
+        args = (z, splits.train_ends, splits.val_ends, window, self.horizon, self.heads[0].target_index, looks)
+        search = linear_fit.ridge_solutions(*args)
+        refit = linear_fit.ridge_solutions(*args, refit=True)
+        decision("Closed-form NLinear (ridge) validation MSE by look-back: %s.",
+                 ", ".join(f"{v}: {s['val_mse']:.4f}" for v, s in search.items()))
+        return search, refit
+
+    def _before_refit(self):
+        if self._solutions:
+            self.inputs[0].linear_solutions = self._solutions[1]
+
     def default_initial_hps(self, context):
-        configs = forecast_warm_start(self._forecast_block, self.inputs[0].window, context)
+        solutions = self._solutions[0] if self._solutions else {}
+        ranked = sorted(solutions, key=lambda v: solutions[v]["val_mse"]) or None
+        configs = forecast_warm_start(self._forecast_block, self.inputs[0].window, ranked)
         if self.lookback is None:
             return configs
         unique = []  # a pinned look-back: the look-back variants are one configuration
