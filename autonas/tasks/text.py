@@ -78,8 +78,8 @@ def text_warm_start(block, context, dropout=0.0, labelled=False):
     NB-SVM does (binarised, times their naive-Bayes log-count ratio; Wang and
     Manning, 2012): on dev splits of the training rows (`benchmarks/text_nb.py`,
     3 seeds, see benchmarks/RESULTS.md) it scored above the tf-idf linear model
-    on SMS spam and on 6-message documents of three classes, and stopped
-    improving in fewer epochs.
+    on SMS spam (0.9831 against 0.9816) and on 6-message documents of three
+    classes (0.8520 against 0.8003).
 
     Args:
         block: the task's `TextBlock` (named).
