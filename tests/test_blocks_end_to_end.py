@@ -53,8 +53,12 @@ def test_text_block_searches_and_exports_a_model_taking_raw_strings(tmp_path):
     inp = autonas.TextInput()
     out = autonas.ClassificationHead()(autonas.TextBlock()(inp))
     model = autonas.AutoModel(inp, out, max_trials=2, seed=0, directory=tmp_path, project_name="sms")
-    model.fit(texts[:600], labels[:600], epochs=2, verbose=0)
-    assert model.evaluate(texts[600:], labels[600:])["accuracy"] > 0.8
+    model.fit(texts[:600], labels[:600], epochs=6, verbose=0)
+    # held-out messages, 0.855 of them ham: the majority class plus a stated margin (2 epochs scored exactly
+    # the majority class: a constant model)
+    majority = np.mean(labels[600:] == "ham")
+    accuracy = model.evaluate(texts[600:], labels[600:])["accuracy"]
+    assert accuracy > majority + 0.05, (accuracy, majority)
     keras_model = model.export_model()
     raw = keras_model.predict(np.array(["WINNER! claim your free prize now", "see you at lunch"], dtype=object),
                               verbose=0)
