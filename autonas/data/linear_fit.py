@@ -5,10 +5,8 @@ subtracted (NLinear), is among the strongest long-horizon forecasters; fitted
 in closed form (ridge regression) it beats the same map trained by
 stochastic gradient descent for a few epochs (ETTh1, horizon 96, validation
 MSE 0.670 against 0.724 for ten epochs of Adam). `ridge_solutions` computes
-it for every searched look-back from ONE pass over the windows: the features
-of a look-back of L rows are the last L of the longest window's features (the
-same windows), so the second moments of the longest window hold every
-shorter one's as a sub-block. The penalty is chosen per look-back on the
+it for every searched look-back from the second moments of its windows (one
+pass each, in chunks: the windows are never all materialised). The penalty is chosen per look-back on the
 validation windows (their second moments give the validation MSE of any
 solution in closed form); `ForecastBlock` starts its linear map from the
 solution, so every trial starts where ridge regression ends.
@@ -48,7 +46,7 @@ def moments(z, ends, window, horizon, targets):
     xty = np.zeros((window + 1, horizon))
     yty = 0.0
     count = 0
-    ends = np.asarray(list(ends))
+    ends = np.asarray(list(ends), dtype=np.int64)
     for start in range(0, len(ends), CHUNK):
         chunk = ends[start: start + CHUNK]
         idx = chunk[:, None] + np.arange(-window, horizon)[None, :]
@@ -62,13 +60,6 @@ def moments(z, ends, window, horizon, targets):
         yty += float(np.sum(y * y))
         count += y.size
     return xtx, xty, yty, count
-
-
-def _sub(moment, lookback, window):
-    """The rows/columns of look-back `lookback` (the last of the window's features, and the ones column)."""
-    keep = np.r_[window - lookback: window + 1]
-    xtx, xty, yty, count = moment
-    return xtx[np.ix_(keep, keep)], xty[keep], yty, count
 
 
 def _solve(xtx, xty, alpha):
@@ -85,39 +76,43 @@ def _mse(w, moment):
 def ridge_solutions(z, train_ends, val_ends, window, horizon, targets, lookbacks, refit=False):
     """The closed-form NLinear map for every look-back, its penalty chosen on validation windows.
 
+    Each look-back is fitted on every training window it fits in (those ending
+    from row `lookback` on, not only from `window`): a short look-back gains
+    the windows a long one cannot use.
+
     Args:
         z: standardised values ``(rows, channels)``.
-        train_ends: training window ends.
+        train_ends: training window ends (a range; its stop bounds the windows).
         val_ends: validation window ends (choose the penalty).
-        window: history rows of every window (at least every look-back).
+        window: history rows of the model's input (at least every look-back).
         horizon: rows forecast.
         targets: target channel indices (the map is shared by them).
         lookbacks: the look-backs to solve for.
-        refit: refit the solutions on the training and validation windows
-            together, with the penalties chosen on validation.
+        refit: also fit every look-back on the training and validation
+            windows together, with the penalty chosen on validation
+            (``"refit_kernel"``, ``"refit_bias"``).
 
     Returns:
         ``{lookback: {"kernel": (lookback, horizon) float32, "bias": (horizon,) float32, "alpha": float,
-        "val_mse": float}}``.
+        "val_mse": float}}`` (and the refit's kernel and bias with `refit`).
     """
-    train = moments(z, train_ends, window, horizon, targets)
-    val = moments(z, val_ends, window, horizon, targets)
-    final = None
-    if refit:
-        final = tuple(a + b for a, b in zip(train[:2], val[:2])) + (train[2] + val[2], train[3] + val[3])
     out = {}
     for lookback in lookbacks:
-        tr, va = _sub(train, lookback, window), _sub(val, lookback, window)
+        lookback = int(lookback)
+        train = moments(z, range(lookback, train_ends.stop), lookback, horizon, targets)
+        val = moments(z, val_ends, lookback, horizon, targets)
         best = None
         for alpha in PENALTIES:
-            w = _solve(tr[0], tr[1], alpha)
-            score = _mse(w, va)
+            w = _solve(train[0], train[1], alpha)
+            score = _mse(w, val)
             if best is None or score < best[0]:
                 best = (score, alpha, w)
         score, alpha, w = best
-        if final is not None:
-            fin = _sub(final, lookback, window)
-            w = _solve(fin[0], fin[1], alpha)
-        out[int(lookback)] = {"kernel": w[:-1].astype("float32"), "bias": w[-1].astype("float32"),
-                              "alpha": float(alpha), "val_mse": score}
+        out[lookback] = {"kernel": w[:-1].astype("float32"), "bias": w[-1].astype("float32"),
+                         "alpha": float(alpha), "val_mse": score}
+        if refit:
+            gap = moments(z, range(train_ends.stop, val_ends.start), lookback, horizon, targets)
+            final = [a + b + c for a, b, c in zip(train, val, gap)]
+            w = _solve(final[0], final[1], alpha)
+            out[lookback].update(refit_kernel=w[:-1].astype("float32"), refit_bias=w[-1].astype("float32"))
     return out

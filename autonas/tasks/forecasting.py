@@ -211,14 +211,15 @@ class TimeSeriesForecaster(AutoModel):
                  "validation windows (the last %d rows validate).", names, self.horizon, window,
                  len(series.columns), self._splits.num_train, self._splits.num_val, self._splits.num_rows_val)
         self.series_, self._frame_input = series, _has_columns(x)
-        self._solutions = self._closed_form(series, window)
-        node.linear_solutions = self._solutions[0]
         self._export_model = None
-        self.baselines_ = self._baselines(series)
         return super().fit(x, None, epochs=epochs, batch_size=batch_size, validation_split=validation_split,
                            callbacks=callbacks, verbose=verbose)
 
     def _fit_splits(self, x, y, validation_split, validation_data, sample_weight):
+        # inside `fit`'s time budget: the closed-form maps and the baselines
+        self._solutions = self._closed_form(self.series_, self.inputs[0].window)
+        self.inputs[0].linear_solutions = self._solutions[0]
+        self.baselines_ = self._baselines(self.series_)
         return self._splits
 
     def _closed_form(self, series, window):
@@ -229,9 +230,9 @@ class TimeSeriesForecaster(AutoModel):
         z = (series.values - train.mean(axis=0)) / np.where(std > 1e-6, std, 1.0)
         looks = [self.lookback] if self.lookback else lookback_options(window, self._forecast_block.lookbacks
                                                                        or LOOKBACKS)
-        args = (z, splits.train_ends, splits.val_ends, window, self.horizon, self.heads[0].target_index, looks)
-        search = linear_fit.ridge_solutions(*args)
-        refit = linear_fit.ridge_solutions(*args, refit=True)
+        search = linear_fit.ridge_solutions(z, splits.train_ends, splits.val_ends, window, self.horizon,
+                                            self.heads[0].target_index, looks, refit=True)
+        refit = {v: dict(s, kernel=s["refit_kernel"], bias=s["refit_bias"]) for v, s in search.items()}
         decision("Closed-form NLinear (ridge) validation MSE by look-back: %s.",
                  ", ".join(f"{v}: {s['val_mse']:.4f}" for v, s in search.items()))
         return search, refit
