@@ -277,7 +277,10 @@ def _pipeline_ratio(model, x_train, y_train):
 def _hist_gradient_boosting(seed, x_train, y_train, x_test, y_test):
     from sklearn.ensemble import HistGradientBoostingClassifier
 
-    categorical = [c for c in x_train.columns if x_train[c].dtype == object]
+    import pandas as pd
+
+    # strings are `object` before pandas 3 and a string dtype from pandas 3 on
+    categorical = [c for c in x_train.columns if not pd.api.types.is_numeric_dtype(x_train[c])]
     encode = {c: {v: i for i, v in enumerate(sorted(x_train[c].dropna().unique()))} for c in categorical}
 
     def matrix(frame):
@@ -286,7 +289,8 @@ def _hist_gradient_boosting(seed, x_train, y_train, x_test, y_test):
             out[c] = out[c].map(encode[c]).astype("float64")
         return out.to_numpy(dtype="float64")
 
-    mask = [c in categorical for c in x_train.columns]
+    # the histogram trees take at most 255 categories: a column with more goes in as its ordinal codes
+    mask = [c in categorical and len(encode[c]) <= 255 for c in x_train.columns]
     model = HistGradientBoostingClassifier(categorical_features=mask, random_state=seed)
     model.fit(matrix(x_train), y_train)
     return float(model.score(matrix(x_test), y_test))
