@@ -20,7 +20,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 # to 0 to keep the pool.
 os.environ.setdefault("TF_ONEDNN_USE_SYSTEM_ALLOCATOR", "1")
 
-__version__ = "0.1.0"
+from autonas.version import __version__  # noqa: E402
 
 from autonas.auto_model import AutoModel  # noqa: E402
 from autonas.blocks import (  # noqa: E402

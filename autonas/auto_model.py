@@ -19,6 +19,7 @@ from autonas.budget import FitBudget
 from autonas.data import streaming
 from autonas.data.class_weights import resolve_class_weight
 from autonas.data.fingerprint import check_resumed, fingerprint
+from autonas.data.profile import profile_graph
 from autonas.data.splits import ArraySplits
 from autonas.final_model import Members, choose_members, fit_final_model
 from autonas.graph.graph import Graph
@@ -54,6 +55,8 @@ class SearchContext:
         max_time: the search budget in seconds, or None.
         input_shapes: the shape of one example, per input node (``()`` for
             text, ``(columns,)`` for tables).
+        profile: the training data's `autonas.data.profile.DataProfile` (None
+            when the caller has none).
 
     Returns:
         A frozen record of those fields.
@@ -69,6 +72,7 @@ class SearchContext:
     batch_size: int
     max_time: object
     input_shapes: list
+    profile: object = None
 
     @property
     def steps_per_epoch(self):
@@ -262,14 +266,16 @@ class AutoModel(EstimatorMixin, ReportingMixin):
         for head, target in zip(self.heads, data.y_fit):
             head.fit_targets(target, "y")
         class_weight = resolve_class_weight(class_weight, self.heads, data.encoded_train_targets())
-        for node, arr in zip(self.inputs, data.sample_x):
-            node.set_data(arr)
-            node.targets = self._training_labels(data, len(arr))
+        # What preprocessing learns from the training data (and, for one classification head, its
+        # encoded labels, rows aligned), once per fit, for every build.
+        self.profile_ = profile_graph(self.graph, list(data.sample_x),
+                                      [self._training_labels(data, len(arr)) for arr in data.sample_x])
         if batch_size is None:
             batch_size = auto_batch_size(data.num_train)
         context = SearchContext(
             num_train=data.num_train, num_val=data.num_val, epochs=epochs, batch_size=batch_size,
             max_time=self.max_time, input_shapes=[tuple(node.shape or ()) for node in self.inputs],
+            profile=self.profile_,
         )
         self.configure_space(context)
         initial_hps = self.initial_hps if self.initial_hps is not None else self.default_initial_hps(context)
@@ -412,7 +418,7 @@ class AutoModel(EstimatorMixin, ReportingMixin):
     def configure_space(self, context):
         """Fit the default search space to the data, at each `fit`, before the first trial.
 
-        The input nodes hold the training split (``node.data``). Task classes
+        The training data's input profile is ``context.profile``. Task classes
         override it, e.g. to leave out architectures the data cannot justify.
 
         Args:

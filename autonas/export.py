@@ -340,7 +340,7 @@ def serving_metadata(auto_model, model=None):
         >>> serving_metadata(clf)["outputs"][0]["labels"]  # doctest: +SKIP
         ['ham', 'spam']
     """
-    import autonas
+    from autonas.version import __version__
 
     model = model if model is not None else auto_model.export_model()
     _, specs = _signature_inputs(model)
@@ -372,7 +372,7 @@ def serving_metadata(auto_model, model=None):
 
     return {
         "format_version": FORMAT_VERSION,
-        "autonas_version": autonas.__version__,
+        "autonas_version": __version__,
         "tensorflow_version": tf.__version__,
         "keras_version": keras.__version__,
         "model_class": type(auto_model).__name__,

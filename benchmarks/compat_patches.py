@@ -2,7 +2,8 @@
 
 Run from the repository root:
 
-    python benchmarks/compat_patches.py [--seeds 0 1 2] [--trials 8]
+    python benchmarks/compat_patches.py micro [--repeats 7]            # each patch on the step it speeds up
+    python benchmarks/compat_patches.py search [--seeds 0 1 2] [--trials 8]   # whole searches
 
 Two of the patches change a library's behaviour for the whole process while a trial runs:
 
@@ -12,7 +13,10 @@ Two of the patches change a library's behaviour for the whole process while a tr
 - ``kernels``: `autonas._compat.shared_variable_kernels` replaces TensorFlow's
   `var_handle_op` during a build so that variables of one name share an eager kernel.
 
-Each variant runs the same `ImageClassifier` search (ResNet/Xception/convnet trials of
+``micro`` times the step each patch targets, with and without it, interleaved: a
+trial's build (the ResNet and Xception image blocks on digits, after `clear_session`)
+and a trial's `fit` call (a small convnet, 3 epochs, validation as `tf.data`) until it
+returns. ``search``: each variant runs the same `ImageClassifier` search (ResNet/Xception/convnet trials of
 one epoch on 400 digits, seed s) and reports the wall time of the whole `fit`, the
 median gap between one trial's training and the next one's, and the median build time;
 the variants are interleaved per seed so that a slow spell of the machine hits all of
@@ -91,11 +95,77 @@ def one_search(seed, trials, workdir, disabled):
     return wall, float(np.median(gaps)), float(np.median(builds))
 
 
+def _mean_std(values):
+    return f"{np.mean(values) * 1000:.1f} ± {np.std(values) * 1000:.1f} ms"
+
+
+def micro(repeats):
+    """Each patch on the step it targets, with and without, interleaved; mean ± std over `repeats`."""
+    import keras
+    import keras_tuner
+    import tensorflow as tf
+
+    import autonas
+    from autonas import _compat
+    from autonas.data import prepare_input
+    from autonas.data.profile import profile_graph
+
+    x, y = digits()
+    x, y = x[:512], y[:512]
+    rows = []
+    for family in ("resnet", "xception"):
+        inp = autonas.ImageInput()
+        head = autonas.ClassificationHead()
+        graph = autonas.Graph(inp, head(autonas.ImageBlock(block_type=family, augment=False)(inp)))
+        profile_graph(graph, [prepare_input(x, inp, fit=True)])
+        head.fit_targets(y)
+        times = {True: [], False: []}
+        for i in range(repeats + 1):
+            for on in (True, False):
+                keras.backend.clear_session()
+                scope = _compat.shared_variable_kernels() if on else contextlib.nullcontext()
+                start = time.perf_counter()
+                with scope:
+                    graph.build(keras_tuner.HyperParameters())
+                if i:  # the first round warms TensorFlow's caches up
+                    times[on].append(time.perf_counter() - start)
+        rows.append((f"build, {family} image block (shared_variable_kernels)", times[True], times[False]))
+
+    images = prepare_input(x, autonas.ImageInput(), fit=True)[..., None] / 16.0
+    validation = tf.data.Dataset.from_tensor_slices((images[:128], y[:128])).batch(32)
+    times = {True: [], False: []}
+    for i in range(repeats + 1):
+        for on in (True, False):
+            keras.backend.clear_session()
+            keras.utils.set_random_seed(i)
+            model = keras.Sequential([keras.Input((8, 8, 1)), keras.layers.Conv2D(16, 3, activation="relu"),
+                                      keras.layers.Flatten(), keras.layers.Dense(10, activation="softmax")])
+            model.compile("adam", "sparse_categorical_crossentropy")
+            scope = _compat.iterators_released_in_background() if on else contextlib.nullcontext()
+            start = time.perf_counter()
+            with scope:
+                model.fit(images[128:], y[128:], validation_data=validation, epochs=3, batch_size=32, verbose=0)
+            if i:
+                times[on].append(time.perf_counter() - start)
+            del model
+    rows.append(("fit until it returns, small convnet (iterators_released_in_background)", times[True], times[False]))
+    print(f"\n| step ({repeats} repeats, interleaved) | with the patch | without | saved |")
+    print("|---|---|---|---|")
+    for name, with_patch, without in rows:
+        saved = np.subtract(without, with_patch)
+        print(f"| {name} | {_mean_std(with_patch)} | {_mean_std(without)} | {_mean_std(saved)} |")
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("mode", choices=["micro", "search"], nargs="?", default="micro")
+    parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--trials", type=int, default=8)
     args = parser.parse_args(argv)
+    if args.mode == "micro":
+        micro(args.repeats)
+        return 0
     rows = {name: [] for name in VARIANTS}
     with tempfile.TemporaryDirectory() as workdir:
         one_search(99, 2, workdir, ())  # warm-up: TensorFlow's own start-up is paid once per process

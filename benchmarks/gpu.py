@@ -99,7 +99,9 @@ def autonas_trial(cfg, train, validation, policy):
     head = autonas.ClassificationHead()
     out = head(autonas.ImageBlock()(inp))
     graph = autonas.Graph(inp, out)
-    inp.set_data(train[0])
+    from autonas.data.profile import profile_graph
+
+    profile_graph(graph, [train[0]])
     y_train = head.fit_targets(train[1])
     y_val = head.encode(validation[1])
     timer = EpochTimer()

@@ -77,7 +77,9 @@ def bench_overhead(workdir):
         images = prepare_input(x, node, fit=True)
         head.fit_targets(y)
         train_idx, val_idx = split_validation(len(images), 0.2, 0, head.encode(y))
-        node.set_data(images[train_idx])
+        from autonas.data.profile import profile_graph
+
+        profile_graph(graph, [images[train_idx]])
         validation = (images[val_idx], head.encode(y[val_idx]))
         keras.utils.set_random_seed(0)
         keras.backend.clear_session()

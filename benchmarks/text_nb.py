@@ -66,12 +66,12 @@ def datasets():
 
 
 def text_node(fit_x, fit_codes):
-    """A TextInput holding the split's training texts and labels (its vocabularies and ratios are cached on it)."""
+    """A TextInput and the input profile of the split's training texts and labels (vocabularies and ratios kept there)."""
+    from autonas.data.profile import DataProfile, InputProfile
     from autonas.graph.nodes import TextInput
 
     node = TextInput()
-    node.set_data(np.asarray(fit_x, dtype=object))
-    node.targets = fit_codes
+    node.profile = DataProfile([InputProfile(node.name, "text", np.asarray(fit_x, dtype=object), targets=fit_codes)])
     return node
 
 
@@ -82,9 +82,12 @@ def features(weighting, node, texts_list):
 
     from autonas.blocks.text_block import TextBlock
 
+    from autonas.graph.context import using_profile
+
     block = TextBlock(block_type="ngram", max_tokens=10000, ngrams=2, char_ngrams=4, ngram_weighting=weighting)
     inputs = keras.Input((), dtype="string")
-    model = keras.Model(inputs, block._ngram_features(keras_tuner.HyperParameters(), node, inputs, 10000))
+    with using_profile(node.profile):
+        model = keras.Model(inputs, block._ngram_features(keras_tuner.HyperParameters(), node, inputs, 10000))
     import scipy.sparse
 
     return [scipy.sparse.csr_matrix(model.predict(np.asarray(t, dtype=object), batch_size=256, verbose=0))

@@ -105,7 +105,8 @@ def keras_variants(x_train, y_train, x_test, y_test, fit_idx, val_idx, seeds):
 
     from sklearn.svm import LinearSVC
 
-    from autonas.blocks.text_vectorization import text_vocabulary, tf_idf_layer
+    from autonas.blocks.text_vectorization import tf_idf_layer
+    from autonas.data.statistics import text_vocabulary
 
     # tf-idf over word 1-2 grams and character 1-4 grams, 10,000 each: the first trial's features,
     # as Keras's `adapt` builds them (its OOV column weighted by the mean idf) ...
@@ -115,7 +116,7 @@ def keras_variants(x_train, y_train, x_test, y_test, fit_idx, val_idx, seeds):
     char.adapt(strings(x_train[fit_idx]))
     # ... and as the library builds them: the same vocabularies, unknown n-grams weighing 0
     texts = x_train[fit_idx]
-    (wv, wi), (cv, ci) = text_vocabulary(None, 2, data=texts), text_vocabulary(None, 4, data=texts, split="character")
+    (wv, wi), (cv, ci) = text_vocabulary(texts, 2), text_vocabulary(texts, 4, split="character")
     library = (tf_idf_layer(wv[:9999], wi[:9999], ngrams=2), tf_idf_layer(cv[:9999], ci[:9999], split="character",
                                                                            ngrams=4))
     layers = {False: (word, char), True: library}

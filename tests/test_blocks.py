@@ -11,6 +11,7 @@ import autonas
 from autonas import blocks
 from autonas.graph import Graph, ImageInput, Input, StructuredDataInput, TextInput
 from autonas.data import prepare_input
+from profile_helpers import attach, data_of, profiled
 
 RNG = np.random.default_rng(0)
 
@@ -18,18 +19,18 @@ RNG = np.random.default_rng(0)
 def _input(shape, integer=False):
     node = Input(shape=shape)
     data = RNG.integers(0, 20, size=(6,) + shape) if integer else RNG.random((6,) + shape)
-    node.set_data(data.astype("float32"))
+    attach(node, data.astype("float32"))
     return node
 
 
 def _build(block, node, hp=None):
     """Connect `block` to `node` under a regression head; build; run one eager forward pass."""
     out = autonas.RegressionHead()(block(node))
-    out.in_blocks[0].fit_targets(np.zeros(len(node.data)))
-    graph = Graph(node, out)
+    out.in_blocks[0].fit_targets(np.zeros(len(data_of(node))))
+    graph = profiled(Graph(node, out))
     hp = hp if hp is not None else keras_tuner.HyperParameters()
     model = graph.build(hp)
-    prediction = model(node.keras_data(node.data[:2]), training=False)
+    prediction = model(node.keras_data(data_of(node)[:2]), training=False)
     assert tuple(prediction.shape) == (2, 1)
     return model, hp
 
@@ -93,13 +94,13 @@ def _snake(name):
 
 def test_embedding_and_text_vectorization_chain():
     text = TextInput()
-    text.set_data(prepare_input(["the cat sat", "a dog ran off", "the end"], text, fit=True))
+    attach(text, prepare_input(["the cat sat", "a dog ran off", "the end"], text, fit=True))
     tokens = blocks.TextVectorization(max_tokens=50, sequence_length=32)(text)
     seq = blocks.Embedding(embedding_dim=8)(tokens)
     out = autonas.RegressionHead()(blocks.TemporalReduction()(seq))
     out.in_blocks[0].fit_targets(np.zeros(3))
     hp = keras_tuner.HyperParameters()
-    model = Graph(text, out).build(hp)
+    model = profiled(Graph(text, out)).build(hp)
     assert model(np.array(["the cat", "unknown words"], dtype=object)).shape == (2, 1)
     assert "embedding/embedding_dim" not in _names(hp) and "embedding/dropout" in _names(hp)
     # int token ids from a plain input: max_features inferred from the data
@@ -117,18 +118,18 @@ def test_embedding_without_vocabulary_source_asks_for_max_features():
 
 def test_image_augmentation_only_changes_training_calls():
     node = ImageInput()
-    node.set_data(RNG.random((6, 8, 8)).astype("float32"))
+    attach(node, RNG.random((6, 8, 8)).astype("float32"))
     aug = blocks.ImageAugmentation(horizontal_flip=True, vertical_flip=True, rotation_factor=0.1,
                                    translation_factor=0.1, contrast_factor=0.2)
     x = aug(node)
     out = autonas.RegressionHead()(blocks.Flatten()(x))
     out.in_blocks[0].fit_targets(np.zeros(6))
-    model = Graph(node, out).build(keras_tuner.HyperParameters())
+    model = profiled(Graph(node, out)).build(keras_tuner.HyperParameters())
     aug_layers = [layer for layer in model.layers if layer.__class__.__name__.startswith("Random")]
     assert {type(layer).__name__ for layer in aug_layers} == {"RandomFlip", "RandomRotation", "RandomTranslation",
                                                               "RandomContrast"}
     inner = keras.Model(model.input, aug_layers[-1].output)
-    images = node.data[:2]
+    images = data_of(node)[:2]
     np.testing.assert_allclose(inner(images, training=False).numpy()[..., 0], images, atol=1e-6)
     assert not np.allclose(inner(images, training=True).numpy()[..., 0], images)
     # defaults: no transformation, the block is the identity
@@ -142,10 +143,10 @@ def test_merge_add_and_concatenate():
         merged = blocks.Merge(merge_type=merge_type)([a, blocks.Flatten()(b)])
         out = autonas.RegressionHead()(merged)
         out.in_blocks[0].fit_targets(np.zeros(6))
-        model = Graph([a, b], out).build(keras_tuner.HyperParameters())
+        model = profiled(Graph([a, b], out)).build(keras_tuner.HyperParameters())
         layer = next(layer for layer in model.layers if type(layer).__name__ in ("Concatenate", "Add"))
         assert layer.output.shape[-1] == width
-        assert model({"input": a.data[:2], "input_1": b.data[:2]}).shape == (2, 1)
+        assert model({"input": data_of(a)[:2], "input_1": data_of(b)[:2]}).shape == (2, 1)
     with pytest.raises(ValueError, match="merge_type"):
         blocks.Merge(merge_type="multiply")
 

@@ -13,6 +13,7 @@ from autonas import blocks
 from autonas.data import prepare_input
 from autonas.graph import Graph, ImageInput, Input, StructuredDataInput, TextInput
 from autonas.layers import FillMissing, PositionEmbedding
+from profile_helpers import attach, data_of, profiled
 
 RNG = np.random.default_rng(0)
 IMAGES = RNG.random((16, 8, 8)).astype("float32")
@@ -67,7 +68,8 @@ DATA = {"image_input": IMAGES, "text_input": TEXTS, "structured_data_input": TAB
 
 def _fit_data(graph):
     for node in graph.inputs:
-        node.set_data(prepare_input(DATA[node.name], node, fit=True))
+        attach(node, prepare_input(DATA[node.name], node, fit=True))
+    profiled(graph)
     for head in graph.heads:
         head.fit_targets(LABELS)
     return graph
@@ -124,7 +126,7 @@ def test_multi_input_multi_output_graph_trains_and_predicts():
     assert sorted(model.input) == ["c", "image_input", "series", "x"]
     model.compile(optimizer="adam", loss={"label": "binary_crossentropy", "value": "mse"}, run_eagerly=True)
     table, image, series = graph.inputs
-    x = {**table.keras_data(table.data), "image_input": image.data, "series": series.data}
+    x = {**table.keras_data(data_of(table)), "image_input": data_of(image), "series": data_of(series)}
     y = {"label": LABELS.astype("float32"), "value": LABELS.astype("float32")}
     history = model.fit(x, y, epochs=1, verbose=0)
     assert np.isfinite(history.history["loss"][0])

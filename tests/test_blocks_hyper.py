@@ -8,11 +8,11 @@ import pytest
 
 import autonas
 from autonas import blocks
-from autonas.blocks.text_vectorization import text_vocabulary
 from autonas.data import load_data, prepare_input
 from autonas.graph import Graph, ImageInput, StructuredDataInput, TextInput
 
 from conftest import shared_data
+from profile_helpers import attach, data_of, profiled
 
 TEXTS = ["free prize call now", "see you at lunch", "win cash now, call!", "ok, see you later",
          "urgent: claim your prize", "lunch tomorrow?"] * 3
@@ -23,7 +23,7 @@ def _graph(node, block, labels):
     head = autonas.ClassificationHead()
     out = head(block(node))
     head.fit_targets(labels)
-    return Graph(node, out), head
+    return profiled(Graph(node, out)), head
 
 
 def _names(graph, values=None):
@@ -36,7 +36,7 @@ def _names(graph, values=None):
 
 def _text_node(texts=TEXTS):
     node = TextInput()
-    node.set_data(prepare_input(texts, node, fit=True))
+    attach(node, prepare_input(texts, node, fit=True))
     return node
 
 
@@ -55,14 +55,14 @@ def _table():
 
 def _table_node(frame=None):
     node = StructuredDataInput()
-    node.set_data(prepare_input(_table() if frame is None else frame, node, fit=True))
+    attach(node, prepare_input(_table() if frame is None else frame, node, fit=True))
     return node
 
 
 @pytest.mark.parametrize("family", ["vanilla", "resnet", "xception", "mbconv"])
 def test_image_block_families_build_with_scoped_names(family):
     node = ImageInput()
-    node.set_data(np.random.default_rng(0).random((12, 8, 8)).astype("float32"))
+    attach(node, np.random.default_rng(0).random((12, 8, 8)).astype("float32"))
     graph, _ = _graph(node, blocks.ImageBlock(), np.arange(12) % 3)
     model, names = _names(graph, {"image_block/block_type": family, "image_block/augment": True})
     assert "image_block/block_type" in names and "image_block/augment" in names
@@ -70,12 +70,12 @@ def test_image_block_families_build_with_scoped_names(family):
     assert not any(n.startswith("image_block/") and "/" in n[12:] and n.split("/")[1] not in (family, "augmentation")
                    for n in names)
     assert "image_block/augmentation/rotation_factor" in names
-    assert model(node.data[:2]).shape == (2, 3)
+    assert model(data_of(node)[:2]).shape == (2, 3)
 
 
 def test_image_block_pinned_family_has_no_block_type_hyperparameter():
     node = ImageInput()
-    node.set_data(np.zeros((4, 8, 8), "float32"))
+    attach(node, np.zeros((4, 8, 8), "float32"))
     graph, _ = _graph(node, blocks.ImageBlock(block_type="resnet", augment=False, normalize=False), np.arange(4) % 2)
     _, names = _names(graph)
     assert "image_block/block_type" not in names and "image_block/augment" not in names
@@ -99,14 +99,19 @@ def test_text_block_families_build_and_take_raw_strings(family, owned):
     assert model(np.array(["call now", "see you"], dtype=object)).shape == (2, 1)
 
 
-def test_text_vocabulary_is_learnt_once_and_sliced_per_trial():
+def test_text_vocabulary_is_learnt_once_and_sliced_per_trial(monkeypatch):
+    from autonas.data import statistics
+
+    learnt, real = [], statistics.text_vocabulary  # the real computation, counted
+    monkeypatch.setattr(statistics, "text_vocabulary", lambda texts, ngrams, *args: learnt.append((ngrams, *args[:1]))
+                        or real(texts, ngrams, *args))
     node = _text_node()
     graph, _ = _graph(node, blocks.TextBlock(block_type="ngram"), LABELS)
     model_small, _ = _names(graph, {"text_block/max_tokens": 5000, "text_block/ngrams": 1})
-    cache = node._vocabulary_cache
     model_big, _ = _names(graph, {"text_block/max_tokens": 20000, "text_block/ngrams": 1})
-    assert node._vocabulary_cache is cache and set(cache[1]) == {1}
-    vocab, idf = text_vocabulary(node, 1)
+    assert learnt == [(1, "whitespace")]  # once per fit's profile, not once per build
+    assert not hasattr(node, "data") and not any(k.startswith("_") for k in vars(node))  # nothing cached on nodes
+    vocab, idf = graph.profile[node.name].vocabulary(1)
     layer = next(lay for lay in model_big.layers if isinstance(lay, keras.layers.TextVectorization))
     assert layer.get_vocabulary()[1:] == vocab  # all words fit, most frequent first, [UNK] first
     # the same as adapting a fresh layer on the training split
@@ -179,7 +184,7 @@ def test_dense_block_on_structured_input_uses_default_encoding():
     graph, _ = _graph(node, blocks.DenseBlock(num_layers=1), np.arange(80) % 2)
     model, names = _names(graph)
     assert "dense_block/num_units" in names
-    assert model(node.keras_data(node.data[:3])).shape == (3, 1)
+    assert model(node.keras_data(data_of(node)[:3])).shape == (3, 1)
 
 
 def _sms(n):
@@ -201,7 +206,7 @@ def test_structured_data_block_trains_one_epoch_on_titanic():
     x, y = load_data(str(shared_data("titanic", "train.csv")), "Survived")
     node = StructuredDataInput()
     records = prepare_input(x, node, fit=True)
-    node.set_data(records)
+    attach(node, records)
     graph, head = _graph(node, blocks.StructuredDataBlock(num_layers=1, num_units=32), y)
     model, _ = _fit_one_epoch(graph, head, node, records, y)
     assert {c.name: c.type for c in node.columns}["Sex"] == "categorical"
@@ -212,7 +217,7 @@ def test_text_block_trains_one_epoch_on_sms_spam():
     texts, labels = _sms(400)
     node = _text_node(texts)
     graph, head = _graph(node, blocks.TextBlock(block_type="ngram"), labels)
-    _fit_one_epoch(graph, head, node, node.data, labels)
+    _fit_one_epoch(graph, head, node, data_of(node), labels)
 
 
 @pytest.mark.slow
@@ -221,7 +226,7 @@ def test_text_block_family_trains_one_epoch_on_sms_spam(family):
     texts, labels = _sms(1000)
     node = _text_node(texts)
     graph, head = _graph(node, blocks.TextBlock(block_type=family), labels)
-    _, history = _fit_one_epoch(graph, head, node, node.data, labels, eager=False)
+    _, history = _fit_one_epoch(graph, head, node, data_of(node), labels, eager=False)
     assert history.history["accuracy"][0] > 0.6
 
 
@@ -231,7 +236,7 @@ def test_image_block_family_trains_one_epoch_on_digits(family, small_digits):
     x, y, _, _ = small_digits
     node = ImageInput()
     data = prepare_input(x, node, fit=True)
-    node.set_data(data)
+    attach(node, data)
     keras.utils.set_random_seed(0)
     graph, head = _graph(node, blocks.ImageBlock(block_type=family, augment=True), y)
     # 13 steps of 32: four steps of 128 left every family near chance (0.09-0.26 over seeds 0-3).
@@ -243,6 +248,6 @@ def test_image_block_trains_one_epoch_on_digits(small_digits):
     x, y, _, _ = small_digits
     node = ImageInput()
     data = prepare_input(x[:200], node, fit=True)
-    node.set_data(data)
+    attach(node, data)
     graph, head = _graph(node, blocks.ImageBlock(), y[:200])
     _fit_one_epoch(graph, head, node, data, y[:200])

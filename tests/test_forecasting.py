@@ -179,7 +179,7 @@ def test_every_family_forecasts_the_targets_shape(family, independent):
     import keras_tuner
 
     inp = autonas.TimeSeriesInput(window=32)
-    inp.set_data(np.random.default_rng(0).normal(size=(100, 3)))
+    inp.infer_shape(np.random.default_rng(0).normal(size=(100, 3)))
     head = autonas.ForecastHead(horizon=5)
     out = head(autonas.ForecastBlock(family=family, channel_independent=independent, lookbacks=[16, 32])(inp))
     head.target_index = [2, 0]

@@ -8,6 +8,7 @@ import pytest
 
 import autonas
 from autonas.graph.graph import Graph
+from profile_helpers import attach, data_of, profiled
 
 
 def _graph():
@@ -16,9 +17,9 @@ def _graph():
     x = autonas.ConvBlock(num_blocks=1)(x)
     x = autonas.DenseBlock()(x)
     out = autonas.ClassificationHead()(x)
-    inp.set_data(np.random.default_rng(0).random((20, 8, 8)).astype("float32"))
+    attach(inp, np.random.default_rng(0).random((20, 8, 8)).astype("float32"))
     out.in_blocks[0].fit_targets(np.arange(20) % 3)
-    return Graph(inp, out)
+    return profiled(Graph(inp, out))
 
 
 def _names(graph):
@@ -44,10 +45,10 @@ def test_user_names_and_custom_ranges():
     custom = hp_def.space[0]
     x = autonas.ConvBlock(name="stem", filters=custom)(inp)
     out = autonas.ClassificationHead()(x)
-    inp.set_data(np.zeros((4, 8, 8), "float32"))
+    attach(inp, np.zeros((4, 8, 8), "float32"))
     out.in_blocks[0].fit_targets(np.array([0, 1, 0, 1]))
     hp = keras_tuner.HyperParameters()
-    Graph(inp, out).build(hp)
+    profiled(Graph(inp, out)).build(hp)
     spec = {p.name: p for p in hp.space}
     assert spec["stem/filters"].values == [8, 12]
 
@@ -58,7 +59,8 @@ def test_graph_config_round_trips_through_json():
     clone = Graph.from_config(config)
     assert [type(b).__name__ for b in clone.blocks] == [type(b).__name__ for b in graph.blocks]
     assert [b.name for b in clone.blocks] == [b.name for b in graph.blocks]
-    clone.inputs[0].set_data(graph.inputs[0].data)
+    attach(clone.inputs[0], data_of(graph.inputs[0]))
+    profiled(clone)
     clone.heads[0].fit_targets(np.arange(20) % 3)
     assert _names(clone) == _names(graph)
 

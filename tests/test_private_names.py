@@ -231,3 +231,31 @@ def test_the_scan_finds_an_override_of_a_private_hook_and_spares_own_names():
               "    def own(self):\n        self._mine = 1\n")
     found = scan_source(source, "example.py", {"Mine": Mine})
     assert [f.split(": ", 1)[1] for f in found] == ["overrides _try_build of a library class", "uses ._try_build"]
+
+
+@pytest.mark.parametrize("name", ["keras_tuner", "keras", "tensorflow"])
+def test_each_quarantine_module_lists_its_private_names_and_checks_them_at_import(name):
+    module = importlib.import_module(f"autonas._compat.{name}")
+    source = Path(module.__file__).read_text(encoding="utf-8")
+    found = scan_source(source, name, _classes_of(module))
+    assert found, f"autonas._compat.{name} uses no private name: it has nothing to quarantine"
+    doc = module.__doc__
+    for use in found:
+        what = use.split(": ", 1)[1]
+        if what.startswith(("getattr", "hasattr", "setattr")):
+            named = what.split("'")[1]
+        else:  # "imports a.b", "uses ._x", "overrides _x of a library class"
+            named = what.split()[1].lstrip(".")
+        assert named in doc, f"{use}: {named} is not listed in the docstring of autonas._compat.{name}"
+    assert module.SUPPORTED in doc or module.SUPPORTED.split(" (")[0] in doc
+    assert module.check() is True
+
+
+def test_a_moved_private_name_is_a_clear_import_error_naming_the_supported_versions(monkeypatch):
+    import keras_tuner
+
+    from autonas._compat import keras_tuner as kt_compat
+
+    monkeypatch.delattr(keras_tuner.Oracle, "_set_project_dir")
+    with pytest.raises(ImportError, match=r"keras-tuner 1\.4\.8 .*has no Oracle\._set_project_dir.*pip install"):
+        kt_compat.check()

@@ -1,5 +1,6 @@
 """The six task classes on small real data: fit, predict, evaluate, weights, leaderboard, default spaces."""
 
+import dataclasses
 import gc
 
 import keras
@@ -9,7 +10,7 @@ import pytest
 
 import autonas
 from autonas.auto_model import SearchContext
-from autonas.blocks.structured_data_block import column_statistics
+from autonas.data.profile import DataProfile
 from autonas.tasks.image import image_warm_start
 from autonas.tasks.structured_data import structured_warm_start
 from autonas.tasks.text import NGRAM_ONLY_RATIO, text_block_type, text_warm_start
@@ -84,8 +85,9 @@ def test_image_warm_start_follows_the_training_length():
 def test_text_and_table_warm_starts_name_the_task_blocks():
     text = autonas.TextClassifier(max_trials=1)
     assert "text_block/ngram_weighting" not in text.default_initial_hps(_context(shape=()))[1]  # no labels yet
-    text._text_block.inputs[0].targets = np.array([0.0, 1.0])  # as `fit` sets them
-    configs = text.default_initial_hps(_context(shape=()))
+    node = text._text_block.inputs[0]
+    profile = DataProfile.from_arrays([node], [np.array(["a", "b"], dtype=object)], [np.array([0.0, 1.0])])
+    configs = text.default_initial_hps(dataclasses.replace(_context(shape=()), profile=profile))  # as `fit` does
     first = configs[0]
     assert first["text_block/block_type"] == "ngram" and first["text_block/char_ngrams"] > 0
     assert first["text_block/ngram/num_layers"] == 1 and first["text_block/ngram/dropout"] == 0.5
@@ -133,12 +135,14 @@ def test_ngram_family_joins_word_and_character_ngrams():
     from autonas.data import prepare_input
 
     texts = ["free prize call now", "see you at lunch", "win cash now!", "ok see you later"] * 5
+    from autonas.data.profile import profile_graph
+
     node = autonas.TextInput()
-    node.set_data(prepare_input(texts, node, fit=True))
     head = autonas.ClassificationHead()
     out = head(autonas.TextBlock(block_type="ngram")(node))
     head.fit_targets(np.array(["spam", "ham", "spam", "ham"] * 5))
     graph = autonas.Graph(node, out)
+    profile = profile_graph(graph, [prepare_input(texts, node, fit=True)])
     hp = keras_tuner.HyperParameters()
     hp.values["text_block/char_ngrams"] = 3
     model = graph.build(hp)
@@ -146,7 +150,8 @@ def test_ngram_family_joins_word_and_character_ngrams():
     layers = [lay for lay in model.layers if isinstance(lay, keras.layers.TextVectorization)]
     chars = next(lay for lay in layers if lay.get_config()["split"] == "character")
     assert {"f", "f r", "f r e"} <= set(chars.get_vocabulary())  # 1- to 3-grams of characters
-    assert ("character", 3) in node._vocabulary_cache[1] and 2 in node._vocabulary_cache[1]
+    learnt = profile[node.name].learnt  # what the fit's profile holds after the build
+    assert ("vocabulary", "character", 3) in learnt and ("vocabulary", "whitespace", 2) in learnt
     assert model(np.array(["free cash", "see you"], dtype=object)).shape == (2, 1)
     words_only = graph.build(keras_tuner.HyperParameters())  # default: words only
     assert sum(isinstance(lay, keras.layers.TextVectorization) for lay in words_only.layers) == 1
@@ -163,17 +168,17 @@ def test_small_tables_are_selected_by_validation_loss():
 def test_rare_values_of_high_cardinality_columns_are_out_of_vocabulary():
     x, _ = _titanic()
     node = autonas.StructuredDataInput()
-    node.set_data(autonas.data.prepare_input(x, node, fit=True))
+    profile = DataProfile.from_arrays([node], [autonas.data.prepare_input(x, node, fit=True)])[node.name]
     columns = {c.name: c for c in node.columns}
     assert columns["Ticket"].type == "categorical" and columns["Name"].type == "text"
-    tickets = column_statistics(node, columns["Ticket"])["vocabulary"]
+    tickets = profile.column_statistics(columns["Ticket"])["vocabulary"]
     counts = x["Ticket"].value_counts()
     assert set(tickets) == set(counts[counts >= 2].index)  # e.g. shared family tickets; singletons are unseen
     assert len(tickets) < len(counts) / 3
     # few categories: every value is kept, even one seen once
-    embarked = column_statistics(node, columns["Embarked"])["vocabulary"]
+    embarked = profile.column_statistics(columns["Embarked"])["vocabulary"]
     assert set(embarked) == set(x["Embarked"].dropna())
-    words = column_statistics(node, columns["Name"])["vocabulary"]
+    words = profile.column_statistics(columns["Name"])["vocabulary"]
     assert {"mr", "mrs", "miss", "master"} <= set(words) and len(words) < 700
 
 

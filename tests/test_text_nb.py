@@ -1,5 +1,6 @@
 """NB-SVM n-gram weights (Wang and Manning, 2012): the ratio, the layer, and a TextClassifier using them."""
 
+import contextlib
 import math
 
 import numpy as np
@@ -8,16 +9,21 @@ import pytest
 import autonas
 from autonas.blocks.nb_weights import class_indicators, log_count_ratio, nb_scale
 from autonas.blocks.text_vectorization import text_vocabulary
+from autonas.data.profile import DataProfile, InputProfile
+from autonas.graph.context import using_profile
 from autonas.graph.nodes import TextInput
 from autonas.layers import FeatureScale
 from conftest import shared_data
 
 
+@contextlib.contextmanager
 def _node(texts, targets):
+    """A text input whose training texts and labels are the profile of the build in progress."""
     node = TextInput()
-    node.set_data(np.asarray(texts, dtype=object))
-    node.targets = None if targets is None else np.asarray(targets)
-    return node
+    labels = None if targets is None else np.asarray(targets)
+    profile = DataProfile([InputProfile(node.name, "text", np.asarray(texts, dtype=object), targets=labels)])
+    with using_profile(profile):
+        yield node
 
 
 def test_log_count_ratio_by_hand():
@@ -31,9 +37,10 @@ def test_log_count_ratio_by_hand():
 
 def test_nb_scale_of_a_tiny_corpus_by_hand():
     # positive texts contain free x2, prize x1, call x1; negative: call x1, you x2, see x1
-    node = _node(["free prize", "free call", "see you", "call you"], np.array([1.0, 1.0, 0.0, 0.0], "float32"))
-    vocab, _ = text_vocabulary(node, 1)
-    scale = nb_scale(node, 1, len(vocab))
+    with _node(["free prize", "free call", "see you", "call you"], np.array([1.0, 1.0, 0.0, 0.0], "float32")) as node:
+        vocab, _ = text_vocabulary(node, 1)
+        scale = nb_scale(node, 1, len(vocab))
+        fewer = nb_scale(node, 1, 2)
     # p = 1 + counts in positive texts, q = 1 + counts in negative texts, both sum to 9: r = log(p / q)
     expected = {"free": math.log(3), "you": math.log(3), "prize": math.log(2), "see": math.log(2), "call": 0.0}
     assert scale[0] == 0.0  # unknown words weigh 0
@@ -42,14 +49,14 @@ def test_nb_scale_of_a_tiny_corpus_by_hand():
     for word, value in expected.items():
         assert got[word] == pytest.approx(value, abs=1e-6), word
     # keeping fewer n-grams renormalises over the kept ones only
-    assert len(nb_scale(node, 1, 2)) == 3
+    assert len(fewer) == 3
 
 
 def test_nb_scale_several_classes_takes_the_largest_one_vs_rest_magnitude():
     texts = ["red", "red", "green", "green", "blue", "blue"]
-    node = _node(texts, np.array([0, 0, 1, 1, 2, 2]))
-    vocab, _ = text_vocabulary(node, 1)
-    got = dict(zip(vocab, nb_scale(node, 1, len(vocab))[1:]))
+    with _node(texts, np.array([0, 0, 1, 1, 2, 2])) as node:
+        vocab, _ = text_vocabulary(node, 1)
+        got = dict(zip(vocab, nb_scale(node, 1, len(vocab))[1:]))
     # class "red" against the rest: p = 1 + [2, 0, 0] (red, green, blue) over 5, q = 1 + [0, 2, 2] over 7
     red_vs_rest = math.log((3 / 5) / (1 / 7))
     blue_in_red_vs_rest = abs(math.log((1 / 5) / (3 / 7)))
@@ -60,8 +67,8 @@ def test_nb_scale_several_classes_takes_the_largest_one_vs_rest_magnitude():
 
 
 def test_nb_scale_needs_labels():
-    with pytest.raises(ValueError, match="class labels"):
-        nb_scale(_node(["a b", "b c"], None), 1, 3)
+    with _node(["a b", "b c"], None) as node, pytest.raises(ValueError, match="class labels"):
+        nb_scale(node, 1, 3)
 
 
 def test_feature_scale_layer_and_its_arguments():

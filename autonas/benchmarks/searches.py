@@ -23,6 +23,7 @@ import time
 import keras_tuner
 import numpy as np
 
+from autonas.benchmarks.result import BenchmarkResult
 from autonas.search.adapter import attach
 from autonas.search.history import CONTINUE_KEY, InMemoryHistory, config_hash, config_of
 from autonas.search.proposer import Proposer
@@ -86,8 +87,6 @@ class _Recorder:
         return observed
 
     def result(self):
-        from autonas.benchmarks.table import BenchmarkResult
-
         bench, best = self.benchmark, self.best
         config, observed, report = ({}, math.nan, math.nan) if best is None else \
             (best[2], best[1], bench.report(best[2]))

@@ -1,9 +1,9 @@
 """`ImageAugmentation`: random image transformations, active only in training."""
 
 import keras
-import numpy as np
 
 from autonas.blocks.base import Block, boolean, choice
+from autonas.graph.context import has_profile, input_profile
 from autonas.graph.nodes import Input
 
 
@@ -113,7 +113,7 @@ def augment(x, horizontal_flip, vertical_flip, rotation_factor, translation_fact
 
 
 def pixel_range(node):
-    """``(min, max)`` of an image input's training data (cached), or None without data.
+    """``(min, max)`` of an image input's training data (from the fit's input profile), or None without one.
 
     Args:
         node: an input node.
@@ -125,12 +125,6 @@ def pixel_range(node):
         >>> pixel_range(image_input)  # doctest: +SKIP
         (0.0, 16.0)
     """
-    if node is None or node.data is None:
+    if node is None or not has_profile(node):
         return None
-    cached = getattr(node, "_pixel_range", None)
-    if cached is not None and cached[0] is node.data:
-        return cached[1]
-    data = np.asarray(node.data)
-    value = (float(data.min()), float(data.max()))
-    node._pixel_range = (node.data, value)
-    return value
+    return input_profile(node).value_range()

@@ -19,12 +19,6 @@ _HP_TYPES = (
 )
 
 
-def _class_registry():
-    from autonas import blocks
-
-    return blocks.ALL_BLOCKS
-
-
 class Block:
     """Base class of every block, hyper-block and head.
 

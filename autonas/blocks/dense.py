@@ -3,6 +3,7 @@
 import keras
 
 from autonas.blocks.base import Block, boolean, choice
+from autonas.blocks.columns import encode_columns
 
 
 class DenseBlock(Block):
@@ -57,8 +58,6 @@ class DenseBlock(Block):
         dropout = self.param(hp, "dropout", self.dropout, choice([0.0, 0.25, 0.5], default=0.0))
         x = inputs
         if isinstance(x, dict):
-            from autonas.blocks.structured_data_block import encode_columns
-
             x = encode_columns(self.inputs[0], x)
         if len(x.shape) > 2:
             x = keras.layers.Flatten()(x)

@@ -4,6 +4,7 @@ import keras
 import numpy as np
 
 from autonas.blocks.base import Block, choice
+from autonas.graph.context import has_profile, input_profile
 from autonas.graph.nodes import Input
 
 
@@ -55,10 +56,9 @@ class Embedding(Block):
         size = getattr(producer, "vocabulary_size_", None)
         if size:
             return size
-        if isinstance(node, Input) and node.data is not None:
-            data = np.asarray(node.data)
-            if data.dtype.kind in "iu" or (data.dtype.kind == "f" and np.all(np.mod(data, 1) == 0)):
-                return int(data.max()) + 1
+        largest = input_profile(node).max_integer() if isinstance(node, Input) and has_profile(node) else None
+        if largest is not None:
+            return largest + 1
         raise ValueError(
             f"{type(self).__name__} {self.name!r} cannot infer `max_features` from its input; pass "
             "`max_features` (the number of distinct token ids)."

@@ -11,7 +11,7 @@ then trains a linear SVM on the scaled features. Across short and long texts
 (sentiment snippets, reviews, topic classification) it matched or beat the
 SVM and naive Bayes alone.
 
-Here the ratio is computed ONCE per input node, n-gram kind and vocabulary
+Here the ratio is computed ONCE per fit (in the input profile), n-gram kind and vocabulary
 size from the training split and its labels (as the vocabulary and the idf
 are), and travels inside the model as a `autonas.layers.FeatureScale`, so the
 exported model still takes raw strings. What is chosen for the network:
@@ -37,6 +37,7 @@ import keras
 import numpy as np
 
 from autonas.blocks.text_vectorization import MAX_TOKENS, text_vocabulary
+from autonas.graph.context import input_profile
 
 logger = logging.getLogger("autonas")
 
@@ -96,8 +97,8 @@ def nb_scale(node, ngrams, keep, split="whitespace"):
     """The naive-Bayes weight of each kept n-gram, with a leading 0 for the unknown column.
 
     Args:
-        node: the `TextInput` (its ``data`` and ``targets``: the training
-            split and its encoded labels, rows aligned).
+        node: the `TextInput`; its training split and their encoded labels come
+            from the fit's input profile (`autonas.data.profile.InputProfile.targets`).
         ngrams: the n-gram size of the vocabulary (words or characters).
         keep: how many of the most frequent n-grams the layer keeps.
         split: ``"whitespace"`` or ``"character"``.
@@ -120,8 +121,9 @@ def nb_scale(node, ngrams, keep, split="whitespace"):
 
 
 def _class_document_counts(node, ngrams, keep, split):
-    """Per class, in how many training texts each of the first `limit` n-grams occurs (cached on the node)."""
-    targets = getattr(node, "targets", None)
+    """Per class, in how many training texts each of the first `limit` n-grams occurs (once per fit)."""
+    profile = input_profile(node, "learn naive-Bayes weights from")
+    targets = profile.targets
     if targets is None:
         raise ValueError(
             f"Naive-Bayes n-gram weights need the class labels of input {getattr(node, 'name', node)!r}'s "
@@ -130,12 +132,12 @@ def _class_document_counts(node, ngrams, keep, split):
         )
     vocab, _ = text_vocabulary(node, ngrams, split=split)
     limit = min(len(vocab), max(int(keep), max(MAX_TOKENS)))
-    cache = node.__dict__.setdefault("_nb_cache", {})
-    key = (split, ngrams)
-    cached = cache.get(key)
-    if cached is not None and cached[0] is node.data and cached[1] is targets and cached[2] >= min(keep, len(vocab)):
-        return cached[3:]
-    texts = np.asarray([str(t) for t in np.asarray(node.data).reshape(-1)], dtype=object)
+    return profile.learn(("nb_counts", split, ngrams, limit),
+                         lambda: _count(node, profile.examples, targets, vocab, ngrams, limit, split))
+
+
+def _count(node, examples, targets, vocab, ngrams, limit, split):
+    texts = np.asarray([str(t) for t in np.asarray(examples).reshape(-1)], dtype=object)
     y = class_indicators(targets)
     if len(y) != len(texts):
         raise ValueError(f"Input {getattr(node, 'name', node)!r} has {len(texts)} training texts but "
@@ -151,5 +153,4 @@ def _class_document_counts(node, ngrams, keep, split):
     rows = y.sum(axis=0)
     logger.debug("Counted %d %s %d-gram(s) over %d texts for naive-Bayes weights.", limit, split, ngrams,
                  len(texts))
-    cache[key] = (node.data, targets, limit, positive, total, rows)
     return positive, total, rows

@@ -1,17 +1,17 @@
 """`Normalization`: feature-wise standardisation that travels with the model."""
 
 import keras
-import numpy as np
 
 from autonas.blocks.base import Block
+from autonas.graph.context import input_profile
 from autonas.graph.nodes import Input
 
 
 class Normalization(Block):
     """Standardises each channel with the mean and variance of the training split.
 
-    The statistics are computed once from the training data of the input node
-    (never from validation or test data) and stored inside the model as a Keras
+    The statistics are computed once per fit from the training split of the
+    input (never from validation or test data; see `autonas.data.profile`) and stored inside the model as a Keras
     `Normalization` layer, so an exported model takes raw values.
 
     Args:
@@ -42,10 +42,10 @@ class Normalization(Block):
 
 
 def channel_statistics(node):
-    """Per-channel mean and variance of an input node's training data (cached).
+    """Per-channel mean and variance of an input node's training data, from the fit's input profile.
 
     Args:
-        node: an `Input` node whose `data` was set by `AutoModel.fit`.
+        node: an `Input` node of the graph being built.
 
     Returns:
         ``(mean, variance)`` as float32 arrays over the last axis of the model tensor.
@@ -53,15 +53,4 @@ def channel_statistics(node):
     Example:
         >>> mean, variance = channel_statistics(image_input)  # doctest: +SKIP
     """
-    cached = getattr(node, "_channel_stats", None)
-    if cached is not None and cached[0] is node.data:
-        return cached[1]
-    if node.data is None:
-        raise ValueError(f"Input {node.name!r} has no training data to adapt normalization on.")
-    x = np.asarray(node.data, dtype=np.float64)
-    if getattr(node, "kind", None) == "image" and x.ndim == 3:
-        x = x[..., None]
-    axes = tuple(range(x.ndim - 1))
-    stats = (x.mean(axis=axes).astype("float32"), np.maximum(x.var(axis=axes), 1e-12).astype("float32"))
-    node._channel_stats = (node.data, stats)
-    return stats
+    return input_profile(node, "adapt normalization on").channel_statistics()

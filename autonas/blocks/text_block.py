@@ -11,6 +11,7 @@ from autonas.blocks.rnn import RNNBlock
 from autonas.blocks.text_vectorization import (char_ngram_layer, require_input_node, resolve_max_tokens,
                                                vectorization_layer)
 from autonas.blocks.transformer import TransformerBlock
+from autonas.graph.context import has_profile, input_profile
 from autonas.layers.feature_scale import FeatureScale
 
 #: body family -> (body block class, reduction of its output sequence, input form)
@@ -137,7 +138,7 @@ class TextBlock(Block):
     def _ngram_features(self, hp, node, inputs, max_tokens):
         """Word (and character) n-gram vectors, weighted, each scaled to unit length, joined."""
         # the naive-Bayes weightings are offered only where class labels came with the texts
-        labelled = getattr(node, "targets", None) is not None
+        labelled = has_profile(node) and input_profile(node).targets is not None
         ngrams = int(self.param(hp, "ngrams", self.ngrams, choice([1, 2], default=2)))
         weighting = self.param(hp, "ngram_weighting", self.ngram_weighting,
                                choice(list(SEARCHED_WEIGHTINGS) if labelled else ["tf_idf"], default="tf_idf"))

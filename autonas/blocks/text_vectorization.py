@@ -1,28 +1,23 @@
 """`TextVectorization`: raw strings to token ids or n-gram vectors, vocabulary from the training split."""
 
-import logging
-
 import keras
 import numpy as np
 
-from autonas._compat import keras as keras_compat
 from autonas.blocks.base import Block, choice
+from autonas.graph.context import has_profile, input_profile
 from autonas.graph.nodes import Input
-
-logger = logging.getLogger("autonas")
 
 OUTPUT_MODES = ("int", "tf_idf", "multi_hot", "count")
 SEQUENCE_LENGTHS = (32, 64, 128, 256, 512)
 MAX_TOKENS = (5000, 10000, 20000)
-SPLITS = ("whitespace", "character")
 
 
 class TextVectorization(Block):
     """Turns raw text into token ids (``"int"``) or n-gram vectors, inside the model.
 
-    The vocabulary is learnt ONCE per input node and n-gram size from the
-    training split the node was given (``set_data``), ordered by frequency and
-    cached; each trial slices the ``max_tokens`` most frequent entries and
+    The vocabulary is learnt ONCE per fit and n-gram size from the training
+    split (the fit's input profile, `autonas.data.profile`), ordered by
+    frequency; each trial slices the ``max_tokens`` most frequent entries and
     builds a `keras.layers.TextVectorization` with ``vocabulary=`` (and
     ``idf_weights=`` for tf-idf), so no trial pays for ``adapt``. The exported
     model therefore takes raw strings.
@@ -214,17 +209,16 @@ def resolve_max_tokens(block, hp, max_tokens):
     return int(block.param(hp, "max_tokens", max_tokens, choice(list(MAX_TOKENS), default=10000)))
 
 
-def text_vocabulary(node, ngrams, data=None, split="whitespace"):
-    """The frequency-ordered vocabulary of a text input's training split (cached).
+def text_vocabulary(node, ngrams, split="whitespace"):
+    """The frequency-ordered vocabulary of a text input's training split, from the fit's input profile.
 
-    One `keras.layers.TextVectorization.adapt` per node, n-gram size and split,
-    with the default standardisation (lower case, punctuation stripped), so it
-    matches the layers built from it.
+    Learnt once per fit, n-gram size and split (see
+    `autonas.data.statistics.text_vocabulary`), with the default standardisation
+    (lower case, punctuation stripped), so it matches the layers built from it.
 
     Args:
-        node: a `TextInput` (or any object with a ``data`` attribute of strings).
+        node: a `TextInput` of the graph being built.
         ngrams: the n-gram size (1 for single words or characters).
-        data: optional strings to use instead of ``node.data`` (not cached).
         split: ``"whitespace"`` (word n-grams) or ``"character"`` (character
             n-grams, spaces included).
 
@@ -236,40 +230,14 @@ def text_vocabulary(node, ngrams, data=None, split="whitespace"):
     Example:
         >>> vocab, idf = text_vocabulary(text_input, 1)  # doctest: +SKIP
     """
-    source = node.data if data is None else data
-    if source is None:
-        raise ValueError(f"Input {getattr(node, 'name', node)!r} has no training data to learn a vocabulary from.")
-    cache = getattr(node, "_vocabulary_cache", None) if data is None else None
-    if cache is None or cache[0] is not source:
-        cache = (source, {})
-        if data is None:
-            node._vocabulary_cache = cache
-    if split not in SPLITS:
-        raise ValueError(f"`split` must be one of {SPLITS}; received {split!r}.")
-    key = ngrams if split == "whitespace" else (split, ngrams)
-    if key not in cache[1]:
-        texts = np.asarray([str(t) for t in np.asarray(source).reshape(-1)], dtype=object)
-        layer = keras.layers.TextVectorization(max_tokens=None, output_mode="tf_idf", split=split,
-                                               ngrams=ngrams if ngrams > 1 else None)
-        layer.adapt(texts, batch_size=1024)
-        vocab = [str(t) for t in layer.get_vocabulary()[1:]]
-        idf = np.asarray(keras_compat.tfidf_weights(layer), dtype="float32")[1:]
-        if not vocab:
-            raise ValueError(
-                f"The training texts of input {getattr(node, 'name', node)!r} contain no tokens; "
-                "a text model needs words to learn from."
-            )
-        logger.debug("Learnt a vocabulary of %d %s %d-gram token(s) for %r.", len(vocab), split, ngrams,
-                     getattr(node, "name", node))
-        cache[1][key] = (vocab, idf)
-    return cache[1][key]
+    return input_profile(node, "learn a vocabulary from").vocabulary(ngrams, split)
 
 
 def default_sequence_length(node):
-    """The smallest of {32, ..., 512} covering 95% of the training texts (in words).
+    """The smallest of {32, ..., 512} covering 95% of the training texts (in words); 128 without a profile.
 
     Args:
-        node: a `TextInput` with training data.
+        node: a `TextInput`.
 
     Returns:
         An int from `SEQUENCE_LENGTHS`.
@@ -278,13 +246,7 @@ def default_sequence_length(node):
         >>> default_sequence_length(text_input)  # doctest: +SKIP
         64
     """
-    cached = getattr(node, "_length_cache", None)
-    if cached is not None and cached[0] is node.data:
-        return cached[1]
-    if node.data is None:
+    if not has_profile(node):
         return 128
-    lengths = [len(str(t).split()) for t in np.asarray(node.data).reshape(-1)]
-    p95 = float(np.percentile(lengths, 95)) if lengths else 0.0
-    length = next((n for n in SEQUENCE_LENGTHS if n >= p95), SEQUENCE_LENGTHS[-1])
-    node._length_cache = (node.data, length)
-    return length
+    p95 = input_profile(node).text_length(95)
+    return next((n for n in SEQUENCE_LENGTHS if n >= p95), SEQUENCE_LENGTHS[-1])

@@ -7,7 +7,7 @@ of columns) into a numpy record array with one field per column holding the
 exact values the model takes (float64 with NaN for missing numbers, strings
 with ``""`` for missing text). What the encoding layers learn from the
 training split (means, vocabularies) is computed by the blocks that use it
-(`autonas.blocks.structured_data_block.column_statistics`).
+(`autonas.data.statistics.column_statistics`).
 
 The exported model has one Keras input per column, named `ColumnInfo.input_name`
 (the column name, with characters other than letters, digits and ``_``

@@ -1,7 +1,44 @@
 """One input node's data: converted, validated and ready for the model."""
 
+import numpy as np
+
 from autonas.data.columns import infer_columns, to_frame, to_records
 from autonas.data.text import to_text_array
+
+
+def to_array(x, arg_name):
+    """Convert one array-like (numpy, pandas, list) into a numpy array.
+
+    Args:
+        x: the user's data.
+        arg_name: the argument name for error messages.
+
+    Returns:
+        A numpy array (strings become an object array).
+
+    Example:
+        >>> to_array([[1, 2], [3, 4]], "x").shape
+        (2, 2)
+    """
+    if x is None:
+        raise ValueError(f"`{arg_name}` is None; expected an array of examples.")
+    try:
+        import pandas as pd
+
+        if isinstance(x, (pd.DataFrame, pd.Series)):
+            x = x.to_numpy()
+    except ImportError:  # pragma: no cover
+        pass
+    if isinstance(x, (str, bytes)):
+        raise TypeError(f"`{arg_name}` must be array-like; received a single {type(x).__name__} {x[:50]!r}.")
+    if not hasattr(x, "__len__") and not hasattr(x, "shape"):
+        raise TypeError(f"`{arg_name}` must be array-like (numpy, pandas, list); received {type(x).__name__}.")
+    arr = np.asarray(x)
+    if arr.dtype.kind == "U":
+        arr = arr.astype(object)
+    if arr.ndim == 0:
+        raise ValueError(f"`{arg_name}` must hold one example per row; received a scalar.")
+    return arr
 
 
 def prepare_input(x, node, fit=False, arg_name="x"):
@@ -44,9 +81,23 @@ def prepare_input(x, node, fit=False, arg_name="x"):
         data = to_text_array(x, arg_name)
         node.check_data(data, arg_name)
     else:
-        from autonas.data.adapters import adapt_inputs
-
-        return adapt_inputs(x, [node], arg_name)[0]
+        return _prepare_numeric(x, node, arg_name)
     if len(data) == 0:
         raise ValueError(f"`{arg_name}` is empty; expected at least one example.")
     return data
+
+
+def _prepare_numeric(x, node, arg_name):
+    """Images and numbers: a numpy array checked by the node (and against the fitted shape), as float32."""
+    arr = to_array(x, arg_name)
+    if len(arr) == 0:
+        raise ValueError(f"`{arg_name}` is empty; expected at least one example.")
+    node.check_data(arr, arg_name)
+    if node.shape is not None and arr.dtype.kind in "biuf" and tuple(arr.shape[1:]) != tuple(node.shape):
+        raise ValueError(
+            f"`{arg_name}` has examples of shape {tuple(arr.shape[1:])}, but the model was fitted on "
+            f"shape {tuple(node.shape)}."
+        )
+    if arr.dtype.kind in "biuf":
+        arr = arr.astype("float32", copy=False)
+    return arr

@@ -18,6 +18,7 @@ Example:
 """
 
 import hmac
+import ipaddress
 import os
 
 from autonas.distribute import protocol
@@ -33,6 +34,27 @@ MIN_TOKEN_LENGTH = 16
 def token_from_env():
     """The shared token in ``AUTONAS_TOKEN``, or None."""
     return os.environ.get(TOKEN_ENV) or None
+
+
+def is_loopback(host):
+    """True for 127.0.0.0/8, ::1 and ``localhost``.
+
+    Args:
+        host: a host name or IP address.
+
+    Returns:
+        A bool.
+
+    Example:
+        >>> is_loopback("127.0.0.1"), is_loopback("0.0.0.0")
+        (True, False)
+    """
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 def check_token(host, token):
@@ -54,8 +76,6 @@ def check_token(host, token):
         ...
         ValueError: The chief binds '0.0.0.0', beyond this machine: set a shared token (AUTONAS_TOKEN, at least 16 characters, the same on the chief and every worker), e.g. python -c "import secrets; print(secrets.token_hex(16))".
     """
-    from autonas.distribute.chief import is_loopback
-
     if token is None:
         if not is_loopback(host):
             raise ValueError(

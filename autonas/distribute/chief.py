@@ -26,7 +26,6 @@ Every assignment is recorded in ``leases.json`` in the project directory.
 import collections
 import contextlib
 import io
-import ipaddress
 import logging
 import math
 import os
@@ -35,6 +34,7 @@ from concurrent import futures
 
 from autonas._compat import keras_tuner as _kt
 from autonas.distribute import auth, protocol
+from autonas.distribute.auth import is_loopback  # noqa: F401 (the name this module offered)
 from autonas.utils.io import atomic_write_json
 
 logger = logging.getLogger("autonas")
@@ -340,27 +340,6 @@ def check_lease_timeout(value, arg_name="lease_timeout"):
     if isinstance(value, bool) or not math.isfinite(seconds) or seconds <= 0:
         raise ValueError(f"`{arg_name}` must be a positive number of seconds; received {value!r}.")
     return seconds
-
-
-def is_loopback(host):
-    """True for 127.0.0.0/8, ::1 and ``localhost``.
-
-    Args:
-        host: a host name or IP address.
-
-    Returns:
-        A bool.
-
-    Example:
-        >>> is_loopback("127.0.0.1"), is_loopback("0.0.0.0")
-        (True, False)
-    """
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 def warn_if_exposed(host):

@@ -146,7 +146,7 @@ class RemoteRefit:
         remote_fit = {k: v for k, v in fit.items() if k != "callbacks"}
         remote_fit["callbacks"] = list(fit.get("callbacks") or [])
         weights, history_dict, info = ray.get(task.remote(setup, hp.get_config(), remote_fit, deadline, member))
-        model = tuner._try_build(hp)
+        model = tuner.try_build(hp)
         model.set_weights(weights)
         history = keras.callbacks.History()
         history.history = history_dict

@@ -7,6 +7,7 @@ import keras_tuner
 
 from autonas.blocks.base import Block, deserialize_value, serialize_value
 from autonas.blocks.heads import Head
+from autonas.graph.context import using_profile
 from autonas.graph.nodes import Input, Node
 
 OPTIMIZERS = ("adam", "adamw")
@@ -26,6 +27,10 @@ class Graph(keras_tuner.HyperModel):
         optimizer: pin the optimizer name; searched over {adam, adamw} when None.
         learning_rate: pin the learning rate; searched when None.
 
+    What blocks learn from the training data (normalization statistics,
+    vocabularies, column encodings) comes from the fit's input profile
+    (`autonas.data.profile.DataProfile`), given with `set_profile`.
+
     Example:
         >>> inp = autonas.ImageInput()                                     # doctest: +SKIP
         >>> out = autonas.ClassificationHead()(autonas.ConvBlock()(inp))  # doctest: +SKIP
@@ -38,6 +43,8 @@ class Graph(keras_tuner.HyperModel):
         self.outputs = _as_list(outputs, "outputs", Node)
         self.optimizer = optimizer
         self.learning_rate = learning_rate
+        #: the `DataProfile` of the current fit, read by every build (see `set_profile`)
+        self.profile = None
         self.blocks = self._topological_blocks()
         self.heads = [node.in_blocks[0] for node in self.outputs]
         for node, head in zip(self.outputs, self.heads):
@@ -113,9 +120,24 @@ class Graph(keras_tuner.HyperModel):
                 if counts[node.name] > 1:
                     node.name = f"{node.name}_{counts[node.name] - 1}"
 
+    def set_profile(self, profile):
+        """Give the builds the input profile of the training data (`AutoModel.fit` does, once per fit).
+
+        Args:
+            profile: an `autonas.data.profile.DataProfile` with an entry per input node.
+
+        Example:
+            >>> graph.set_profile(DataProfile.from_arrays(graph.inputs, [x_train]))  # doctest: +SKIP
+        """
+        self.profile = profile
+
     # -- HyperModel ---------------------------------------------------------
     def build(self, hp):
         """Build and compile a Keras model for one point of the space."""
+        with using_profile(self.profile):
+            return self._build_model(hp)
+
+    def _build_model(self, hp):
         keras_inputs, tensors = [], {}
         for node in self.inputs:
             tensor = node.build_node(hp)

@@ -3,7 +3,8 @@
 A node is a placeholder for a tensor. Input nodes are where data enters the
 graph; every block call produces a new (anonymous) node. Input nodes learn their
 shape from the training data when `AutoModel.fit` analyses it, so a user never
-has to give one.
+has to give one. Nodes hold no training data: what preprocessing learns from it
+comes from the fit's input profile (`autonas.data.profile`).
 """
 
 import numpy as np
@@ -60,18 +61,13 @@ class Input(Node):
 
     def __init__(self, name=None, shape=None):
         super().__init__(name=name or to_snake_case(type(self).__name__), shape=shape)
-        self.data = None  # training examples for this input, set by AutoModel
-        # the encoded labels of those examples (rows aligned) when the graph has one classification
-        # head, for preprocessing learnt from labels (naive-Bayes n-gram weights); set by AutoModel
-        self.targets = None
 
-    def set_data(self, x):
-        """Attach the training split (used to adapt preprocessing) and infer shape.
+    def infer_shape(self, x):
+        """Set the shape of one example from training data (`AutoModel.fit` calls it).
 
         Args:
-            x: numpy array of training examples for this input.
+            x: numpy array of training examples for this input, as prepared by the data layer.
         """
-        self.data = x
         self.shape = tuple(x.shape[1:])
 
     def check_data(self, x, arg_name="x"):
@@ -166,8 +162,7 @@ class TextInput(Input):
     kind = "text"
     accepted_kinds = "OUS"
 
-    def set_data(self, x):
-        self.data = x
+    def infer_shape(self, x):
         self.shape = ()
 
     def check_data(self, x, arg_name="x"):
@@ -225,11 +220,10 @@ class StructuredDataInput(Input):
         self.columns = list(columns)
         self.shape = (len(self.columns),)
 
-    def set_data(self, x):
-        """Attach the training records (a numpy record array, one field per column)."""
+    def infer_shape(self, x):
+        """Check the training records (a numpy record array, one field per column); one value per column."""
         self._require_columns()
         self.check_data(x)
-        self.data = x
         self.shape = (len(self.columns),)
 
     def check_data(self, x, arg_name="x"):
@@ -300,14 +294,13 @@ class TimeSeriesInput(Input):
         self.mean = None
         self.std = None
 
-    def set_data(self, x):
-        """Attach the training rows ``(rows, channels)``: their per-channel mean and std, the input shape."""
+    def infer_shape(self, x):
+        """Learn from the training rows ``(rows, channels)`` their per-channel mean and std, and the input shape."""
         x = np.asarray(x, dtype="float64")
         if x.ndim != 2:
             raise ValueError(f"Training rows of a time series must be 2-D (rows, channels); received {x.shape}.")
         if self.window is None:
             raise ValueError(f"Input {self.name!r} has no window length: set `window` before fitting.")
-        self.data = x
         std = x.std(axis=0)
         self.mean = [float(v) for v in x.mean(axis=0)]
         self.std = [float(v) if v > 1e-6 else 1.0 for v in std]

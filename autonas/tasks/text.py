@@ -54,7 +54,8 @@ class TextSpaceMixin:
     """`configure_space` for the text tasks: the searched `TextBlock` families follow the data."""
 
     def configure_space(self, context):
-        self._text_block.block_type = text_block_type(self._text_block.inputs[0].data)
+        node = self._text_block.inputs[0]
+        self._text_block.block_type = text_block_type(context.profile[node.name].examples)
 
 
 def text_warm_start(block, context, dropout=0.0, labelled=False):
@@ -86,7 +87,7 @@ def text_warm_start(block, context, dropout=0.0, labelled=False):
         context: the `autonas.auto_model.SearchContext`.
         dropout: dropout of the n-gram model's dense layers (0 for a
             regressor: no dropout right before a regression output).
-        labelled: the training texts' class labels are known (``TextInput.targets``:
+        labelled: the training texts' class labels are known (the profile's ``targets``:
             naive-Bayes weights can be learnt).
 
     Returns:
@@ -145,7 +146,8 @@ class TextClassifier(TextSpaceMixin, ClassifierMixin, AutoModel):
         super().__init__(inputs=inputs, outputs=outputs, project_name=project_name, **kwargs)
 
     def default_initial_hps(self, context):
-        labelled = getattr(self._text_block.inputs[0], "targets", None) is not None
+        node = self._text_block.inputs[0]
+        labelled = context.profile is not None and context.profile[node.name].targets is not None
         return text_warm_start(self._text_block, context, dropout=0.5, labelled=labelled)
 
 
