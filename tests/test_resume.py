@@ -1,4 +1,9 @@
-"""Kill-proof resume: SIGKILL a search at random moments, rerun, and lose nothing."""
+"""Kill-proof resume: SIGKILL a search inside trials and at random moments, rerun, and lose nothing.
+
+Every trial's record holds its start and end time and the pid of the process that ran it, so the tests see
+that a kill landed inside a trial, that trials had completed before the final run, and that none of those
+ran again (a deterministic re-run would rewrite the same score; it cannot keep the first start time and pid).
+"""
 
 import json
 import os
@@ -16,63 +21,98 @@ import numpy as np
 from sklearn.datasets import load_digits
 import autonas
 
-directory, max_trials = sys.argv[1], int(sys.argv[2])
+directory, max_trials, tuner = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 d = load_digits()
 x, y = d.images[:300], d.target[:300]
 clf = autonas.ImageClassifier(max_trials=max_trials, seed=0, directory=directory, project_name="p",
-                              overwrite=False)
-clf.fit(x, y, epochs=2, verbose=0)
+                              overwrite=False, tuner=tuner)
+clf.fit(x, y, epochs=4 if tuner == "hyperband" else 2, verbose=0)
 clf.export(directory + "/final.keras", format="keras")
 print("SEARCH DONE", len(clf.leaderboard()))
 """
 
 
-def _trial_states(project):
+def _read_states(project, filename):
     states = {}
     for name in sorted(os.listdir(project)) if os.path.isdir(project) else []:
-        path = os.path.join(project, name, "trial.json")
+        path = os.path.join(project, name, filename)
         if name.startswith("trial_") and os.path.exists(path):
             with open(path) as f:
                 states[name] = json.load(f)  # every file must parse: no torn writes
     return states
 
 
-def _kill_and_resume(tmp_path, kills, max_trials, seed):
+def _trial_states(project):
+    return _read_states(project, "trial.json")
+
+
+def _records(project):
+    """autonas's trial records: start and end time, and the pid of the process that ran the trial."""
+    return _read_states(project, "autonas_trial.json")
+
+
+def _running_in(project, pid):
+    return any(r.get("status") == "RUNNING" and r.get("pid") == pid for r in _records(project).values())
+
+
+def _kill_and_resume(tmp_path, kills, max_trials, seed, tuner="random"):
+    """Kill the search `kills` times (every other kill waits until a trial of that process trains, the others
+    land at random moments), then run it to the end and check that nothing was lost or run twice."""
     rng = random.Random(seed)
     script = tmp_path / "search.py"
     script.write_text(SCRIPT)
     directory = tmp_path / "runs"
     project = directory / "p"
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
-    completed_before = {}
-    for _ in range(kills):
-        proc = subprocess.Popen([sys.executable, str(script), str(directory), str(max_trials)],
+    completed_before, mid_trial_kills = {}, 0
+    for k in range(kills):
+        proc = subprocess.Popen([sys.executable, str(script), str(directory), str(max_trials), tuner],
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
-        time.sleep(rng.uniform(4.0, 14.0))
+        if k % 2 == 0:  # aimed: inside a trial of this process
+            deadline = time.monotonic() + 120
+            while proc.poll() is None and time.monotonic() < deadline and not (
+                    _running_in(project, proc.pid)
+                    and any(s["status"] == "COMPLETED" for s in _trial_states(project).values())):
+                time.sleep(0.05)
+            time.sleep(rng.uniform(0.0, 1.0))
+        else:
+            time.sleep(rng.uniform(4.0, 14.0))
         if proc.poll() is None:
             proc.send_signal(signal.SIGKILL)
         proc.communicate()
+        mid_trial_kills += _running_in(project, proc.pid)  # its record says RUNNING: killed inside a trial
+        records = _records(project)
         for name, state in _trial_states(project).items():
             if state["status"] == "COMPLETED":
                 if name in completed_before:  # a completed trial is never re-run or lost
-                    assert state["score"] == completed_before[name]["score"]
-                    assert state["hyperparameters"]["values"] == completed_before[name]["hyperparameters"]["values"]
-                completed_before[name] = state
+                    assert state["score"] == completed_before[name][0]["score"]
+                    assert state["hyperparameters"]["values"] == completed_before[name][0]["hyperparameters"]["values"]
+                    assert records[name] == completed_before[name][1], f"{name} ran again"
+                else:
+                    completed_before[name] = (state, records[name])
         for name in completed_before:
             assert _trial_states(project)[name]["status"] == "COMPLETED"
         if os.path.exists(project / "oracle.json"):
             json.loads((project / "oracle.json").read_text())
-    final = subprocess.run([sys.executable, str(script), str(directory), str(max_trials)],
-                           capture_output=True, text=True, env=env, timeout=600)
-    assert final.returncode == 0, final.stderr[-3000:]
-    assert f"SEARCH DONE {max_trials}" in final.stdout
+    assert mid_trial_kills >= 1, "no kill landed inside a trial"
+    assert completed_before, "no trial had completed before the final run: the resume was not tested"
+    final = subprocess.Popen([sys.executable, str(script), str(directory), str(max_trials), tuner],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    out, err = final.communicate(timeout=600)
+    assert final.returncode == 0, err[-3000:]
     states = _trial_states(project)
-    assert len(states) == max_trials
+    assert f"SEARCH DONE {len(states)}" in out
+    if tuner != "hyperband":  # hyperband's brackets end the search on their own
+        assert len(states) == max_trials
     assert all(s["status"] == "COMPLETED" for s in states.values())
     values = [json.dumps(s["hyperparameters"]["values"], sort_keys=True) for s in states.values()]
-    assert len(set(values)) == max_trials, "a configuration ran twice"
-    for name, state in completed_before.items():
+    assert len(set(values)) == len(states), "a configuration ran twice"
+    records = _records(project)
+    for name, (state, record) in completed_before.items():
         assert states[name]["score"] == state["score"]
+        # not run again: the same start time and the process that first ran it, not the final one
+        assert records[name] == record and records[name]["pid"] != final.pid, f"{name} ran again"
+    assert any(r["pid"] == final.pid for r in records.values()) or len(completed_before) == len(states)
     assert (directory / "final.keras").exists()
 
 
@@ -82,5 +122,11 @@ def test_search_survives_sigkill_a_handful_of_times(tmp_path):
 
 
 @pytest.mark.slow
-def test_search_survives_sigkill_twenty_times(tmp_path):
-    _kill_and_resume(tmp_path, kills=20, max_trials=8, seed=1)
+@pytest.mark.parametrize("tuner", ["bayesian", "evolution", "hyperband"])
+def test_other_strategies_survive_sigkill(tmp_path, tuner):
+    _kill_and_resume(tmp_path, kills=2, max_trials=4, seed=2, tuner=tuner)
+
+
+@pytest.mark.slow
+def test_search_survives_sigkill_many_times(tmp_path):
+    _kill_and_resume(tmp_path, kills=8, max_trials=8, seed=1)
