@@ -3,8 +3,15 @@
 Ray's workers import TensorFlow once each, so these tests take tens of seconds: all are marked slow.
 """
 
+import contextlib
 import json
 import os
+import signal
+import subprocess
+import sys
+import time
+
+import keras
 
 import numpy as np
 import pytest
@@ -45,14 +52,34 @@ def _records(project):
     return out
 
 
-def test_two_concurrent_trials_on_ray_give_every_trial_once_and_a_model(tmp_path, local_ray):
+class KillOnce(keras.callbacks.Callback):
+    """SIGKILLs its own process at the end of trial `trial_id`'s first epoch, once (a marker file remembers)."""
+
+    def __init__(self, marker, trial_id):
+        super().__init__()
+        self.marker, self.trial_id = str(marker), trial_id
+
+    def on_epoch_end(self, epoch, logs=None):
+        from ray import tune
+
+        if os.path.exists(self.marker) or f"trial_{self.trial_id}" not in os.listdir(tune.get_context().get_trial_dir()):
+            return
+        with open(self.marker, "w") as f:
+            json.dump({"pid": os.getpid()}, f)
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+def test_concurrent_trials_on_ray_pinned_to_their_gpus_a_killed_trial_retried_once(tmp_path, local_ray):
     import autonas
 
+    ray.cloudpickle.register_pickle_by_value(sys.modules[__name__])  # the workers cannot import this test file
     x, y, x_test, y_test = _digits()
+    marker = tmp_path / "killed.json"
     clf = autonas.StructuredDataClassifier(
         max_trials=3, seed=0, directory=tmp_path, project_name="p", executor="ray", max_concurrent_trials=2,
-        resources_per_trial={"cpu": 1, "gpu": 1})
-    clf.fit(x, y, epochs=2, verbose=0)
+        resources_per_trial={"cpu": 1, "gpu": 1}, max_failures=1)
+    clf.fit(x, y, epochs=2, verbose=0, callbacks=[KillOnce(marker, "2")])
+    # every trial once, completed, whatever died on the way
     board = clf.leaderboard()
     assert sorted(board["trial_id"]) == ["0", "1", "2"]
     assert (board["status"] == "COMPLETED").all()
@@ -60,14 +87,87 @@ def test_two_concurrent_trials_on_ray_give_every_trial_once_and_a_model(tmp_path
     assert sorted(records) == ["trial_0", "trial_1", "trial_2"]
     for record in records.values():  # the runner's record, copied from Ray's storage
         assert record["epochs_trained"] == 2 and record["seed"] is not None
-    # two trials ran at the same time, on different fake GPUs
-    spans = sorted((r["start_time"], r["end_time"]) for r in records.values())
-    assert any(spans[i + 1][0] < spans[i][1] for i in range(len(spans) - 1))
-    devices = [r.get("devices") for r in records.values()]
-    assert set(devices) == {"0", "1"}, devices
+    # trial 2's process was SIGKILLed after its first epoch; Ray ran it again in another process
+    assert json.loads(marker.read_text())["pid"] != records["trial_2"]["pid"]
+    assert len(clf.tuner_.oracle.trials) == 3
+    # trials that ran at the same time had different (fake) GPUs
+    spans = sorted((r["start_time"], r["end_time"], r["devices"]) for r in records.values())
+    overlapping = [(a, b) for i, a in enumerate(spans) for b in spans[i + 1:] if b[0] < a[1]]
+    assert overlapping, spans
+    assert all(a[2] != b[2] for a, b in overlapping), spans
+    assert {r["devices"] for r in records.values()} <= {"0", "1"}
     assert (tmp_path / "p" / "trial_0" / "checkpoint.weights.npz").exists()
     # the refit ran as a Ray task, and the model beats the majority class on held-out rows
     assert clf.refit_info_.get("devices") in ("0", "1")
     accuracy = float(np.mean(clf.predict(x_test).ravel() == y_test))
     majority = float(np.max(np.bincount(y_test)) / len(y_test))
     assert accuracy > majority + 0.3, (accuracy, majority)
+
+
+DRIVER = r"""
+import sys
+import numpy as np
+from sklearn.datasets import load_digits
+import autonas
+
+d = load_digits()
+order = np.random.default_rng(0).permutation(len(d.data))
+x, y = d.data[order][:360].astype("float32"), d.target[order][:360]
+clf = autonas.StructuredDataClassifier(max_trials=3, seed=0, directory=sys.argv[1], project_name="p",
+                                       executor="ray", max_concurrent_trials=1, ensemble_size=1)
+clf.fit(x, y, epochs=1, verbose=0)
+print("SEARCH DONE", len(clf.leaderboard()))
+"""
+
+
+def _completed(project):
+    done = []
+    for name in sorted(os.listdir(project)) if os.path.isdir(project) else []:
+        path = os.path.join(project, name, "trial.json")
+        if name.startswith("trial_") and os.path.exists(path):
+            try:
+                with open(path) as f:
+                    if json.load(f)["status"] == "COMPLETED":
+                        done.append(name)
+            except (OSError, ValueError):
+                pass
+    return done
+
+
+@pytest.mark.timeout(1800)  # two drivers, two Ray starts: minutes on a loaded 2-core machine
+def test_a_driver_killed_mid_search_resumes_without_running_a_completed_trial_again(tmp_path):
+    script = tmp_path / "search.py"
+    script.write_text(DRIVER)
+    project = tmp_path / "runs" / "p"
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "RAY_worker_niceness": "0"}
+    env.pop("RAY_ADDRESS", None)
+    proc = subprocess.Popen([sys.executable, str(script), str(tmp_path / "runs")], env=env, start_new_session=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.time() + 600
+        while not _completed(project) and proc.poll() is None and time.time() < deadline:
+            time.sleep(1.0)
+        assert proc.poll() is None, proc.communicate()[0].decode()[-3000:]
+        os.kill(proc.pid, signal.SIGKILL)  # the driver only: Ray's local processes follow it down
+        proc.wait()
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+    before = _records(project)
+    assert before, "no trial completed before the kill"
+    done = subprocess.run([sys.executable, str(script), str(tmp_path / "runs")], env=env, capture_output=True,
+                          text=True, timeout=900)
+    assert "SEARCH DONE 3" in done.stdout, done.stdout[-2000:] + done.stderr[-3000:]
+    after = _records(project)
+    assert sorted(after) == ["trial_0", "trial_1", "trial_2"]
+    for name in _completed_names(before):  # no completed trial ran again
+        assert after[name]["start_time"] == before[name]["start_time"]
+        assert after[name]["end_time"] == before[name]["end_time"]
+    assert sorted(os.listdir(project / "ray")) == ["run_0", "run_1"]  # two Ray experiments: before and after the kill
+    rerun = os.listdir(project / "ray" / "run_1")
+    for name in _completed_names(before):  # the second Ray experiment has no trial folder of a completed trial
+        assert not any(entry.startswith(name + "_") for entry in rerun), rerun
+
+
+def _completed_names(records):
+    return [name for name, record in records.items() if record.get("end_time")]
