@@ -1,10 +1,10 @@
 """DARTS stays in parts: modules of at most 400 lines, no import circle through it, no private reach."""
 
-import ast
 import os
 import re
 
 import pytest
+from test_import_cycles import cycles, import_graph
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PACKAGE = os.path.join(ROOT, "autonas")
@@ -25,66 +25,6 @@ def _modules():
     return found
 
 
-def import_graph(modules):
-    """Module -> the autonas modules it imports, at the top or inside functions alike.
-
-    ``from a.b import c`` is an edge to ``a.b.c`` when that is a module, else to ``a.b``;
-    the parent packages a dotted import also runs are left out (every module would
-    otherwise reach ``autonas/__init__``, which imports everything).
-    """
-    graph = {}
-    for name, path in modules.items():
-        with open(path, encoding="utf-8") as f:
-            tree = ast.parse(f.read(), path)
-        package = name if path.endswith("__init__.py") else name.rpartition(".")[0]
-        edges = set()
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Import):
-                targets = [alias.name for alias in node.names]
-            elif isinstance(node, ast.ImportFrom):
-                base = node.module or ""
-                if node.level:
-                    base = ".".join(package.split(".")[:len(package.split(".")) - node.level + 1] + ([base] if base else []))
-                targets = [f"{base}.{alias.name}" if f"{base}.{alias.name}" in modules else base
-                           for alias in node.names]
-            else:
-                continue
-            edges.update(t for t in targets if t in modules and t != name)
-        graph[name] = edges
-    return graph
-
-
-def circles(graph):
-    """The strongly connected components of more than one module (Tarjan)."""
-    index, low, stack, on_stack, found = {}, {}, [], set(), []
-
-    def visit(v):
-        index[v] = low[v] = len(index)
-        stack.append(v)
-        on_stack.add(v)
-        for w in sorted(graph[v]):
-            if w not in index:
-                visit(w)
-                low[v] = min(low[v], low[w])
-            elif w in on_stack:
-                low[v] = min(low[v], index[w])
-        if low[v] == index[v]:
-            component = set()
-            while True:
-                w = stack.pop()
-                on_stack.discard(w)
-                component.add(w)
-                if w == v:
-                    break
-            if len(component) > 1:
-                found.append(sorted(component))
-
-    for v in sorted(graph):
-        if v not in index:
-            visit(v)
-    return found
-
-
 def _darts(name):
     return name.startswith("autonas.darts") or name == "autonas.search.darts_oracle"
 
@@ -97,14 +37,9 @@ def test_darts_modules_have_at_most_400_lines():
 
 
 def test_no_import_circle_goes_through_darts():
-    graph = import_graph(_modules())
+    graph = import_graph()  # the walker of tests/test_import_cycles.py, which tests it on small graphs
     assert "autonas.darts.bilevel" in graph["autonas.darts.search"]  # the walker sees the imports
-    assert "autonas.darts.tuner" in graph["autonas.search.darts_oracle"]  # ... lazy ones too
-    assert [c for c in circles(graph) if any(_darts(m) for m in c)] == []
-
-
-def test_the_walker_finds_a_circle():
-    assert circles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+    assert [c for c in cycles(graph) if any(_darts(m) for m in c)] == []
 
 
 @pytest.mark.parametrize("pattern", [r"keras_tuner\.src", r"\._[a-z]", r"keras\.src", r"tensorflow\.python"])
