@@ -57,6 +57,8 @@ import json
 import logging
 import os
 
+from autonas.utils.io import atomic_folder, atomic_write_json, atomic_write_text
+
 logger = logging.getLogger("autonas")
 
 FORMATS = ("saved_model", "keras")
@@ -99,8 +101,8 @@ def export(auto_model, path, format="saved_model"):
     if format == "keras":
         if not path.endswith(".keras"):
             raise ValueError(f"`path` for format='keras' must end with '.keras'; received {path!r}.")
-        os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-        model.save(path)
+        with atomic_folder(path) as tmp:
+            model.save(tmp)
         logger.info("Exported a .keras model to %s", path)
         return path
     import keras
@@ -114,23 +116,23 @@ def export(auto_model, path, format="saved_model"):
     archive.track(model)
     serve, input_signature = serving_function(auto_model, model)
     archive.add_endpoint(name=SIGNATURE, fn=serve, input_signature=[input_signature])
-    try:
-        archive.write_out(path, verbose=False)
-    except TypeError:  # Keras before 3.5 prints its summary: write_out has no `verbose`
-        with contextlib.redirect_stdout(io.StringIO()):
-            archive.write_out(path)
-
-    from autonas.utils.io import atomic_write_json, atomic_write_text
-
-    assets = os.path.join(path, "assets")
-    os.makedirs(assets, exist_ok=True)
-    atomic_write_json(os.path.join(assets, METADATA_FILE), serving_metadata(auto_model, model))
-    labels = label_metadata(auto_model)
-    if labels:
-        atomic_write_json(os.path.join(assets, "labels.json"), labels)
-        if len(labels) == 1:
-            only = next(iter(labels.values()))
-            atomic_write_text(os.path.join(assets, "labels.txt"), "\n".join(str(c) for c in only) + "\n")
+    # written beside `path` and renamed into place when complete: a process killed while exporting
+    # leaves the previous export or none, never a SavedModel without its metadata
+    with atomic_folder(path) as tmp:
+        try:
+            archive.write_out(tmp, verbose=False)
+        except TypeError:  # Keras before 3.5 prints its summary: write_out has no `verbose`
+            with contextlib.redirect_stdout(io.StringIO()):
+                archive.write_out(tmp)
+        assets = os.path.join(tmp, "assets")
+        os.makedirs(assets, exist_ok=True)
+        atomic_write_json(os.path.join(assets, METADATA_FILE), serving_metadata(auto_model, model))
+        labels = label_metadata(auto_model)
+        if labels:
+            atomic_write_json(os.path.join(assets, "labels.json"), labels)
+            if len(labels) == 1:
+                only = next(iter(labels.values()))
+                atomic_write_text(os.path.join(assets, "labels.txt"), "\n".join(str(c) for c in only) + "\n")
     logger.info("Exported a SavedModel to %s", path)
     return path
 

@@ -6,8 +6,11 @@ renamed over the target, so a process killed mid-write leaves either the old
 file or the new one, never half of one.
 """
 
+import contextlib
+import itertools
 import json
 import os
+import shutil
 import tempfile
 
 
@@ -110,3 +113,74 @@ def _to_builtin(value):
     except ImportError:  # pragma: no cover
         pass
     raise TypeError(f"Object of type {type(value).__name__} is not JSON serialisable")
+
+
+@contextlib.contextmanager
+def atomic_folder(path):
+    """Write a folder or file in full, or not at all: yields a temporary path beside `path` to write into.
+
+    When the block ends, the temporary path is renamed to `path` (an existing
+    `path` is moved aside first and removed after), so a process killed while
+    writing leaves the previous contents or nothing, never a half-written
+    export. The temporary name starts with a dot and is not numeric, so
+    TensorFlow Serving, which loads numeric version folders, never sees it. If
+    the block raises, the temporary path is removed and `path` is untouched;
+    what a killed writer left beside `path` is removed by the next one.
+
+    Args:
+        path: the final folder (or file) path.
+
+    Yields:
+        The temporary path, in the same folder as `path` (same file system).
+
+    Example:
+        >>> with atomic_folder("serving/digits/1") as tmp:  # doctest: +SKIP
+        ...     write_saved_model(tmp)
+    """
+    path = os.path.abspath(os.fspath(path))
+    parent, name = os.path.split(path)
+    os.makedirs(parent, exist_ok=True)
+    suffix = os.path.splitext(name)[1]  # `.keras` files must keep their suffix while written
+    tmp = os.path.join(parent, f".{name}.partial-{os.getpid()}{suffix}")
+    _remove_stale(parent, f".{name}.partial-")
+    _remove(tmp)
+    try:
+        yield tmp
+    except BaseException:
+        _remove(tmp)
+        raise
+    if not os.path.exists(path):
+        os.rename(tmp, path)
+        return
+    old = os.path.join(parent, f".{name}.old-{os.getpid()}")
+    _remove(old)
+    os.rename(path, old)
+    os.rename(tmp, path)
+    _remove(old)
+
+
+def _remove_stale(parent, prefix):
+    """Remove what writers that died left in `parent` (names `prefix<pid>...` of processes gone)."""
+    for entry in os.listdir(parent):
+        if not entry.startswith(prefix):
+            continue
+        digits = "".join(itertools.takewhile(str.isdigit, entry[len(prefix):]))
+        if digits and not _alive(int(digits)):
+            _remove(os.path.join(parent, entry))
+
+
+def _alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's live process
+        return True
+    return True
+
+
+def _remove(path):
+    if os.path.isdir(path) and not os.path.islink(path):
+        shutil.rmtree(path)
+    elif os.path.lexists(path):
+        os.unlink(path)
