@@ -231,8 +231,10 @@ def test_a_signal_during_a_trial_stops_the_search_cleanly_and_the_same_fit_resum
     script.write_text(INTERRUPTED)
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3",
            "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+    # a pytest-xdist worker ignores SIGINT and a child inherits that; a user's terminal does not ignore it
     first = subprocess.Popen([sys.executable, str(script), str(directory), str(marker)], stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, text=True, env=env)
+                             stderr=subprocess.PIPE, text=True, env=env,
+                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 300
     while not marker.exists() and first.poll() is None and time.monotonic() < deadline:
         time.sleep(0.1)

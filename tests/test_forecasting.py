@@ -155,7 +155,7 @@ def test_a_frozen_closed_form_block_forecasts_what_the_ridge_regression_does():
 
     raw = np.random.default_rng(1).normal(size=(200, 2)).cumsum(axis=0) * 3 + 50
     inp = autonas.TimeSeriesInput(window=24)
-    inp.set_data(raw[:150])
+    inp.infer_shape(raw[:150])
     z = (raw - np.asarray(inp.mean)) / np.asarray(inp.std)
     inp.linear_solutions = linear_fit.ridge_solutions(z, range(24, 140), range(150, 195), 24, 6, [0, 1], [12, 24])
     head = autonas.ForecastHead(horizon=6)

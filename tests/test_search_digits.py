@@ -23,7 +23,7 @@ def _search(tmp_path, small_digits, tuner, max_trials=4, epochs=3):
 def test_each_strategy_runs_a_real_search(tmp_path, small_digits, name):
     model, x_test, y_test = _search(tmp_path, small_digits, name)
     oracle = model.tuner_.oracle
-    assert isinstance(oracle, STRATEGIES[name])
+    assert isinstance(oracle.strategy, STRATEGIES[name])
     trials = list(oracle.trials.values())
     assert 1 <= len(trials) <= 4
     assert all(t.status == "COMPLETED" for t in trials)
