@@ -74,14 +74,14 @@ def check_token(host, token):
         >>> check_token("0.0.0.0", None)
         Traceback (most recent call last):
         ...
-        ValueError: The chief binds '0.0.0.0', beyond this machine: set a shared token (AUTONAS_TOKEN, at least 16 characters, the same on the chief and every worker), e.g. python -c "import secrets; print(secrets.token_hex(16))".
+        ValueError: The chief binds '0.0.0.0', beyond this machine: set a shared token (AUTONAS_TOKEN, at least 16 characters, the same on the chief and every worker), e.g. the output of `openssl rand -hex 16`.
     """
     if token is None:
         if not is_loopback(host):
             raise ValueError(
                 f"The chief binds {host!r}, beyond this machine: set a shared token ({TOKEN_ENV}, at least "
                 f"{MIN_TOKEN_LENGTH} characters, the same on the chief and every worker), e.g. "
-                'python -c "import secrets; print(secrets.token_hex(16))".')
+                'the output of `openssl rand -hex 16`.')
         return None
     if not isinstance(token, str) or len(token) < MIN_TOKEN_LENGTH:
         raise ValueError(f"The shared token ({TOKEN_ENV}) must be a string of at least {MIN_TOKEN_LENGTH} "
