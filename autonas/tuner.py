@@ -6,23 +6,16 @@ records per-trial facts (parameters, duration, best epoch) as JSON, and refits
 the best configuration on all the data for its best number of epochs.
 """
 
-import contextlib
-import gc
-import io
 import logging
-import math
 import os
 import time
 
 import keras
 import keras_tuner
-import numpy as np
 from keras_tuner.engine import trial as trial_module
 
 from autonas import _compat, accelerate, distribute
-from autonas.data import streaming
 from autonas.reporting.decisions import decision
-from autonas.trials import checkpoints
 from autonas.trials.checkpoints import (  # noqa: F401 (the names autonas.tuner has always offered)
     CHECKPOINT,
     LEGACY_CHECKPOINT,
@@ -34,7 +27,15 @@ from autonas.trials.checkpoints import (  # noqa: F401 (the names autonas.tuner 
 from autonas.trials.pipeline import training_data as _training_data  # noqa: F401
 from autonas.trials.pipeline import validation_dataset as _validation_dataset
 from autonas.trials.runner import DEFAULT_MAX_EPOCHS, DEFAULT_PATIENCE, TrialFailed, TrialRunner  # noqa: F401
-from autonas.trials.runner import check_feasible, measure, read_record
+from autonas.tuner_budget import BudgetMixin
+from autonas.tuner_feasibility import FeasibilityMixin
+from autonas.tuner_records import RecordsMixin
+from autonas.tuner_support import damaged_state_file as _damaged_state_file
+from autonas.tuner_support import example_count as _length
+from autonas.tuner_support import free_previous_models as _free_previous_models
+from autonas.tuner_support import frozen_heap  # noqa: F401 (autonas.tuner.frozen_heap, as always)
+from autonas.tuner_support import last_line as _last_line
+from autonas.tuner_support import quiet as _quiet
 from autonas.utils.io import atomic_write_json
 
 _compat.install()
@@ -46,7 +47,7 @@ class SearchFailed(RuntimeError):
     """Too many trials failed in a row: the search stops with their messages."""
 
 
-class Tuner(_compat.keras_tuner.TunerHooks):
+class Tuner(FeasibilityMixin, BudgetMixin, RecordsMixin, _compat.keras_tuner.TunerHooks):
     """Runs a search for one `HyperModel` with any `keras_tuner.Oracle`.
 
     Args:
@@ -121,62 +122,6 @@ class Tuner(_compat.keras_tuner.TunerHooks):
         self.num_train_examples = None
         self.num_validation_examples = None
 
-    # -- feasibility ----------------------------------------------------------
-    def count_params(self, values):
-        """Number of parameters of the model built from hyperparameter `values`."""
-        hp = self.oracle.get_space()
-        hp.values.update(values)
-        keras.backend.clear_session()
-        model = self.hypermodel.build(hp)
-        return int(model.count_params())
-
-    def _feasible(self, values):
-        # Built as the trial would build it (same seed, same build hook), so a feasible candidate's model
-        # is kept for its trial instead of being built twice (see `_take_candidate`). KerasTuner numbers
-        # trials in creation order, so the trial about to be created gets index len(trials).
-        self._candidate = None
-        if self.seed is not None:
-            keras.utils.set_random_seed(self.seed + len(self.oracle.trials))
-        hp = self.oracle.get_space()
-        hp.values.update(values)
-        _free_previous_models()
-        built = time.perf_counter()
-        model = self.build_hypermodel(hp)
-        built = time.perf_counter() - built
-        measured = measure(model)
-        if self._first_candidate_macs is None and not self.oracle.start_order:
-            self._first_candidate_macs = measured["macs"]
-        reference = self._reference_macs() if self.search_max_cost_ratio is not None else None
-        ok, reason = check_feasible(measured, self.search_max_model_size, self.search_max_cost_ratio, reference)
-        if not ok:
-            return False, reason, measured
-        if distribute.role() is None:  # a chief only proposes: its workers build their own models
-            self._candidate = (_values_key(values), hp, model, built)
-        return True, None
-
-    def _take_candidate(self, hp):
-        """``(model, seconds its build took)`` from `_feasible` for these values, else ``(None, None)``.
-
-        Only the last candidate checked is kept. The hyperparameters that its build registered (conditional ones the
-        space had not seen) are merged into `hp`, as building on `hp` itself
-        would have done, so the oracle still learns them when the trial ends.
-        """
-        candidate, self._candidate = self._candidate, None
-        if candidate is None or candidate[0] != _values_key(hp.values):
-            return None, None
-        _, built_hp, model, seconds = candidate
-        hp.merge(built_hp, overwrite=False)
-        return model, seconds
-
-    def _reference_macs(self):
-        """Multiply-adds per example of the search's first candidate (of its first trial when resumed)."""
-        if self._first_candidate_macs:
-            return self._first_candidate_macs
-        for trial_id in self.oracle.start_order:
-            macs = self.trial_info(trial_id).get("macs")
-            if macs:
-                return macs
-        return None
 
     # -- the search loop --------------------------------------------------------
     def search(self, train, validation, epochs=None, batch_size=32, callbacks=None, verbose=1,
@@ -339,86 +284,6 @@ class Tuner(_compat.keras_tuner.TunerHooks):
                 f"(max_consecutive_failed_trials={limit}). Last failures:\n" + "\n".join(lines)
             )
 
-    def _update_deadline(self):
-        """The search deadline: the fit's deadline less the time reserved for what follows the search."""
-        if self.total_deadline is None:
-            return
-        reserved = float(self.reserve()) if self.reserve is not None else 0.0
-        self.deadline = self.total_deadline - max(0.0, reserved)
-
-    def _time_for_another_trial(self):
-        if self.deadline is None:
-            return True
-        remaining = self.deadline - time.time()
-        durations = [info["duration"] for info in self.trial_infos().values() if info.get("duration")]
-        # the cheapest trial so far: proxy trials are short, and a trial that does not fit is stopped
-        estimate = float(min(durations)) if durations else 0.0
-        return remaining > max(estimate, 1.0)
-
-    def _give_budget_hint(self):
-        """Tell a budget-aware oracle the search time left, what one epoch over all examples costs,
-        how many epochs the full trials so far trained, and a trial's time outside its epochs."""
-        if not hasattr(self.oracle, "budget_hint"):
-            return
-        remaining = None if self.deadline is None else max(0.0, self.deadline - time.time())
-        infos = list(self.trial_infos().values())
-        full = [info["epochs_trained"] for info in infos if info.get("full_fidelity") and info.get("epochs_trained")]
-        # build, tracing and recording: a trial's duration less its epochs, each at the median of those after
-        # the first (which traces the model's functions)
-        overhead = [info["duration"] - len(info["epoch_seconds"]) * float(np.median(info["epoch_seconds"][1:]))
-                    for info in infos if info.get("duration") and len(info.get("epoch_seconds") or []) >= 2]
-        self.oracle.budget_hint = {"remaining": remaining, "epoch_seconds": self.epoch_seconds(),
-                                   "full_epochs": float(np.median(full)) if full else None,
-                                   "trial_overhead": max(0.0, float(np.median(overhead))) if overhead else None}
-
-    def epoch_seconds(self):
-        """Seconds one epoch over all the training examples takes, from the trials so far (None before any).
-
-        Per trial, the median of its epochs after the first (which traces the
-        model's functions), or its duration less its build per epoch when it
-        trained one epoch. A trial on a subset is scaled to all the examples,
-        counting a validation example a third of a training one (a forward
-        pass only). The median over the trials.
-
-        Returns:
-            A float or None.
-        """
-        rates = []
-        val = (self.num_validation_examples or 0) / 3.0
-        for info in self.trial_infos().values():
-            epochs, duration = info.get("epochs_trained"), info.get("duration")
-            if not epochs or not duration:
-                continue
-            timed = info.get("epoch_seconds") or []
-            if len(timed) >= 2:
-                seconds = float(np.median(timed[1:]))
-            else:
-                seconds = max(1e-3, duration - (info.get("build_seconds") or 0.0)) / epochs
-            examples = info.get("examples") or self.num_train_examples
-            rates.append(seconds * (self.num_train_examples + val) / (examples + val))
-        return float(np.median(rates)) if rates else None
-
-    def is_full_fidelity(self, values):
-        """Whether trial values ask for a full-fidelity trial (all examples, all the epochs).
-
-        Strategies with proxy trials answer themselves (``oracle.full_fidelity``);
-        for Hyperband-style ``tuner/epochs``, only the largest budget is full.
-
-        Args:
-            values: a trial's hyperparameter values.
-
-        Returns:
-            A bool.
-        """
-        if hasattr(self.oracle, "full_fidelity"):
-            return bool(self.oracle.full_fidelity(values))
-        if "tuner/examples" in values:
-            return False
-        max_epochs = getattr(self.oracle, "max_epochs", None)
-        if "tuner/epochs" in values and max_epochs:
-            return int(values["tuner/epochs"]) >= int(max_epochs)
-        return True
-
     def on_trial_begin(self, trial):
         super().on_trial_begin(trial)
         if self.reporter is not None:
@@ -457,20 +322,6 @@ class Tuner(_compat.keras_tuner.TunerHooks):
             model=model, build_seconds=build_seconds,
             extra_callbacks=self._tensorboard_callbacks(trial) + self._progress_callbacks())
 
-    #: a full-fidelity trial's predictions on the validation data (best epoch), for ensembles.
-    PREDICTIONS = checkpoints.PREDICTIONS
-
-    def validation_predictions(self, trial_id):
-        """A full-fidelity trial's predictions on the validation data, or None when none were saved.
-
-        Args:
-            trial_id: the trial's id.
-
-        Returns:
-            A NumPy array (rows x outputs) or None.
-        """
-        return checkpoints.read_validation_predictions(self.get_trial_dir(trial_id), trial_id)
-
     def _progress_callbacks(self):
         """The progress display's per-epoch callbacks (see `autonas.reporting.progress`)."""
         make = getattr(self.reporter, "keras_callbacks", None)
@@ -486,51 +337,6 @@ class Tuner(_compat.keras_tuner.TunerHooks):
         if self._tensorboard_logger is None:
             self._tensorboard_logger = TensorBoardLogger(self.tensorboard)
         return self._tensorboard_logger.trial_callbacks(self, trial)
-
-    # -- trial facts --------------------------------------------------------------
-    def _trial_info_path(self, trial_id):
-        return os.path.join(self.project_dir, f"trial_{trial_id}", TRIAL_INFO)
-
-    def _write_trial_info(self, trial_id, info):
-        atomic_write_json(self._trial_info_path(trial_id), info)
-
-    def trial_info(self, trial_id):
-        """Facts autonas records about a trial (params, duration, best epoch, ...)."""
-        return read_record(os.path.join(self.project_dir, f"trial_{trial_id}"))
-
-    def trial_infos(self):
-        """`trial_info` for every trial of the oracle, keyed by trial id."""
-        return {tid: self.trial_info(tid) for tid in self.oracle.trials}
-
-    # -- refit ----------------------------------------------------------------------
-    def best_trial(self):
-        """The best COMPLETED trial; raises a clear error when there is none."""
-        completed = self.completed_full_trials()
-        if not completed:
-            failures = [t for t in self.oracle.trials.values() if t.message]
-            detail = ""
-            if failures:
-                detail = " Last failure: " + _last_line(failures[-1].message)
-            skipped = getattr(self.oracle, "skipped", None)
-            if skipped:
-                detail += (f" {len(skipped)} candidate(s) were skipped as too large: "
-                           f"{_smallest_skipped(skipped)}. Raise `max_model_size` (or `max_cost_ratio`).")
-            proxies = [t for t in self.oracle.trials.values() if t.status == trial_module.TrialStatus.COMPLETED]
-            what = "no full-fidelity trial (only proxy trials)" if proxies else "no trial"
-            raise RuntimeError(f"The search completed {what}, so there is no model to refit.{detail}")
-        full = {t.trial_id for t in completed}
-        ranked = [t for t in self.oracle.get_best_trials(len(self.oracle.trials)) if t.trial_id in full]
-        return ranked[0] if ranked else completed[0]
-
-    def completed_full_trials(self):
-        """COMPLETED trials with a finite score, trained at full fidelity (proxy trials never compete).
-
-        Returns:
-            A list of `Trial`, in creation order.
-        """
-        return [t for t in self.oracle.trials.values() if t.status == trial_module.TrialStatus.COMPLETED
-                and t.score is not None and math.isfinite(t.score)
-                and self.is_full_fidelity(t.hyperparameters.values)]
 
     def refit(self, trial, x, y, epochs=None, batch_size=32, callbacks=(), verbose=1,
               class_weight=None, sample_weight=None, deadline=None, member=0):
@@ -569,30 +375,6 @@ class Tuner(_compat.keras_tuner.TunerHooks):
         atomic_write_json(os.path.join(self.project_dir, name), refit_info)
         return model, refit_info
 
-    def refit_seconds(self, trial, data_ratio):
-        """Expected seconds to refit `trial` on ``data_ratio`` times its training examples.
-
-        From what the trial measured: its time per epoch (duration less the build),
-        scaled to the refit's data, times its best epoch count, plus one build.
-
-        Args:
-            trial: a completed trial.
-            data_ratio: refit examples / the trial's training examples (e.g. 1.25).
-
-        Returns:
-            A float (seconds), or None when the trial recorded no duration.
-        """
-        info = self.trial_info(trial.trial_id)
-        epochs, duration = info.get("epochs_trained"), info.get("duration")
-        if not epochs or not duration:
-            return None
-        build = info.get("build_seconds") or 0.0
-        per_epoch = max(1e-3, duration - build) / epochs
-        examples = info.get("examples") or self.num_train_examples
-        scale = data_ratio * (getattr(self, "num_train_examples", None) or examples) / examples
-        refit_epochs = int(info.get("best_epoch") or epochs)
-        return build + per_epoch * scale * refit_epochs
-
     def load_trial_model(self, trial):
         """The best-epoch checkpoint of a trial, as a Keras model."""
         return self.load_model(trial)
@@ -607,78 +389,3 @@ class Tuner(_compat.keras_tuner.TunerHooks):
         with _compat.keras_tuner.maybe_distribute(self.distribution_strategy):
             load_checkpoint(model, self.checkpoint_path(trial.trial_id))
         return model
-
-
-def _damaged_state_file(project):
-    """The first of the project's JSON state files (oracle, trials) that does not parse, or None."""
-    import glob
-    import json
-
-    for path in [os.path.join(project, "oracle.json"), *sorted(glob.glob(os.path.join(project, "trial_*", "*.json")))]:
-        try:
-            with open(path) as f:
-                json.load(f)
-        except (OSError, ValueError):
-            if os.path.exists(path):
-                return path
-    return None
-
-
-def _length(data):
-    """Examples in ``(x, y)`` Keras-form data (or a streamed ``(Stream, None)``)."""
-    return len(data[0]) if streaming.is_stream(data[0]) else len(keras.tree.flatten(data[1])[0])
-
-
-def _free_previous_models():
-    """Reset Keras's state, collect the models no longer used and return their memory to the system."""
-    keras.backend.clear_session()
-    _compat.release_free_memory()
-
-
-def _smallest_skipped(skipped):
-    """The reason given for the skipped candidate with the fewest parameters (as `_feasible` measured them)."""
-    return min(skipped, key=lambda entry: entry.get("params", float("inf"))).get("reason", "no reason recorded")
-
-
-def _values_key(values):
-    return tuple(sorted((name, repr(value)) for name, value in values.items()))
-
-
-def _last_line(message):
-    lines = [line for line in (message or "").strip().splitlines() if line.strip()]
-    return lines[-1].strip() if lines else "no message"
-
-
-@contextlib.contextmanager
-def frozen_heap():
-    """Exclude the objects alive on entry from garbage collection until the block ends.
-
-    Every build frees the previous trial's model with a full collection, whose
-    cost grows with everything TensorFlow and the caller keep alive (seconds
-    per trial on a busy machine). `gc.freeze` moves those long-lived objects
-    out of the collector's way; objects created inside the block are
-    collected as usual, and `gc.unfreeze` restores normal collection after.
-    `Tuner.search` runs in one; `AutoModel.fit` puts the search and the refit
-    in one, so the search's own is then a no-op: nothing is done when objects
-    are frozen already (by an outer block or by the caller).
-    """
-    if gc.get_freeze_count():
-        yield
-        return
-    gc.collect()
-    gc.freeze()
-    try:
-        yield
-    finally:
-        gc.unfreeze()
-
-
-@contextlib.contextmanager
-def _quiet():
-    """Swallow KerasTuner's own console prints (autonas reports through `logging`)."""
-    buffer = io.StringIO()
-    with contextlib.redirect_stdout(buffer):
-        yield
-    text = buffer.getvalue().strip()
-    if text:
-        logger.debug("keras_tuner: %s", text)
