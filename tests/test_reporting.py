@@ -231,9 +231,9 @@ def test_plot_model_names_what_to_install(tmp_path, monkeypatch):
     assert not (tmp_path / "model.png").exists()
 
 
-@pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz `dot` is not installed")
+@pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz `dot` is not installed (pydot, in the dev extra, "
+                                                    "needs it to draw)")
 def test_plot_model_writes_a_png_when_graphviz_exists(tmp_path):
-    pytest.importorskip("pydot")
     model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)])
     path = plot_model(model, tmp_path / "model.png")
     assert open(path, "rb").read(8) == PNG_MAGIC
