@@ -3,24 +3,32 @@
 The one place that knows the order of the steps: validate and adapt the data,
 analyse targets, build the graph, pick the strategy, run the search, refit the
 winner on all the data, then answer predict / evaluate / export.
+
+Its parts live beside it: reading the data of a fit (`autonas.auto_model_data`),
+the defaults sized to the data and `SearchContext` (`autonas.auto_model_defaults`),
+predict / evaluate / export (`autonas.auto_model_predict`), and the leaderboard,
+summary and plots (`autonas.reporting.mixin`).
 """
 
-import dataclasses
 import logging
 import os
 import time
 
-import numpy as np
-
 from autonas import accelerate, distribute, executors, search
 from autonas import tuner as tuner_module
-from autonas import data as data_module
+from autonas.auto_model_data import FitDataMixin
+from autonas.auto_model_defaults import (  # noqa: F401  (re-exported: `from autonas.auto_model import SearchContext`)
+    MAX_AUTO_BATCH_SIZE,
+    MAX_STEPS_PER_EPOCH,
+    SearchContext,
+    SearchDefaultsMixin,
+    auto_batch_size,
+)
+from autonas.auto_model_predict import PredictionMixin
 from autonas.budget import FitBudget
-from autonas.data import streaming
 from autonas.data.class_weights import resolve_class_weight
 from autonas.data.fingerprint import check_resumed, fingerprint
 from autonas.data.profile import profile_graph
-from autonas.data.splits import ArraySplits
 from autonas.final_model import Members, choose_members, fit_final_model
 from autonas.graph.graph import Graph
 from autonas.reporting import decisions
@@ -29,7 +37,7 @@ from autonas.sklearn_api import EstimatorMixin, StrategyName
 from autonas.reporting.tensorboard import check_tensorboard_arg
 from autonas.utils import project_lock
 from autonas.utils.timeparse import parse_duration
-from autonas.utils.validation import Default, check_float, check_int, is_default
+from autonas.utils.validation import Default, check_int
 
 logger = logging.getLogger("autonas")
 
@@ -39,48 +47,7 @@ RESERVED_MEMBERS = 2
 DEFAULT_SPLIT = Default(0.2)
 
 
-@dataclasses.dataclass(frozen=True)
-class SearchContext:
-    """What is known about a search when its defaults are chosen (at `fit`, before the first trial).
-
-    Task classes read it in `AutoModel.configure_space`,
-    `AutoModel.default_initial_hps` and `AutoModel.default_objective` to
-    size their default space to the data and the budget.
-
-    Args:
-        num_train: number of training examples (after the validation split).
-        num_val: number of validation examples.
-        epochs: the `epochs` given to `fit` (None: early stopping decides).
-        batch_size: the batch size.
-        max_time: the search budget in seconds, or None.
-        input_shapes: the shape of one example, per input node (``()`` for
-            text, ``(columns,)`` for tables).
-        profile: the training data's `autonas.data.profile.DataProfile` (None
-            when the caller has none).
-
-    Returns:
-        A frozen record of those fields.
-
-    Example:
-        >>> SearchContext(1120, 280, None, 32, 120.0, [(8, 8)]).steps_per_epoch
-        35
-    """
-
-    num_train: int
-    num_val: int
-    epochs: object
-    batch_size: int
-    max_time: object
-    input_shapes: list
-    profile: object = None
-
-    @property
-    def steps_per_epoch(self):
-        """Optimizer steps in one epoch over the training split."""
-        return -(-self.num_train // self.batch_size)
-
-
-class AutoModel(EstimatorMixin, ReportingMixin):
+class AutoModel(FitDataMixin, PredictionMixin, SearchDefaultsMixin, EstimatorMixin, ReportingMixin):
     """Search a graph of blocks for the best Keras model, then refit it.
 
     Args:
@@ -332,157 +299,8 @@ class AutoModel(EstimatorMixin, ReportingMixin):
                            self.fit_time_)
         return history
 
-    def _fit_splits(self, x, y, validation_split, validation_data, sample_weight):
-        """The training and validation data of a fit: a streamed `StreamSplits` or in-memory `ArraySplits`.
-
-        Task classes with their own data forms (`TimeSeriesForecaster`: windows of one series) override it.
-        """
-        data = streaming.open_stream(x, y, validation_data, validation_split, self.inputs, self.heads,
-                                     self.seed or 0, sample_weight)
-        if data is None:
-            return self._array_splits(x, y, validation_split, validation_data, sample_weight)
-        decisions.decision("Streaming the tf.data.Dataset: %d training and %d validation examples; "
-                           "preprocessing adapted on the first %d.", data.num_train, data.num_val,
-                           len(data.sample_x[0]))
-        return data
-
-    def _training_labels(self, data, rows):
-        """The encoded labels of an input's training rows (one classification head), or None.
-
-        The rows are the training split, or a stream's first `rows` training examples.
-        """
-        if len(self.heads) != 1 or not hasattr(self.heads[0], "encoder"):
-            return None
-        labels = data.encoded_train_targets()[0]
-        return labels[:rows] if len(labels) >= rows else None
-
     def _before_refit(self):
         """Called once the search is over, before the final model is refitted on all the data (task hook)."""
-
-    def _array_splits(self, x, y, validation_split, validation_data, sample_weight):
-        """Training and validation data read into memory and validated (`autonas.data.splits.ArraySplits`)."""
-        x, y = self._load(x, y)
-        xs = data_module.adapt_inputs(x, self.inputs, "x", fit=True)
-        ys = data_module.adapt_targets(y, self.heads, "y")
-        data_module.check_lengths([xs[0]] + ys, ["x"] + ["y"] * len(ys))
-        n = len(xs[0])
-        sw = None
-        if sample_weight is not None:
-            sw = data_module.to_array(sample_weight, "sample_weight").astype("float32")
-            data_module.check_lengths([xs[0], sw], ["x", "sample_weight"])
-        if validation_data is not None:
-            xv_raw, yv_raw = _unpack_validation(validation_data)
-            xv_raw, yv_raw = self._load(xv_raw, yv_raw, "validation_data[0]", "validation_data[1]")
-            xv = data_module.adapt_inputs(xv_raw, self.inputs, "validation_data[0]")
-            yv = data_module.adapt_targets(yv_raw, self.heads, "validation_data[1]")
-            data_module.check_lengths([xv[0]] + yv, ["validation_data[0]"] + ["validation_data[1]"] * len(yv))
-            for node, xt, xvv in zip(self.inputs, xs, xv):
-                if xvv.dtype.kind in "biuf" and xt.shape[1:] != xvv.shape[1:]:
-                    raise ValueError(
-                        f"`validation_data[0]` has examples of shape {xvv.shape[1:]} but `x` has {xt.shape[1:]}."
-                    )
-            # the classes are learnt from the training labels only: a validation label never seen in
-            # training is reported by the encoder, naming `validation_data[1]`
-            return ArraySplits(xs, ys, xv, yv, sw, None, self.heads, "validation_data[1]", y_fit=ys)
-        for head, target in zip(self.heads, ys):
-            head.fit_targets(target, "y")  # the stratified split needs the classes
-        stratify = None
-        if hasattr(self.heads[0], "encoder") and self.heads[0].encoder.label_format == "labels":
-            stratify = self.heads[0].encode(ys[0], "y")
-        train_idx, val_idx = data_module.split_validation(n, validation_split, self.seed or 0, stratify)
-        return ArraySplits([a[train_idx] for a in xs], [a[train_idx] for a in ys],
-                           [a[val_idx] for a in xs], [a[val_idx] for a in ys],
-                           sw[train_idx] if sw is not None else None, sw[val_idx] if sw is not None else None,
-                           self.heads, "y", y_fit=ys)
-
-    def _check_fit_args(self, epochs, batch_size, validation_split, validation_data, callbacks, verbose):
-        check_int(epochs, "epochs", minimum=1, allow_none=True)
-        check_int(batch_size, "batch_size", minimum=1, allow_none=True)
-        if validation_data is None:
-            check_float(validation_split, "validation_split", minimum=0, maximum=1, inclusive=False,
-                        expected="a fraction strictly between 0 and 1 when no `validation_data` is given")
-        elif not is_default(validation_split) and validation_split not in (None, 0, 0.0):
-            raise ValueError(
-                f"Pass either `validation_split` (received {validation_split!r}) or `validation_data`, not both."
-            )
-        if callbacks is not None and not isinstance(callbacks, (list, tuple)):
-            raise TypeError(f"`callbacks` must be a list of keras.callbacks.Callback; received {type(callbacks).__name__}.")
-        if verbose not in (0, 1, 2, "auto"):
-            raise ValueError(f"`verbose` must be 0, 1 or 2; received {verbose!r}.")
-
-    # -- defaults that task classes size to the data ---------------------------
-    #: candidates costing more multiply-adds per example than this many times the
-    #: first trial are skipped (see `autonas.tuner.Tuner`); None: no limit.
-    max_cost_ratio = None
-
-    def configure_space(self, context):
-        """Fit the default search space to the data, at each `fit`, before the first trial.
-
-        The training data's input profile is ``context.profile``. Task classes
-        override it, e.g. to leave out architectures the data cannot justify.
-
-        Args:
-            context: a `SearchContext`.
-
-        Returns:
-            None.
-
-        Example:
-            >>> model.configure_space(context)  # doctest: +SKIP
-        """
-
-    def default_initial_hps(self, context):
-        """The configurations tried first when `initial_hps` is None.
-
-        Task classes override it to start with cheap, proven configurations
-        chosen for the data size and the budget.
-
-        Args:
-            context: a `SearchContext`.
-
-        Returns:
-            A list of (partial) hyperparameter value dicts, or None for "the
-            space's defaults first".
-
-        Example:
-            >>> model.default_initial_hps(context)  # doctest: +SKIP
-            None
-        """
-        return None
-
-    def default_objective(self, context):
-        """The objective searched when `objective` is None.
-
-        Args:
-            context: a `SearchContext`.
-
-        Returns:
-            A metric name: the head's default (``"val_accuracy"`` for a
-            classification head) for one head, ``"val_loss"`` for several.
-
-        Example:
-            >>> model.default_objective(context)  # doctest: +SKIP
-            'val_accuracy'
-        """
-        return self.heads[0].default_objective if len(self.heads) == 1 else "val_loss"
-
-    def strategy_name(self):
-        """The strategy `tuner` names for this fit: ``"auto"`` resolved, other values as given.
-
-        ``"auto"`` is ``"successive-halving"`` with a `max_time` (full trials are
-        then only run when the budget holds enough of them; otherwise candidates
-        are screened on proxy tasks first) and ``"random"`` without one.
-
-        Returns:
-            A strategy name, or the `keras_tuner.Oracle` given as `tuner`.
-
-        Example:
-            >>> autonas.ImageClassifier(max_time="10m").strategy_name()  # doctest: +SKIP
-            'successive-halving'
-        """
-        if isinstance(self.tuner, str) and self.tuner.lower() == "auto":
-            return "successive-halving" if self.max_time else "random"
-        return self.tuner
 
     def _make_tuner(self, verbose, initial_hps, objective):
         from autonas.reporting.progress import SearchProgress
@@ -532,180 +350,3 @@ class AutoModel(EstimatorMixin, ReportingMixin):
         reporter.max_trials = tuner.oracle.max_trials
         return tuner
 
-    # -- Keras data forms ------------------------------------------------------
-    def _load(self, x, y=None, arg_name="x", target_arg_name="y"):
-        """Paths, folders and tf.data read into memory (see `autonas.data.load_data`)."""
-        kind = self.inputs[0].kind if len(self.inputs) == 1 else None
-        return data_module.load_data(x, y, kind=kind, arg_name=arg_name, target_arg_name=target_arg_name)
-
-    def _keras_x(self, arrays):
-        if len(self.inputs) == 1:
-            return self.inputs[0].keras_data(arrays[0])
-        flat = {}
-        for node, arr in zip(self.inputs, arrays):
-            data = node.keras_data(arr)
-            flat.update(data if isinstance(data, dict) else {node.name: data})
-        return flat
-
-    def _keras_y(self, arrays):
-        if len(self.heads) == 1:
-            return arrays[0]
-        return {head.name: arr for head, arr in zip(self.heads, arrays)}
-
-    # -- using the fitted model ----------------------------------------------
-    def _check_fitted(self, method):
-        if self.model_ is None:
-            raise RuntimeError(f"Call `fit` before `{method}`: this {type(self).__name__} has no model yet.")
-
-    def predict_raw(self, x, batch_size=32, verbose=0):
-        """Raw model outputs (probabilities for classifiers), a list per head."""
-        self._check_fitted("predict")
-        x, _ = self._load(x)
-        xs = data_module.adapt_inputs(x, self.inputs, "x")
-        out = self.model_.predict(self._keras_x(xs), batch_size=batch_size, verbose=verbose)
-        if len(self.heads) == 1:
-            return [np.asarray(out)]
-        if isinstance(out, dict):
-            return [np.asarray(out[h.name]) for h in self.heads]
-        return [np.asarray(o) for o in out]
-
-    def predict(self, x, batch_size=32, verbose=0):
-        """Predict decoded outputs: labels of the kind fitted on, or numbers.
-
-        Args:
-            x: inputs in the same form as at fit.
-            batch_size: batch size.
-            verbose: Keras verbosity.
-
-        Returns:
-            A numpy array (one head) or a list of arrays (several heads).
-
-        Example:
-            >>> clf.predict(x_test)  # doctest: +SKIP
-        """
-        outs = [h.decode(o) for h, o in zip(self.heads, self.predict_raw(x, batch_size, verbose))]
-        return outs[0] if len(outs) == 1 else outs
-
-    def evaluate(self, x, y, batch_size=32, verbose=0):
-        """Evaluate the refitted model.
-
-        Args:
-            x: inputs in the same form as at fit.
-            y: targets in the same form as at fit (labels never seen at fit are an error).
-            batch_size: batch size.
-            verbose: Keras verbosity.
-
-        Returns:
-            A dict of metric name to value (``loss``, ``accuracy``, ...).
-
-        Example:
-            >>> clf.evaluate(x_test, y_test)["accuracy"]  # doctest: +SKIP
-        """
-        self._check_fitted("evaluate")
-        x, y = self._load(x, y)
-        xs = data_module.adapt_inputs(x, self.inputs, "x")
-        ys = data_module.adapt_targets(y, self.heads, "y")
-        data_module.check_lengths([xs[0]] + ys, ["x"] + ["y"] * len(ys))
-        enc = [h.encode(t, "y") for h, t in zip(self.heads, ys)]
-        result = self.model_.evaluate(self._keras_x(xs), self._keras_y(enc), batch_size=batch_size,
-                                      verbose=verbose, return_dict=True)
-        return {k: float(v) for k, v in result.items()}
-
-    def export_model(self):
-        """The refitted Keras model (raw inputs in, the heads' raw outputs out).
-
-        Its inputs are those of the exported SavedModel (see `autonas.export`);
-        its outputs are the heads' raw outputs: class probabilities (binary
-        classification: ONE sigmoid column, the probability of the second
-        label), or regression values of shape (N, output_dim).
-
-        Returns:
-            A `keras.Model`: the refit of the best trial, not a trial checkpoint.
-
-        Example:
-            >>> clf.export_model().predict(x_test[:4])  # doctest: +SKIP
-        """
-        self._check_fitted("export_model")
-        return self.model_
-
-    def export(self, path, format="saved_model"):
-        """Write the refitted model for serving.
-
-        Args:
-            path: destination folder (SavedModel) or ``.keras`` file.
-            format: ``"saved_model"`` (TensorFlow SavedModel with a
-                ``serving_default`` signature: named raw inputs; per head
-                ``probabilities``, ``class_index`` and ``label``, or
-                ``value``; see `autonas.export`) or ``"keras"``.
-
-        Returns:
-            The path written.
-
-        Example:
-            >>> clf.export("serving/digits/1")  # doctest: +SKIP
-        """
-        from autonas import export as export_module
-
-        self._check_fitted("export")
-        return export_module.export(self, path, format=format)
-
-    def leaderboard(self):
-        """One row per trial: id, status, score, its weight in the final model, size, fidelity, hyperparameters.
-
-        ``final_weight`` is the trial's weight in the final model (1.0 for the
-        one trial refitted without an ensemble; the ensemble weights
-        otherwise; 0 for trials left out). ``fidelity`` says whether the trial
-        trained at full fidelity or was a proxy (a data subset or fewer
-        epochs); see `autonas.reporting.leaderboard.leaderboard`.
-
-        Returns:
-            A `pandas.DataFrame`, best first.
-        """
-        from autonas.reporting.leaderboard import leaderboard
-
-        if self.tuner_ is None:
-            raise RuntimeError("Call `fit` before `leaderboard`: no search has run yet.")
-        board = leaderboard(self.tuner_)
-        weights = {m["trial_id"]: m["weight"] for m in (self.ensemble_ or {}).get("members", [])}
-        board.insert(6, "final_weight", board["trial_id"].map(weights).fillna(0.0).astype(float))
-        return board
-
-
-#: `auto_batch_size` doubles the batch size while an epoch would take more steps than this.
-MAX_STEPS_PER_EPOCH = 500
-#: ... starting from Keras's default, up to this.
-MAX_AUTO_BATCH_SIZE = 512
-
-
-def auto_batch_size(num_train):
-    """The batch size `fit` uses when given None: 32, doubled while an epoch has over 500 steps (at most 512).
-
-    Small data keeps Keras's default of 32; a 40,000-row table trains with
-    128, so that an epoch takes a few hundred optimizer steps, not thousands.
-
-    Args:
-        num_train: number of training examples.
-
-    Returns:
-        An int.
-
-    Example:
-        >>> auto_batch_size(1120), auto_batch_size(40_000)
-        (32, 128)
-    """
-    size = 32
-    while size < MAX_AUTO_BATCH_SIZE and num_train / size > MAX_STEPS_PER_EPOCH:
-        size *= 2
-    return size
-
-
-def _unpack_validation(validation_data):
-    if data_module.forms.is_dataset(validation_data):  # a tf.data.Dataset of (x, y): read like `x`
-        return validation_data, None
-    if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
-        raise ValueError(
-            "`validation_data` must be a tuple (x_val, y_val) or a tf.data.Dataset of (x, y); received "
-            f"{type(validation_data).__name__}"
-            + (f" of length {len(validation_data)}" if hasattr(validation_data, "__len__") else "") + "."
-        )
-    return validation_data

@@ -1,4 +1,4 @@
-"""`ReportingMixin`: summary and plots on a fitted `AutoModel`."""
+"""`ReportingMixin`: leaderboard, summary and plots on a fitted `AutoModel`."""
 
 import os
 
@@ -6,10 +6,10 @@ __all__ = ["ReportingMixin"]
 
 
 class ReportingMixin:
-    """Adds `summary`, `plot_search`, `plot_pareto` and `plot_model` to `AutoModel`.
+    """Adds `leaderboard`, `summary`, `plot_search`, `plot_pareto` and `plot_model` to `AutoModel`.
 
     Reads the attributes `AutoModel.fit` sets: ``tuner_``, ``model_``,
-    ``search_time_`` and ``refit_info_``.
+    ``search_time_``, ``refit_info_`` and ``ensemble_``.
 
     Example:
         >>> clf = autonas.ImageClassifier(max_trials=5)   # doctest: +SKIP
@@ -22,6 +22,27 @@ class ReportingMixin:
         if getattr(self, "tuner_", None) is None:
             raise RuntimeError(f"Call `fit` before `{method}`: no search has run yet.")
         return self.tuner_
+
+    def leaderboard(self):
+        """One row per trial: id, status, score, its weight in the final model, size, fidelity, hyperparameters.
+
+        ``final_weight`` is the trial's weight in the final model (1.0 for the
+        one trial refitted without an ensemble; the ensemble weights
+        otherwise; 0 for trials left out). ``fidelity`` says whether the trial
+        trained at full fidelity or was a proxy (a data subset or fewer
+        epochs); see `autonas.reporting.leaderboard.leaderboard`.
+
+        Returns:
+            A `pandas.DataFrame`, best first.
+        """
+        from autonas.reporting.leaderboard import leaderboard
+
+        if self.tuner_ is None:
+            raise RuntimeError("Call `fit` before `leaderboard`: no search has run yet.")
+        board = leaderboard(self.tuner_)
+        weights = {m["trial_id"]: m["weight"] for m in (self.ensemble_ or {}).get("members", [])}
+        board.insert(6, "final_weight", board["trial_id"].map(weights).fillna(0.0).astype(float))
+        return board
 
     def summary(self, print_fn=None):
         """The best trial, its hyperparameters, parameter count and the search time.
