@@ -10,73 +10,18 @@ pipes get the lines only. Nothing is ever cleared from a notebook's output.
 """
 
 import math
-import sys
 import time
 
 from keras_tuner.engine import trial as trial_module
 
-from autonas.reporting.notebook import bar_class
+from autonas.reporting.display import DisplayMixin, write_line  # noqa: F401  (re-exported)
+from autonas.reporting.timing import estimate_eta, format_seconds  # noqa: F401  (re-exported)
 
 _FINISHED = (trial_module.TrialStatus.COMPLETED, trial_module.TrialStatus.FAILED,
              trial_module.TrialStatus.INVALID, trial_module.TrialStatus.STOPPED)
 
 
-def format_seconds(seconds):
-    """Human-readable duration: ``"45s"``, ``"3m05s"``, ``"1h02m"``.
-
-    Args:
-        seconds: a duration in seconds.
-
-    Returns:
-        A short string.
-
-    Example:
-        >>> format_seconds(185)
-        '3m05s'
-    """
-    seconds = max(0, int(round(seconds)))
-    if seconds < 60:
-        return f"{seconds}s"
-    if seconds < 3600:
-        return f"{seconds // 60}m{seconds % 60:02d}s"
-    return f"{seconds // 3600}h{(seconds % 3600) // 60:02d}m"
-
-
-def estimate_eta(elapsed, done, remaining_trials, time_left=None, after=0.0):
-    """Seconds until the fit ends: the remaining trials, then the work after the search.
-
-    Args:
-        elapsed: seconds spent on the `done` trials of this run.
-        done: trials finished in this run.
-        remaining_trials: trials still to run (None when unknown).
-        time_left: seconds left in the time budget (None without a budget).
-            The budget (`max_time`) bounds the whole fit, the work after the
-            search included, so the estimate never passes it.
-        after: seconds of work after the search (the refit).
-
-    Returns:
-        The estimate in seconds, or None when nothing is known yet.
-
-    Example:
-        >>> estimate_eta(elapsed=60, done=2, remaining_trials=4)
-        120.0
-        >>> estimate_eta(elapsed=60, done=2, remaining_trials=4, time_left=50)
-        50.0
-        >>> estimate_eta(elapsed=60, done=2, remaining_trials=4, after=30)
-        150.0
-        >>> estimate_eta(elapsed=60, done=2, remaining_trials=4, time_left=140, after=30)
-        140.0
-    """
-    estimate = None
-    if done and remaining_trials is not None:
-        estimate = elapsed / done * max(0, remaining_trials) + max(0.0, float(after or 0.0))
-    if time_left is not None:
-        time_left = max(0.0, float(time_left))
-        estimate = time_left if estimate is None else min(estimate, time_left)
-    return None if estimate is None else float(estimate)
-
-
-class SearchProgress:
+class SearchProgress(DisplayMixin):
     """Shows the progress of a search and of the stages after it (the refit).
 
     The `Tuner` calls ``on_trial_begin(tuner, trial)``, ``on_trial_end(tuner,
@@ -132,38 +77,6 @@ class SearchProgress:
         self._epoch_times = []  # seconds since the running trial began, at each epoch's end
         self._timings = {}  # trial id -> (seconds to the end of its first epoch, seconds per later epoch)
         self._stage = None  # (name, start time, planned epochs) of a stage after the search
-
-    # -- output ---------------------------------------------------------------
-    def _file(self):
-        return self.stream or sys.stdout
-
-    def _write(self, text):
-        if self._bar is not None:
-            self._bar.write(text, file=self._file())
-        else:
-            stream = self._file()
-            stream.write(text + "\n")
-            stream.flush()
-
-    def _open_bar(self, total, initial, bar_format):
-        if not self.verbose:
-            return None
-        tqdm = bar_class(self._file(), self.bar)
-        if tqdm is None:
-            return None
-        bar = tqdm(total=total, initial=initial, file=self._file(), dynamic_ncols=True, leave=True,
-                   mininterval=0, bar_format=bar_format)
-        _active.append(self)
-        return bar
-
-    def _close_bar(self, description):
-        if self._bar is None:
-            return
-        self._bar.set_description_str(description, refresh=False)
-        self._bar.close()
-        self._bar = None
-        if self in _active:
-            _active.remove(self)
 
     # -- state ------------------------------------------------------------------
     def _catch_up(self, tuner, current):
@@ -361,84 +274,6 @@ class SearchProgress:
             outcome = "no trial completed"
         self._close_bar(f"{self.done} trials | elapsed {elapsed} | {outcome}")
         self._write(f"Search ended after {self.done} trials in {elapsed}: {outcome}.")
-
-    # -- stages after the search ------------------------------------------------
-    def begin_stage(self, name, epochs, detail, estimate=None):
-        """Announce a stage after the search (the refit, an ensemble's training) and open its bar.
-
-        Args:
-            name: the stage's name, e.g. ``"Refit"``; the bar updates every epoch
-                of the models trained while it is open (`keras_callbacks`).
-            epochs: epochs it trains, or None.
-            detail: what it does, for the announcement line.
-            estimate: its expected duration in seconds, shown when known; for
-                ``"Refit"`` the display's own estimate (see `refit_scale`) by default.
-        """
-        self._stage = (name, time.time(), epochs)
-        if not self.verbose:
-            return
-        if estimate is None and name == "Refit":
-            estimate = self._refit_estimate
-        self._write(f"{name}: {detail}" + (f" (about {format_seconds(estimate)})." if estimate else "."))
-        if self.verbose < 2:
-            self._bar = self._open_bar(epochs, 0, name + " |{bar}| {desc}")
-            if self._bar is not None:
-                self._bar.set_description_str(f"epoch 0/{epochs or '?'}")
-
-    def _stage_epoch(self, epoch, epochs, logs):
-        if self._bar is None:
-            return
-        name, start, planned = self._stage
-        elapsed = time.time() - start
-        total = planned or epochs
-        parts = [f"epoch {epoch}/{total or '?'}"]
-        if logs.get("loss") is not None:
-            parts.append(f"loss {logs['loss']:.4f}")
-        parts.append(f"elapsed {format_seconds(elapsed)}")
-        if total:
-            parts.append(f"ETA {format_seconds(elapsed / epoch * max(0, total - epoch))}")
-        self._bar.n = epoch
-        self._bar.set_description_str(" | ".join(parts))
-
-    def end_stage(self, summary=None):
-        """Close the current stage's bar and write its outcome.
-
-        Args:
-            summary: optional text about the outcome (e.g. the final loss).
-        """
-        if self._stage is None:
-            return
-        name, start, _ = self._stage
-        self._stage = None
-        if not self.verbose:
-            return
-        elapsed = format_seconds(time.time() - start)
-        self._close_bar(f"done in {elapsed}")
-        self._write(f"{name} done in {elapsed}" + (f": {summary}." if summary else "."))
-
-
-#: displays with an open bar, innermost last (`write_line` writes above the bar).
-_active = []
-
-
-def write_line(text):
-    """Write one line through the progress display (above its bar when one is open).
-
-    Args:
-        text: the line, without its newline.
-
-    Returns:
-        None.
-
-    Example:
-        >>> write_line("Resuming the search in runs/digits.")
-        Resuming the search in runs/digits.
-    """
-    if _active:
-        _active[-1]._write(text)
-        return
-    sys.stdout.write(text + "\n")
-    sys.stdout.flush()
 
 
 def _values(trial):
