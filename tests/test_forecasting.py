@@ -131,7 +131,7 @@ def test_ridge_solutions_match_a_direct_ridge_regression_for_every_lookback():
 
     z = np.random.default_rng(0).normal(size=(300, 2)).cumsum(axis=0)
     train, val = range(40, 200), range(212, 296)
-    solutions = linear_fit.ridge_solutions(z, train, val, 40, 4, [1], [8, 40], refit=True)
+    solutions = linear_fit.ridge_solutions(z, train, val, 40, 4, [1], [8, 40], refit=True, blend=False)
     for lookback in (8, 40):
         sol = solutions[lookback]
         w = _ridge_by_hand(z, range(lookback, train.stop), lookback, 4, 1, sol["alpha"])  # every window it fits
@@ -140,9 +140,10 @@ def test_ridge_solutions_match_a_direct_ridge_regression_for_every_lookback():
         pred = np.stack([(z[t - lookback: t, 1] - z[t - 1, 1]) @ w[:-1] + w[-1] + z[t - 1, 1] for t in val])
         truth = np.stack([z[t: t + 4, 1] for t in val])
         assert sol["val_mse"] == pytest.approx(float(np.mean((pred - truth) ** 2)), rel=1e-6)
+        train_moments = linear_fit.moments(z, range(lookback, train.stop), lookback, 4, [1])
         others = [linear_fit._mse(_ridge_by_hand(z, range(lookback, train.stop), lookback, 4, 1, a),
                                   linear_fit.moments(z, val, lookback, 4, [1]))
-                  for a in linear_fit.PENALTIES]
+                  for a in linear_fit.penalties(train_moments[0])]
         assert sol["val_mse"] == pytest.approx(min(others))  # the penalty that validated best
         every = _ridge_by_hand(z, range(lookback, val.stop), lookback, 4, 1, sol["alpha"])
         np.testing.assert_allclose(sol["refit_kernel"], every[:-1], rtol=1e-4, atol=1e-5)

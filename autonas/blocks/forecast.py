@@ -20,7 +20,12 @@ the look-back must be tuned:
 - ``channel_independent``: one map shared by every channel (DLinear,
   PatchTST) or one mixing all channels;
 - ``closed_form``: the NLinear map fitted in closed form (ridge regression,
-  `autonas.data.linear_fit`), frozen or fine-tuned, or trained from scratch.
+  `autonas.data.linear_fit`), frozen or fine-tuned, or trained from scratch;
+- ``calendar`` (only when the input carries calendar covariates, see
+  `autonas.layers.calendar`): a forecast correction per future row and
+  target, a linear function of the calendar features of the window's last
+  row (its hour of day, day of week, day of year: the future rows' positions
+  follow from it), added to what the family forecasts.
 """
 
 import warnings
@@ -31,6 +36,7 @@ from autonas.blocks.base import Block, boolean, choice, conditional
 from autonas.layers.forecasting import (MovingAverage, Patches, SelectChannels, UnfoldChannels,
                                         WindowDenormalization, WindowNormalization)
 from autonas.blocks.heads import Head
+from autonas.layers.calendar import SplitCovariates
 
 # the closed-form linear model trains nothing (its map is frozen): Keras's warning about it says nothing new
 warnings.filterwarnings("ignore", message="The model does not have any trainable weights")
@@ -77,6 +83,9 @@ class ForecastBlock(Block):
             ``linear_solutions``) and stays ``"frozen"`` (the non-linear
             families learn what it leaves), is ``"tuned"`` from it, or starts
             at random (``"none"``); searched when None.
+        calendar: add the calendar correction (when the input carries calendar
+            covariates: `TimeSeriesForecaster(covariates="calendar")`);
+            searched when None.
         families: the families searched when `family` is None (default all).
         lookbacks: the look-backs searched when `lookback` is None.
         name: block name.
@@ -92,7 +101,7 @@ class ForecastBlock(Block):
     input_kinds = ("series",)
 
     def __init__(self, lookback=None, family=None, normalization=None, channel_independent=None,
-                 decomposition=None, closed_form=None, families=None, lookbacks=None, name=None):
+                 decomposition=None, closed_form=None, calendar=None, families=None, lookbacks=None, name=None):
         super().__init__(name=name)
         if family is not None and not hasattr(family, "get_config") and family not in FAMILIES:
             raise ValueError(f"`family` must be one of {FAMILIES} or None; received {family!r}.")
@@ -107,6 +116,7 @@ class ForecastBlock(Block):
         self.channel_independent = channel_independent
         self.decomposition = decomposition
         self.closed_form = closed_form
+        self.calendar = calendar
         self.families = list(families) if families is not None else None
         self.lookbacks = [int(v) for v in lookbacks] if lookbacks is not None else None
 
@@ -122,6 +132,11 @@ class ForecastBlock(Block):
     def build(self, hp, inputs):
         head = self._head()
         window, channels = int(inputs.shape[1]), int(inputs.shape[2])
+        covariates = int(getattr(self.inputs[0], "covariate_count", 0) or 0)
+        calendar = None
+        if covariates:  # the input's last columns are calendar features, not channels
+            inputs, calendar = SplitCovariates(covariates)(inputs)
+            channels -= covariates
         targets = head.target_index if head.target_index is not None else list(range(channels))
         horizon = head.horizon
         options = lookback_options(window, self.lookbacks or LOOKBACKS)
@@ -157,6 +172,9 @@ class ForecastBlock(Block):
         elif family == "transformer":
             with conditional(hp, searched, "family", ["transformer"]):
                 out = keras.layers.Add()([out, self._transformer(hp, x, horizon, targets, channels, lookback)])
+        if calendar is not None and self.param(hp, "calendar", self.calendar, boolean(False)):
+            y = keras.layers.Dense(horizon * len(targets), kernel_initializer="zeros")(calendar)
+            out = keras.layers.Add()([out, keras.layers.Reshape((horizon, len(targets)))(y)])
         return WindowDenormalization(mode, targets)([out, context])
 
     def _mlp(self, hp, x, horizon, targets, independent):
@@ -224,7 +242,7 @@ class ForecastBlock(Block):
         config = super().get_config()
         config.update(lookback=self.lookback, family=self.family, normalization=self.normalization,
                       channel_independent=self.channel_independent, decomposition=self.decomposition,
-                      closed_form=self.closed_form, families=self.families,
+                      closed_form=self.closed_form, calendar=self.calendar, families=self.families,
                       lookbacks=self.lookbacks)
         return config
 

@@ -11,6 +11,18 @@ validation windows (their second moments give the validation MSE of any
 solution in closed form); `ForecastBlock` starts its linear map from the
 solution, so every trial starts where ridge regression ends.
 
+The penalties tried are relative to the mean diagonal of the windows' second
+moment (`PENALTY_FACTORS`), so that the grid follows the number of windows
+and the scale of the series (a fixed grid ending at 10,000 capped the
+penalty that validated best at horizon 336 on ETTh1). With `blend`, the maps
+of the best look-backs are also averaged (the average of maps that all
+subtract the same last value is one linear map of the longest of them: the
+shorter kernels are padded with zeros); a look-back's solution is the
+average when it validates better than the single map of that look-back
+(ETTh1 validation MSE at horizon 336: 1.1504 for the average of look-backs
+512 and 336, against 1.1523 for 512 alone; univariate OT at horizon 96:
+0.0889 for the five look-backs against 0.0895).
+
 Example:
     >>> solutions = ridge_solutions(z, range(720, 8545), range(8640, 11425), 720, 96, [0], [96, 720])  # doctest: +SKIP
     >>> kernel, bias = solutions[336]["kernel"], solutions[336]["bias"]                                    # doctest: +SKIP
@@ -18,10 +30,11 @@ Example:
 
 import numpy as np
 
-__all__ = ["moments", "ridge_solutions", "PENALTIES"]
+__all__ = ["moments", "ridge_solutions", "penalties", "PENALTY_FACTORS"]
 
-#: ridge penalties tried (on the standardised scale, summed over windows x channels).
-PENALTIES = (1.0, 10.0, 100.0, 1000.0, 10000.0)
+#: ridge penalties tried, as multiples of the mean diagonal of the training windows' second moment
+#: (half-decade steps from 1e-6 to 10).
+PENALTY_FACTORS = tuple(10.0 ** (k / 2) for k in range(-12, 3))
 #: windows per chunk of the second-moment pass.
 CHUNK = 256
 
@@ -62,6 +75,20 @@ def moments(z, ends, window, horizon, targets):
     return xtx, xty, yty, count
 
 
+def penalties(xtx):
+    """The ridge penalties tried for a second moment `xtx` (with its trailing ones column).
+
+    Args:
+        xtx: ``(lookback + 1, lookback + 1)``.
+
+    Returns:
+        A list of floats: `PENALTY_FACTORS` times the mean of the diagonal without the intercept.
+    """
+    scale = float(np.mean(np.diag(xtx)[:-1])) if len(xtx) > 1 else 1.0
+    scale = scale if scale > 0 else 1.0
+    return [scale * f for f in PENALTY_FACTORS]
+
+
 def _solve(xtx, xty, alpha):
     penalty = alpha * np.eye(len(xtx))
     penalty[-1, -1] = 0.0  # the intercept is not penalised
@@ -73,7 +100,7 @@ def _mse(w, moment):
     return float((np.sum(w * (xtx @ w)) - 2.0 * np.sum(w * xty) + yty) / max(count, 1))
 
 
-def ridge_solutions(z, train_ends, val_ends, window, horizon, targets, lookbacks, refit=False):
+def ridge_solutions(z, train_ends, val_ends, window, horizon, targets, lookbacks, refit=False, blend=True):
     """The closed-form NLinear map for every look-back, its penalty chosen on validation windows.
 
     Each look-back is fitted on every training window it fits in (those ending
@@ -91,28 +118,63 @@ def ridge_solutions(z, train_ends, val_ends, window, horizon, targets, lookbacks
         refit: also fit every look-back on the training and validation
             windows together, with the penalty chosen on validation
             (``"refit_kernel"``, ``"refit_bias"``).
+        blend: also try the averages of the maps of the 2, 3, ... best
+            look-backs (by validation); each replaces the solution of its
+            longest look-back when it validates better (``"members"``: the
+            look-backs averaged).
 
     Returns:
         ``{lookback: {"kernel": (lookback, horizon) float32, "bias": (horizon,) float32, "alpha": float,
-        "val_mse": float}}`` (and the refit's kernel and bias with `refit`).
+        "val_mse": float, "members": [lookback, ...]}}`` (and the refit's kernel and bias with `refit`).
     """
-    out = {}
+    out, val_moments = {}, {}
     for lookback in lookbacks:
         lookback = int(lookback)
         train = moments(z, range(lookback, train_ends.stop), lookback, horizon, targets)
         val = moments(z, val_ends, lookback, horizon, targets)
+        val_moments[lookback] = val
         best = None
-        for alpha in PENALTIES:
+        for alpha in penalties(train[0]):
             w = _solve(train[0], train[1], alpha)
             score = _mse(w, val)
             if best is None or score < best[0]:
                 best = (score, alpha, w)
         score, alpha, w = best
         out[lookback] = {"kernel": w[:-1].astype("float32"), "bias": w[-1].astype("float32"),
-                         "alpha": float(alpha), "val_mse": score}
+                         "alpha": float(alpha), "val_mse": score, "members": [lookback]}
         if refit:
             gap = moments(z, range(train_ends.stop, val_ends.start), lookback, horizon, targets)
             final = [a + b + c for a, b, c in zip(train, val, gap)]
             w = _solve(final[0], final[1], alpha)
             out[lookback].update(refit_kernel=w[:-1].astype("float32"), refit_bias=w[-1].astype("float32"))
+    return _blend(out, val_moments) if blend and len(out) > 1 else out
+
+
+def _padded(solutions, members, kernel="kernel", bias="bias"):
+    """The average of the members' maps as one map of the longest look-back, ``(longest + 1, horizon)``."""
+    longest = max(members)
+    w = 0.0
+    for lookback in members:
+        k = np.asarray(solutions[lookback][kernel], dtype="float64")
+        w = w + np.concatenate([np.zeros((longest - lookback, k.shape[1])), k,
+                                np.asarray(solutions[lookback][bias], dtype="float64")[None]])
+    return w / len(members)
+
+
+def _blend(singles, val_moments):
+    """Each look-back's solution: its own map, or the average of the best maps that it is the longest of."""
+    out = dict(singles)
+    ranked = sorted(singles, key=lambda v: singles[v]["val_mse"])
+    for k in range(2, len(ranked) + 1):
+        members = sorted(ranked[:k])
+        longest = members[-1]
+        w = _padded(singles, members)
+        score = _mse(w, val_moments[longest])
+        if score < out[longest]["val_mse"]:
+            blended = {"kernel": w[:-1].astype("float32"), "bias": w[-1].astype("float32"), "alpha": None,
+                       "val_mse": score, "members": members}
+            if "refit_kernel" in singles[longest]:
+                r = _padded(singles, members, "refit_kernel", "refit_bias")
+                blended.update(refit_kernel=r[:-1].astype("float32"), refit_bias=r[-1].astype("float32"))
+            out[longest] = blended
     return out

@@ -7,9 +7,11 @@ import numpy as np
 
 from autonas.auto_model import AutoModel
 from autonas.blocks.forecast import LOOKBACKS, ForecastBlock, ForecastHead, lookback_options
+from autonas.data import covariates as covariates_module
 from autonas.data import linear_fit
 from autonas.data import series as series_module
 from autonas.graph.nodes import TimeSeriesInput
+from autonas.layers import calendar as calendar_module
 from autonas.reporting.decisions import decision
 
 logger = logging.getLogger("autonas")
@@ -129,6 +131,16 @@ class TimeSeriesForecaster(AutoModel):
         lookback: fix the look-back (rows of history read); searched when None.
         targets: the target column name(s) (all channels when None); the other
             channels are inputs only.
+        covariates: covariates known in the future: None, ``"calendar"``
+            (the calendar cycles that vary at the series' step: hour of day,
+            day of week, day of year), or a list of those names
+            (``"hour_of_day"``, ``"day_of_week"``, ``"day_of_year"``). They
+            are computed from the dates (a date column or a `DatetimeIndex`,
+            with a fixed step), and the search chooses whether its models use
+            them (the block's ``calendar`` hyperparameter). With covariates,
+            the exported model takes two inputs: the raw history window and
+            ``time``, the int64 wall-clock seconds since 1970-01-01 of the
+            window's last row (see `export_model`).
         project_name: project directory name (default ``"time_series_forecaster"``).
         **kwargs: search arguments of `AutoModel` (`max_trials`, `tuner`,
             `max_time`, `seed`, `directory`, ...).
@@ -139,7 +151,8 @@ class TimeSeriesForecaster(AutoModel):
         >>> model.predict()              # the 24 rows after the series, by date  # doctest: +SKIP
     """
 
-    def __init__(self, horizon=1, lookback=None, targets=None, project_name="time_series_forecaster", **kwargs):
+    def __init__(self, horizon=1, lookback=None, targets=None, covariates=None, project_name="time_series_forecaster",
+                 **kwargs):
         if isinstance(horizon, bool) or not isinstance(horizon, numbers.Integral) or horizon < 1:
             raise ValueError(f"`horizon` must be a positive integer; received {horizon!r}.")
         if lookback is not None and (isinstance(lookback, bool) or not isinstance(lookback, numbers.Integral)
@@ -147,6 +160,7 @@ class TimeSeriesForecaster(AutoModel):
             raise ValueError(f"`lookback` must be a positive integer or None; received {lookback!r}.")
         if targets is not None and not isinstance(targets, (str, list, tuple)):
             raise TypeError(f"`targets` must be a column name or a list of them; received {type(targets).__name__}.")
+        self.covariates = covariates_module.check_covariates(covariates)
         self.horizon, self.lookback = int(horizon), (int(lookback) if lookback is not None else None)
         self.targets = targets
         inputs = TimeSeriesInput()
@@ -203,10 +217,13 @@ class TimeSeriesForecaster(AutoModel):
         window = self.lookback or default_window(train_rows, self.horizon)
         series_module.check_length(len(series), window, self.horizon, "x", validation_split)
         node.window, node.column_names = window, list(series.columns)
+        cycles, step = covariates_module.calendar_cycles(self.covariates, series, "x")
+        node.covariates, node.step_seconds = cycles, step
+        node.covariate_count = calendar_module.feature_count(cycles)
         head.targets = names
         head.target_index = [series.columns.index(t) for t in names]
-        self._splits = series_module.WindowSplits(series, window, self.horizon, head.target_index, validation_split,
-                                                  self.seed or 0)
+        self._splits = series_module.WindowSplits(covariates_module.with_covariates(series, cycles), window,
+                                                  self.horizon, head.target_index, validation_split, self.seed or 0)
         decision("Forecasting %s %d rows ahead from a window of %d rows of %d channel(s): %d training and %d "
                  "validation windows (the last %d rows validate).", names, self.horizon, window,
                  len(series.columns), self._splits.num_train, self._splits.num_val, self._splits.num_rows_val)
@@ -234,7 +251,8 @@ class TimeSeriesForecaster(AutoModel):
                                             self.heads[0].target_index, looks, refit=True)
         refit = {v: dict(s, kernel=s["refit_kernel"], bias=s["refit_bias"]) for v, s in search.items()}
         decision("Closed-form NLinear (ridge) validation MSE by look-back: %s.",
-                 ", ".join(f"{v}: {s['val_mse']:.4f}" for v, s in search.items()))
+                 ", ".join(f"{v}: {s['val_mse']:.4f}" + (f" (average of {s['members']})" if len(s["members"]) > 1
+                                                         else "") for v, s in search.items()))
         return search, refit
 
     def _before_refit(self):
@@ -245,6 +263,9 @@ class TimeSeriesForecaster(AutoModel):
         solutions = self._solutions[0] if self._solutions else {}
         ranked = sorted(solutions, key=lambda v: solutions[v]["val_mse"]) or None
         configs = forecast_warm_start(self._forecast_block, self.inputs[0].window, ranked)
+        if self.inputs[0].covariates and self._forecast_block.calendar is None:
+            # the closed-form map with the calendar correction learnt on top of it
+            configs.insert(1, {**configs[0], f"{self._forecast_block.name}/calendar": True})
         if self.lookback is None:
             return configs
         unique = []  # a pinned look-back: the look-back variants are one configuration
@@ -283,6 +304,10 @@ class TimeSeriesForecaster(AutoModel):
 
         The output ``forecast`` is ``(batch, horizon, targets)`` in the
         targets' units (the search model's standardised output rescaled).
+        With calendar `covariates` the model has a second input, ``time``:
+        ``(batch,)`` int64, the wall-clock seconds since 1970-01-01 of each
+        window's last row (``dates.as_unit("s").asi8`` for naive pandas dates);
+        the calendar features are computed inside the model from it.
 
         Returns:
             A `keras.Model`.
@@ -295,10 +320,17 @@ class TimeSeriesForecaster(AutoModel):
         self._check_fitted("export_model")
         if self._export_model is None:
             node, head = self.inputs[0], self.heads[0]
-            inp = keras.Input(shape=node.shape, name=node.name, dtype="float32")
+            channels = len(node.column_names)
+            inp = keras.Input(shape=(node.window, channels), name=node.name, dtype="float32")
+            inputs, window = inp, inp
+            if node.covariates:
+                time = keras.Input(shape=(), name="time", dtype="int64")
+                features = calendar_module.CalendarWindow(node.covariates, node.window, node.step_seconds)(time)
+                window = keras.layers.Concatenate(axis=-1)([inp, features])
+                inputs = [inp, time]
             out = keras.layers.Rescaling(scale=head.target_scale, offset=head.target_mean, dtype="float32",
-                                         name="forecast")(self.model_(inp))
-            self._export_model = keras.Model(inp, out, name="forecaster")
+                                         name="forecast")(self.model_(window))
+            self._export_model = keras.Model(inputs, out, name="forecaster")
         return self._export_model
 
     def _history(self, x, arg_name="x"):
@@ -334,7 +366,12 @@ class TimeSeriesForecaster(AutoModel):
         window = self.inputs[0].window
         series_module.check_length(len(series), window, self.horizon, "x")
         history = series.values[-window:][None]
-        forecast = np.asarray(self.export_model()(history, training=False))[0]
+        if self.inputs[0].covariates:
+            covariates_module.calendar_cycles(self.covariates, series, "x")  # dates with a fixed step
+            time = calendar_module.wall_seconds(series.dates[-1:])
+            forecast = np.asarray(self.export_model()([history, time], training=False))[0]
+        else:
+            forecast = np.asarray(self.export_model()(history, training=False))[0]
         if not self._frame_input:
             return forecast
         import pandas as pd
@@ -368,8 +405,11 @@ class TimeSeriesForecaster(AutoModel):
             raise ValueError(f"`x` has {len(series)} rows; evaluation needs at least one window of {window} rows "
                              f"and {self.horizon} more.")
         ends = series_module.window_ends(len(series), window, self.horizon)
-        stream = series_module.window_stream(series.values, self._splits.standardized_targets(series.values), ends,
-                                             window, self.horizon)
+        if self.inputs[0].covariates:
+            covariates_module.calendar_cycles(self.covariates, series, "x")  # dates with a fixed step
+        values = covariates_module.with_covariates(series, self.inputs[0].covariates).values
+        stream = series_module.window_stream(values, self._splits.standardized_targets(series.values), ends, window,
+                                             self.horizon)
         sq = ab = count = 0.0
         for xb, yb in stream.dataset.batch(batch_size):
             pred = np.asarray(self.model_(xb, training=False), dtype="float64")
