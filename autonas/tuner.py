@@ -30,6 +30,7 @@ from autonas.trials.runner import DEFAULT_MAX_EPOCHS, DEFAULT_PATIENCE, TrialFai
 from autonas.tuner_budget import BudgetMixin
 from autonas.tuner_feasibility import FeasibilityMixin
 from autonas.tuner_records import RecordsMixin
+from autonas.tuner_support import ProjectDirectoryFull, disk_full_stops_the_search  # noqa: F401
 from autonas.tuner_support import damaged_state_file as _damaged_state_file
 from autonas.tuner_support import example_count as _length
 from autonas.tuner_support import free_previous_models as _free_previous_models
@@ -171,10 +172,11 @@ class Tuner(FeasibilityMixin, BudgetMixin, RecordsMixin, _compat.keras_tuner.Tun
                           callbacks=callbacks or [], verbose=verbose, class_weight=class_weight,
                           sample_weight=sample_weight)
         role = distribute.role()
-        if role is not None:  # KerasTuner chief/worker mode: see autonas.distribute
-            self._distributed_search(role, fit_kwargs)
-            return
-        self.run_trials(fit_kwargs)
+        with disk_full_stops_the_search(self.project_dir):
+            if role is not None:  # KerasTuner chief/worker mode: see autonas.distribute
+                self._distributed_search(role, fit_kwargs)
+                return
+            self.run_trials(fit_kwargs)
 
     def run_trials(self, fit_kwargs):
         """Run the trials in this process until the oracle stops or time runs out (the ``"local"`` executor).
@@ -315,12 +317,13 @@ class Tuner(FeasibilityMixin, BudgetMixin, RecordsMixin, _compat.keras_tuner.Tun
         parent = hp.values.get("tuner/trial_id") if "tuner/epochs" in hp.values else None
         fit = dict(train=train, validation=validation, epochs=epochs, batch_size=batch_size, callbacks=callbacks,
                    verbose=verbose, class_weight=class_weight, sample_weight=sample_weight)
-        return self.trial_runner().run(
-            trial.trial_id, hp, self.get_trial_dir(trial.trial_id), fit, deadline=self.deadline,
-            full_fidelity=self.is_full_fidelity(hp.values),
-            parent_checkpoint=self.checkpoint_path(parent) if parent else None,
-            model=model, build_seconds=build_seconds,
-            extra_callbacks=self._tensorboard_callbacks(trial) + self._progress_callbacks())
+        with disk_full_stops_the_search(self.project_dir):  # not a trial failure: the search stops
+            return self.trial_runner().run(
+                trial.trial_id, hp, self.get_trial_dir(trial.trial_id), fit, deadline=self.deadline,
+                full_fidelity=self.is_full_fidelity(hp.values),
+                parent_checkpoint=self.checkpoint_path(parent) if parent else None,
+                model=model, build_seconds=build_seconds,
+                extra_callbacks=self._tensorboard_callbacks(trial) + self._progress_callbacks())
 
     def _progress_callbacks(self):
         """The progress display's per-epoch callbacks (see `autonas.reporting.progress`)."""

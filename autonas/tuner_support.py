@@ -3,21 +3,66 @@
 `frozen_heap` keeps the long-lived heap out of the collector during a search;
 `free_previous_models` releases one trial's model before the next is built;
 `damaged_state_file` names the state file a failed resume could not read;
+`disk_full_stops_the_search` turns a write that found no room into one clear, resumable error;
 `quiet` turns KerasTuner's console prints into debug logs.
 """
 
 import contextlib
+import errno
 import gc
 import io
 import logging
 import os
 
 import keras
+import keras_tuner
 
 from autonas import _compat
 from autonas.data import streaming
 
 logger = logging.getLogger("autonas")
+
+#: a write that found no room: no space left on the device, a file-size limit (RLIMIT_FSIZE), a disk quota
+DISK_FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EFBIG, errno.EDQUOT})
+
+
+class ProjectDirectoryFull(OSError, keras_tuner.errors.FatalError):
+    """The project directory ran out of room during a search: the search stops, and the same `fit` resumes it.
+
+    An `OSError` with the errno of the failed write (ENOSPC, EFBIG or EDQUOT).
+    It is not a trial failure: every following trial would fail the same way,
+    so the search stops at once instead of failing trial after trial.
+    """
+
+
+@contextlib.contextmanager
+def disk_full_stops_the_search(project_dir):
+    """Inside the block, a write that finds no room raises `ProjectDirectoryFull` naming `project_dir`.
+
+    Args:
+        project_dir: the search's project directory.
+
+    Yields:
+        None.
+
+    Example:
+        >>> with disk_full_stops_the_search("runs/p"):  # doctest: +SKIP
+        ...     tuner.run_trials(fit_kwargs)
+    """
+    try:
+        yield
+    except ProjectDirectoryFull:
+        raise
+    except OSError as e:
+        if e.errno not in DISK_FULL_ERRNOS:
+            raise
+        raise ProjectDirectoryFull(
+            e.errno,
+            f"The project directory {os.path.abspath(project_dir)!r} ran out of room: writing "
+            f"{e.filename or 'a file'!r} failed ({e.strerror or e}). Free space on its disk (or raise the file-size "
+            "limit or disk quota), or pass a `directory` with room, then run the same `fit` again (same directory "
+            "and project_name, overwrite=False): it resumes the search and keeps the trials completed so far.",
+        ) from e
 
 
 def damaged_state_file(project):
