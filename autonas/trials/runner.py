@@ -9,6 +9,7 @@ call `TrialRunner.run`; what differs between them is only where the trial
 folder lives and how the result travels back.
 """
 
+import contextlib
 import copy
 import logging
 import math
@@ -38,6 +39,32 @@ DEFAULT_PATIENCE = 10
 
 class TrialFailed(keras_tuner.errors.FailedTrialError):
     """A trial that must be recorded FAILED (NaN loss, nothing trained, ...)."""
+
+
+@contextlib.contextmanager
+def out_of_memory_fails_the_trial():
+    """Inside the block, running out of memory fails the trial with that reason, in one line.
+
+    TensorFlow's ``ResourceExhaustedError`` (a tensor it could not allocate)
+    and Python's `MemoryError` become a `TrialFailed` whose message says so and
+    names the remedy; the search goes on with the next candidate. The error's
+    last line alone (``[Op:__inference_...]``) would not say what happened.
+
+    Example:
+        >>> with out_of_memory_fails_the_trial():  # doctest: +SKIP
+        ...     model.fit(x, y)
+    """
+    try:
+        yield
+    except Exception as e:
+        if not isinstance(e, MemoryError) and type(e).__name__ != "ResourceExhaustedError":
+            raise
+        lines = [line.strip() for line in str(e).splitlines() if line.strip()]
+        detail = next((line for line in lines if "OOM" in line), lines[0] if lines else "")
+        raise TrialFailed(
+            f"The trial ran out of memory ({type(e).__name__}: {detail[:300]}). Its model or batch does not fit in "
+            "the memory left; lower `max_model_size` (or `batch_size`) to keep such candidates out."
+        ) from e
 
 
 def trial_seed(seed, trial_id):
@@ -223,7 +250,7 @@ class TrialRunner:
         if stop is not None:
             cbs.append(stop)
         _compat.release_free_memory()  # the build's temporaries (initial values) too
-        with _compat.iterators_released_in_background():
+        with _compat.iterators_released_in_background(), out_of_memory_fails_the_trial():
             history = model.fit(
                 **pipeline.training_data(x, y, sample_weight, batch_size, seed), validation_data=validation,
                 epochs=max_epochs, initial_epoch=initial_epoch, callbacks=cbs, verbose=2 if verbose >= 2 else 0,
