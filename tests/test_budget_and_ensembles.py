@@ -14,22 +14,34 @@ from autonas.budget import FINISH_SECONDS, SAFETY, FitBudget
 from autonas.ensemble import greedy_selection
 
 
+#: CPU seconds a fit must have had before its quality is judged (a quiet 2-core machine gives a 25 s fit 25 or more).
+MIN_FIT_CPU_SECONDS = 12.0
+
+
 @pytest.mark.slow
 def test_a_short_max_time_bounds_the_whole_fit(tmp_path, small_digits):
     x, y, x_test, y_test = small_digits
-    clf = autonas.ImageClassifier(max_trials=100, max_time=25, seed=0, directory=tmp_path, overwrite=True)
-    start = time.time()
-    clf.fit(x, y, verbose=0)
-    elapsed = time.time() - start
-    # the promise is max_time + 5% + 10 s under 3 minutes; the margin on top (as much again) absorbs a test
-    # machine whose load changes during the fit; without the bound, 100 trials would run for many minutes
-    assert elapsed < 2 * (25 * 1.05 + 10), elapsed
-    assert clf.fit_time_ <= elapsed
-    board = clf.leaderboard()
-    assert {"fidelity", "examples", "epochs", "cut_off", "final_weight"} <= set(board.columns)
-    assert board["final_weight"].sum() == pytest.approx(1.0)
     majority = np.mean(y_test == np.bincount(y).argmax())
-    assert np.mean(clf.predict(x_test) == y_test) > majority + 0.3
+    # The bound holds however loaded the machine is; what the fit learns within it depends on the CPU it got. A fit
+    # that other processes starved of CPU is run again with twice the time, so that the quality check below is made
+    # on a fit that did a known minimum of work (a loaded machine once left 25 s fits at 13-29% accuracy).
+    for max_time in (25, 50, 100):
+        clf = autonas.ImageClassifier(max_trials=100, max_time=max_time, seed=0, directory=tmp_path / str(max_time),
+                                      overwrite=True)
+        start, cpu = time.time(), time.process_time()
+        clf.fit(x, y, verbose=0)
+        elapsed, cpu = time.time() - start, time.process_time() - cpu
+        # the promise is max_time + 5% + 10 s under 3 minutes; the margin on top (as much again) absorbs a test
+        # machine whose load changes during the fit; without the bound, 100 trials would run for many minutes
+        assert elapsed < 2 * (max_time * 1.05 + 10), (max_time, elapsed)
+        assert clf.fit_time_ <= elapsed
+        board = clf.leaderboard()
+        assert {"fidelity", "examples", "epochs", "cut_off", "final_weight"} <= set(board.columns)
+        assert board["final_weight"].sum() == pytest.approx(1.0)
+        if cpu >= MIN_FIT_CPU_SECONDS:
+            break
+    accuracy = np.mean(clf.predict(x_test) == y_test)  # held-out rows
+    assert accuracy > majority + 0.3, (accuracy, majority, f"max_time={max_time}: {cpu:.1f} CPU seconds in {elapsed:.0f} s")
 
 
 @pytest.mark.slow
