@@ -26,6 +26,9 @@ class Graph(keras_tuner.HyperModel):
         outputs: a head output node or a list of them.
         optimizer: pin the optimizer name; searched over {adam, adamw} when None.
         learning_rate: pin the learning rate; searched when None.
+        learning_rates: the learning rates searched when `learning_rate` is
+            None (default `LEARNING_RATES`, 1e-3 first); a task may widen them
+            (the text tasks add 1e-2 for linear models of n-grams).
 
     What blocks learn from the training data (normalization statistics,
     vocabularies, column encodings) comes from the fit's input profile
@@ -37,8 +40,14 @@ class Graph(keras_tuner.HyperModel):
         >>> graph = Graph(inp, out)                                        # doctest: +SKIP
     """
 
-    def __init__(self, inputs, outputs, optimizer=None, learning_rate=None):
+    def __init__(self, inputs, outputs, optimizer=None, learning_rate=None, learning_rates=None):
         super().__init__(name="graph")
+        if learning_rates is not None:
+            rates = list(learning_rates)
+            if not rates or any(isinstance(r, bool) or not isinstance(r, (int, float)) or not r > 0 for r in rates):
+                raise ValueError(f"`learning_rates` must be positive numbers; received {learning_rates!r}.")
+            learning_rates = tuple(float(r) for r in rates)
+        self.learning_rates = learning_rates
         self.inputs = _as_list(inputs, "inputs", Input)
         self.outputs = _as_list(outputs, "outputs", Node)
         self.optimizer = optimizer
@@ -178,7 +187,8 @@ class Graph(keras_tuner.HyperModel):
     def compile_model(self, model, hp):
         """Compile `model` with the graph's optimizer, heads' losses and metrics."""
         optimizer_name = self.optimizer or hp.Choice("optimizer", list(OPTIMIZERS), default="adam")
-        learning_rate = self.learning_rate or hp.Choice("learning_rate", list(LEARNING_RATES), default=1e-3)
+        rates = self.learning_rates or LEARNING_RATES
+        learning_rate = self.learning_rate or hp.Choice("learning_rate", list(rates), default=rates[0])
         optimizer = keras.optimizers.get({"class_name": optimizer_name, "config": {"learning_rate": learning_rate}})
         if len(self.heads) == 1:
             loss, metrics = self.heads[0].get_loss(), self.heads[0].get_metrics()
@@ -211,6 +221,7 @@ class Graph(keras_tuner.HyperModel):
             "outputs": [nid(n) for n in self.outputs],
             "optimizer": self.optimizer,
             "learning_rate": self.learning_rate,
+            "learning_rates": None if self.learning_rates is None else list(self.learning_rates),
         }
 
     @classmethod
@@ -233,7 +244,8 @@ class Graph(keras_tuner.HyperModel):
             out = block(args[0] if len(args) == 1 else args)
             nodes[spec["outputs"][0]] = out
         outputs = [nodes[i] for i in config["outputs"]]
-        return cls(inputs, outputs, optimizer=config.get("optimizer"), learning_rate=config.get("learning_rate"))
+        return cls(inputs, outputs, optimizer=config.get("optimizer"), learning_rate=config.get("learning_rate"),
+                   learning_rates=config.get("learning_rates"))
 
 
 def _as_list(value, arg_name, expected):

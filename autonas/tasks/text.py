@@ -19,6 +19,11 @@ SHORT_TRAINING_STEPS = 500
 #: below this number of training texts per word of a typical text, a text task searches n-gram
 #: models only; at or above it, every `TextBlock` family.
 NGRAM_ONLY_RATIO = 1500
+#: learning rates a text classification search tries: the graph's (1e-3 first) and 1e-2, which a linear
+#: model of unit-length n-gram vectors needs to converge in a few epochs (see `text_warm_start`).
+TEXT_LEARNING_RATES = (1e-3, 3e-4, 3e-3, 1e-2)
+#: the learning rate of the warm start's linear model (NB-SVM features) in a classifier.
+LINEAR_LEARNING_RATE = 1e-2
 
 
 def text_block_type(texts):
@@ -58,7 +63,7 @@ class TextSpaceMixin:
         self._text_block.block_type = text_block_type(context.profile[node.name].examples)
 
 
-def text_warm_start(block, context, dropout=0.0, labelled=False):
+def text_warm_start(block, context, dropout=0.0, labelled=False, linear_learning_rate=None):
     """The first configurations of a text search.
 
     Tf-idf features over word uni- and bigrams joined by character 1- to
@@ -89,6 +94,8 @@ def text_warm_start(block, context, dropout=0.0, labelled=False):
             regressor: no dropout right before a regression output).
         labelled: the training texts' class labels are known (the profile's ``targets``:
             naive-Bayes weights can be learnt).
+        linear_learning_rate: the linear model's learning rate (None: the
+            space's default); it must be one of the searched learning rates.
 
     Returns:
         A list of partial hyperparameter value dicts.
@@ -105,6 +112,8 @@ def text_warm_start(block, context, dropout=0.0, labelled=False):
     linear = {**chars, f"{b}/ngram/num_layers": 0}
     if labelled and block.ngram_weighting is None:
         linear[f"{b}/ngram_weighting"] = "nb"
+    if linear_learning_rate is not None:
+        linear["learning_rate"] = linear_learning_rate
     deep = {**chars, **regularised, f"{b}/max_tokens": 20000}
     if context.epochs is not None and context.epochs * context.steps_per_epoch < SHORT_TRAINING_STEPS:
         # short training: two layers of 128 learn fastest (a tutorial's 8 epochs of 480 messages:
@@ -144,11 +153,14 @@ class TextClassifier(TextSpaceMixin, ClassifierMixin, AutoModel):
         outputs = ClassificationHead(num_classes=num_classes, multi_label=multi_label, loss=loss,
                                      metrics=metrics)(self._text_block(inputs))
         super().__init__(inputs=inputs, outputs=outputs, project_name=project_name, **kwargs)
+        self.graph.learning_rates = TEXT_LEARNING_RATES
 
     def default_initial_hps(self, context):
         node = self._text_block.inputs[0]
         labelled = context.profile is not None and context.profile[node.name].targets is not None
-        return text_warm_start(self._text_block, context, dropout=0.5, labelled=labelled)
+        searched = self.graph.learning_rate is None and LINEAR_LEARNING_RATE in (self.graph.learning_rates or ())
+        return text_warm_start(self._text_block, context, dropout=0.5, labelled=labelled,
+                               linear_learning_rate=LINEAR_LEARNING_RATE if searched else None)
 
 
 class TextRegressor(TextSpaceMixin, AutoModel):
