@@ -80,9 +80,7 @@ class Tuner(FeasibilityMixin, BudgetMixin, RecordsMixin, _compat.keras_tuner.Tun
         >>> tuner.search(train=(x, y), validation=(xv, yv), epochs=5)          # doctest: +SKIP
     """
 
-    #: on a distributed worker, its `autonas.distribute.fence.Fence`: trials are written aside until the lease is
-    #: confirmed; None elsewhere.
-    fence = None
+    fence = None  #: a distributed worker's `autonas.distribute.fence.Fence` (trials written aside), else None
 
     def __init__(self, oracle, hypermodel, directory=None, project_name=None, overwrite=False,
                  max_model_size=None, seed=None, reporter=None, tensorboard=None, distribution_strategy=None,
