@@ -80,6 +80,8 @@ class Tuner(FeasibilityMixin, BudgetMixin, RecordsMixin, _compat.keras_tuner.Tun
         >>> tuner.search(train=(x, y), validation=(xv, yv), epochs=5)          # doctest: +SKIP
     """
 
+    fence = None  #: a distributed worker's `autonas.distribute.fence.Fence` (trials written aside), else None
+
     def __init__(self, oracle, hypermodel, directory=None, project_name=None, overwrite=False,
                  max_model_size=None, seed=None, reporter=None, tensorboard=None, distribution_strategy=None,
                  mixed_precision=False, jit_compile="auto", max_cost_ratio=None, **kwargs):
@@ -317,9 +319,11 @@ class Tuner(FeasibilityMixin, BudgetMixin, RecordsMixin, _compat.keras_tuner.Tun
         parent = hp.values.get("tuner/trial_id") if "tuner/epochs" in hp.values else None
         fit = dict(train=train, validation=validation, epochs=epochs, batch_size=batch_size, callbacks=callbacks,
                    verbose=verbose, class_weight=class_weight, sample_weight=sample_weight)
+        # a distributed worker writes aside until the chief confirms its lease (`autonas.distribute.fence`)
+        trial_dir = self.get_trial_dir(trial.trial_id) if self.fence is None else self.fence.trial_dir(trial.trial_id)
         with disk_full_stops_the_search(self.project_dir):  # not a trial failure: the search stops
             return self.trial_runner().run(
-                trial.trial_id, hp, self.get_trial_dir(trial.trial_id), fit, deadline=self.deadline,
+                trial.trial_id, hp, trial_dir, fit, deadline=self.deadline,
                 full_fidelity=self.is_full_fidelity(hp.values),
                 parent_checkpoint=self.checkpoint_path(parent) if parent else None,
                 model=model, build_seconds=build_seconds,

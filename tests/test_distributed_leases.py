@@ -66,7 +66,8 @@ def test_dead_worker_trial_goes_to_another_worker(tmp_path):
         # Ended by its own worker, the trial is no longer held but not lost either.
         assert leases.heartbeat("worker-b", b.trial_id) == {"trial_id": b.trial_id, "held": False, "lost": False,
                                                              "generation": None,
-                                                             "interval": leases.heartbeat_interval}
+                                                             "interval": leases.heartbeat_interval,
+                                                             "lease_timeout": leases.lease_timeout}
         b = leases.create_trial("worker-b")
         if b.status != "RUNNING":
             break

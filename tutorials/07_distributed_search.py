@@ -184,3 +184,47 @@ print(f"{int((board['status'] == 'COMPLETED').sum())} of {MAX_TRIALS} trials com
 # %% [markdown]
 # Expected output in fast mode: `2 of 2 trials completed`, one trial run by each worker
 # (the lease history above names them).
+
+# %% [markdown]
+# ## 5. What protects the search
+#
+# - **Leases**: a worker that stays silent for `--lease-timeout` seconds loses its trial
+#   to the next worker that asks; a trial that kills its workers three times is recorded
+#   FAILED.
+# - **Fencing**: a worker writes its trial into a folder of its own (`.staging/` in the
+#   project directory) and moves the files into the trial folder only once the chief
+#   confirms it still holds the trial; a worker that hears nothing from the chief for
+#   `--lease-timeout` seconds stops the trial and exits (`WorkerCutOff`).
+# - **Who may talk**: the chief binds 127.0.0.1 unless `--host` says otherwise; beyond it,
+#   every call needs the shared token `AUTONAS_TOKEN`; with `AUTONAS_TLS_CERT` and
+#   `AUTONAS_TLS_KEY` on the chief and `AUTONAS_TLS_CA` on the workers the connection is
+#   encrypted too.
+#
+# ## 6. The same search on Ray
+#
+# If you already run Ray (or Kubernetes, or Slurm), let Ray Tune run the trials instead:
+# no chief, no shared folder, one argument.
+#
+# ```python
+# clf = autonas.ImageClassifier(max_trials=8, tuner="random", seed=0, directory="runs",
+#                               project_name="digits", executor="ray", max_concurrent_trials=2,
+#                               resources_per_trial={"cpu": 1})
+# clf.fit(x_train, y_train, epochs=10)
+# ```
+#
+# - **One machine**: `fit` starts a local Ray by itself (`ray.init(num_cpus=2)` before
+#   `fit` gives it two cores only).
+# - **A Ray cluster**: `ray start --head --port=6379` on one host, `ray start
+#   --address=HEAD:6379` on the others, then `ray job submit --address http://HEAD:8265
+#   --working-dir . -- python search.py`; or set `RAY_ADDRESS=HEAD:6379` and run the script.
+# - **Kubernetes**: a KubeRay `RayJob` whose `entrypoint` is `python search.py` (a complete
+#   manifest is in the README, "On a Ray cluster").
+# - **Slurm**: start `ray start --head` on the first node of the allocation and `ray start
+#   --address=...` on the others with `srun`, then run the script with `RAY_ADDRESS` set
+#   (a job script is in the README).
+# - **GPUs**: `resources_per_trial={"gpu": 1}` reserves a GPU per trial; Ray sets each trial's
+#   `CUDA_VISIBLE_DEVICES`, so concurrent trials never share a GPU.
+# - **Checkpoints** live in Ray's storage (`<project>/ray/run_<n>` by default, or cloud
+#   storage) and are copied into the project directory, where the leaderboard, the refit and
+#   `export` read them. A trial whose process or node dies runs again (`max_failures`); a
+#   driver that dies resumes when the script runs again, without re-running a completed trial.

@@ -12,7 +12,7 @@ The private names, and why:
   atomic versions (a process killed mid-write would leave a file no run can reload).
 - ``keras_tuner.src.engine.oracle.LOCKS`` / ``THREADS``: the lock behind
   `keras_tuner.synchronized`, which stays held when the method raises
-  (`release_leaked_oracle_lock`, `hold_oracle_lock`).
+  (`release_leaked_oracle_lock`, `hold_oracle_lock`, `released_oracle_lock`).
 - ``Tuner._try_run_and_update_trial``, ``_build_hypermodel``, ``_try_build``,
   ``_get_checkpoint_fname``: the Tuner's hooks, mapped by `TunerHooks` onto public
   methods of the same names without the underscore;
@@ -182,6 +182,37 @@ def hold_oracle_lock(oracle):
         oracle_module.THREADS[oracle] = None
         lock.release()
 
+
+
+@contextlib.contextmanager
+def released_oracle_lock(oracle):
+    """Let go of `oracle`'s lock for the block when this thread holds it, and take it back after.
+
+    The chief builds a candidate (the feasibility check) in the middle of
+    ``create_trial``; building takes seconds, and other workers' calls (reports,
+    ends) need not wait for it. Without the lock held by this thread, a no-op.
+
+    Args:
+        oracle: a `keras_tuner.Oracle`.
+
+    Example:
+        >>> with released_oracle_lock(keras_tuner.Oracle(objective="loss")):
+        ...     pass
+    """
+    from keras_tuner.src.engine import oracle as oracle_module
+
+    name = threading.current_thread().name
+    if oracle_module.THREADS.get(oracle) != name:
+        yield
+        return
+    lock = oracle_module.LOCKS[oracle]
+    oracle_module.THREADS[oracle] = None
+    lock.release()
+    try:
+        yield
+    finally:
+        lock.acquire()
+        oracle_module.THREADS[oracle] = name
 
 # -- the Tuner's hooks ---------------------------------------------------------------------
 class TunerHooks(keras_tuner.Tuner):

@@ -128,3 +128,22 @@ def server_interceptor(token):
             return grpc.unary_unary_rpc_method_handler(abort)
 
     return Gate()
+
+
+def aio_server_interceptor(token):
+    """`server_interceptor` for the chief's asyncio server (`grpc.aio`)."""
+    import grpc
+
+    class Gate(grpc.aio.ServerInterceptor):
+        async def intercept_service(self, continuation, handler_call_details):
+            refused = refusal(handler_call_details.invocation_metadata, token)
+            if refused is None:
+                return await continuation(handler_call_details)
+            code, message = getattr(grpc.StatusCode, refused[0]), refused[1]
+
+            async def abort(request, context):
+                await context.abort(code, message)
+
+            return grpc.unary_unary_rpc_method_handler(abort)
+
+    return Gate()

@@ -15,7 +15,10 @@ thread-safe, with no gRPC in it:
   expired is told so, and its late results are ignored;
 - every assignment has a generation number, so a worker that gets its own
   expired trial back (same worker id, same trial) holds the new assignment:
-  only the expired generation is lost.
+  only the expired generation is lost;
+- the candidate a proposal builds (the feasibility check of `max_model_size`)
+  is built without the oracle's lock, so reports and ends of other trials do
+  not wait for it; heartbeats take no lock at all.
 
 Every assignment is recorded in ``leases.json`` in the project directory.
 """
@@ -23,6 +26,7 @@ Every assignment is recorded in ``leases.json`` in the project directory.
 import collections
 import logging
 import math
+import threading
 import time
 
 from autonas._compat import keras_tuner as _kt
@@ -83,6 +87,11 @@ class Leases:
         #: the error a strategy raised, which ends the search (the chief raises it after serving).
         self.failure = None
         self._messages = {}
+        self._proposing = threading.Lock()  # one `create_trial` at a time: trial ids come from the trial count
+        self._building = threading.Lock()  # one candidate build at a time: Keras's session is global
+        constraint = getattr(oracle, "constraint", None)
+        if constraint is not None:
+            oracle.constraint = self._outside_lock(constraint)
 
     @property
     def heartbeat_interval(self):
@@ -109,8 +118,8 @@ class Leases:
         Returns:
             A `keras_tuner` `Trial`.
         """
-        with _kt.oracle_lock(self.oracle):
-            self.touch(tuner_id)
+        self.touch(tuner_id)
+        with self._proposing, _kt.oracle_lock(self.oracle):
             held = self.oracle.ongoing_trials.get(tuner_id)
             if held is not None:
                 return held
@@ -217,7 +226,7 @@ class Leases:
         return {"trial_id": trial_id, "held": held,
                 "generation": self.generation(tuner_id, trial_id) if held else None,
                 "lost": self.lost(tuner_id, trial_id, generation) if trial_id else False,
-                "interval": self.heartbeat_interval}
+                "interval": self.heartbeat_interval, "lease_timeout": self.lease_timeout}
 
     # -- the chief's own loop --------------------------------------------------------
     def expire(self):
@@ -271,6 +280,23 @@ class Leases:
             return self.stop_sent and not self.oracle.ongoing_trials and not self.oracle.tuner_ids
 
     # -- internals ------------------------------------------------------------------
+    def _outside_lock(self, constraint):
+        """`constraint` (the feasibility check, which builds the candidate) run without the oracle's lock.
+
+        ``create_trial`` calls it with the lock held; building takes seconds, and
+        the other workers' reports and ends need not wait for it. Trials are still
+        created one at a time (`_proposing`), and builds run one at a time.
+        """
+        if getattr(constraint, "outside_oracle_lock", False):
+            return constraint
+
+        def check(values):
+            with _kt.released_oracle_lock(self.oracle), self._building:
+                return constraint(values)
+
+        check.outside_oracle_lock = True
+        return check
+
     def _fail(self, error, trial_id):
         """The strategy raised: stop the search, release the trial, keep the error for the chief."""
         logger.error("The search strategy raised%s; no further trial starts. %s",

@@ -6,9 +6,11 @@ the same port:
 
 - ``/autonas.Chief/Heartbeat``: ``{"trial_id": ..., "generation": ...}`` ->
   ``{"trial_id": ..., "held": bool, "generation": int or None, "lost": bool,
-  "interval": seconds}``; renews the worker's lease and tells it whether it
-  holds its trial (under which generation: every assignment has its own
-  number) and whether the assignment of the given generation was taken back;
+  "interval": seconds, "lease_timeout": seconds}``; renews the worker's lease
+  and tells it whether it holds its trial (under which generation: every
+  assignment has its own number), whether the assignment of the given
+  generation was taken back, and the lease (a worker that hears nothing for
+  that long stops its trial: `autonas.distribute.fence`);
 - ``/autonas.Chief/TrialMessage``: ``{"trial_id": ..., "message": ...}``; the
   failure message of a trial (KerasTuner's `Trial` message has no field for it).
 """

@@ -2,7 +2,10 @@
 
 Workers are ordinary KerasTuner clients for the `Oracle` service; the
 ``autonas.Chief`` service beside it (`autonas.distribute.protocol`) carries
-heartbeats and trial messages.
+heartbeats and trial messages. The `Oracle` service's methods are plain
+functions, run by the chief's asyncio server in its thread pool; the heartbeat
+is a coroutine answered on the server's event loop, so a pool full of calls
+waiting for the oracle's lock never delays it.
 """
 
 import contextlib
@@ -75,9 +78,15 @@ def _servicer_class():
 
 
 def _autonas_handler(leases):
+    """The ``autonas.Chief`` service: heartbeats on the server's event loop, trial messages in its threads.
+
+    The heartbeat is a coroutine: it runs on the event loop of the chief's
+    asyncio server and takes no lock, so it never waits for a server thread
+    (those serve the calls that queue for the oracle's lock).
+    """
     import grpc
 
-    def heartbeat(request, context):
+    async def heartbeat(request, context):
         body = protocol.decode(request)
         return leases.heartbeat(protocol.tuner_id_from_context(context), body.get("trial_id"), body.get("generation"))
 

@@ -3,8 +3,10 @@
 A worker is an ordinary KerasTuner client (`OracleClient`) whose calls carry
 its tuner id, plus a heartbeat thread that keeps its lease on the trial it
 runs. When the chief says the lease was lost (the worker was silent too long
-and the trial went to another worker), training stops at the next batch and
-the result is dropped.
+and the trial went to another worker), or says nothing for ``lease_timeout``
+seconds, training stops at the next batch and the result is dropped; the
+trial's files are written aside and moved into the trial folder only once the
+chief confirms the lease (`autonas.distribute.fence`).
 """
 
 import collections
@@ -16,7 +18,8 @@ import time
 import keras
 
 from autonas._compat import keras_tuner as _kt
-from autonas.distribute import auth, protocol
+from autonas.distribute import auth, protocol, tls
+from autonas.distribute.fence import Fence, WorkerCutOff
 
 logger = logging.getLogger("autonas")
 
@@ -66,15 +69,19 @@ class WorkerSession:
         >>> tuner.oracle.stub = session.stub                          # doctest: +SKIP
     """
 
-    def __init__(self, address, tuner_id, interval=1.0, token=None):
+    def __init__(self, address, tuner_id, interval=1.0, token=None, trusted=None):
         import grpc
 
         token = token or auth.token_from_env()
+        trusted = trusted if trusted is not None else tls.trusted_from_env()
         self.address = address
         self.tuner_id = tuner_id
         self.interval = float(interval)
-        self.channel = grpc.intercept_channel(grpc.insecure_channel(address, options=CHANNEL_OPTIONS),
-                                              _interceptor(tuner_id, token))
+        if trusted is not None:
+            channel = grpc.secure_channel(address, tls.channel_credentials(trusted), options=CHANNEL_OPTIONS)
+        else:
+            channel = grpc.insecure_channel(address, options=CHANNEL_OPTIONS)
+        self.channel = grpc.intercept_channel(channel, _interceptor(tuner_id, token))
         self.stub = _kt.oracle_stub(self.channel)
         self._heartbeat = self.channel.unary_unary(protocol.HEARTBEAT, request_serializer=protocol.encode,
                                                    response_deserializer=protocol.decode)
@@ -83,13 +90,53 @@ class WorkerSession:
         self.trial_id = None
         self.generation = None  # the chief's number for this worker's current assignment of `trial_id`
         self.lost = set()  # (trial id, generation) of the assignments the chief took back
+        self.lease_timeout = None  # the chief's, learnt from its first answer
+        self.last_answer = None  # time.monotonic() of the chief's last answer
+        self.cut_off = False  # no answer for `lease_timeout` while holding a trial: the chief has given it away
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._beat, name=f"autonas-heartbeat-{tuner_id}", daemon=True)
         self._thread.start()
 
     def lease_lost(self):
-        """True when the chief has taken the current assignment back (it hands the trial to another worker)."""
-        return self.trial_id is not None and (self.trial_id, self.generation) in self.lost
+        """True when the current assignment is no longer this worker's.
+
+        Either the chief said so (it hands the trial to another worker), or the
+        chief has not answered for `lease_timeout` seconds: it has then expired
+        the lease itself, so the worker stops too (`cut_off`) rather than go on
+        training a trial someone else now holds.
+        """
+        if self.trial_id is None:
+            return False
+        if (self.trial_id, self.generation) in self.lost:
+            return True
+        if (self.lease_timeout is not None and self.last_answer is not None
+                and time.monotonic() - self.last_answer > self.lease_timeout):
+            if not self.cut_off:
+                logger.error("Worker %s heard nothing from the chief for %gs (lease_timeout) running trial %s: the "
+                             "chief has handed it to another worker; stopping.", self.tuner_id, self.lease_timeout,
+                             self.trial_id)
+            self.cut_off = True
+            return True
+        return False
+
+    def confirm(self):
+        """Ask the chief now whether this worker still holds its current assignment.
+
+        Returns:
+            True when the chief answered that it does; False when it did not, or did not answer.
+        """
+        trial_id, generation = self.trial_id, self.generation
+        if trial_id is None or self.lease_lost():
+            return False
+        try:
+            answer = self._heartbeat({"trial_id": trial_id, "generation": generation},
+                                     timeout=max(2.0, 2 * self.interval))
+        except Exception as e:
+            logger.warning("Worker %s could not confirm its lease on trial %s: %s", self.tuner_id, trial_id, e)
+            return False
+        self._heard(answer)
+        self._learn(trial_id, generation, answer)
+        return bool(answer.get("held")) and answer.get("generation") == generation and not self.lease_lost()
 
     def begin(self, trial_id):
         """Start holding `trial_id`: learn the generation of this assignment from the chief at once.
@@ -106,7 +153,13 @@ class WorkerSession:
         except Exception as e:  # the heartbeat thread learns it on its next beat
             logger.debug("Heartbeat to %s failed: %s", self.address, e)
         else:
+            self._heard(answer)
             self._learn(trial_id, None, answer)
+
+    def _heard(self, answer):
+        self.last_answer = time.monotonic()
+        if answer.get("lease_timeout") is not None:
+            self.lease_timeout = float(answer["lease_timeout"])
 
     def end(self):
         """Stop holding the current trial."""
@@ -141,6 +194,7 @@ class WorkerSession:
                 logger.debug("Heartbeat to %s failed: %s", self.address, e)
             else:
                 self.interval = float(answer.get("interval", self.interval))
+                self._heard(answer)
                 self._learn(trial_id, generation, answer)
             if self._stop.wait(self.interval):
                 return
@@ -193,6 +247,7 @@ def work(tuner, fit_kwargs):
     _kt.set_client_timeout(os.environ.get("AUTONAS_CHIEF_TIMEOUT", DEFAULT_CHIEF_TIMEOUT))
     session = WorkerSession(address, tuner.tuner_id)
     tuner.oracle.stub = session.stub
+    tuner.fence = Fence(session, tuner.project_dir)
     fit_kwargs = dict(fit_kwargs)
     fit_kwargs["callbacks"] = list(fit_kwargs.get("callbacks") or []) + [LeaseGuard(session)]
     logger.info("Worker %s: asking the chief at %s for trials.", tuner.tuner_id, address)
@@ -209,7 +264,8 @@ def work(tuner, fit_kwargs):
             session.begin(trial.trial_id)
             tuner.on_trial_begin(trial)
             tuner.try_run_and_update_trial(trial, **fit_kwargs)
-            if session.lease_lost():
+            # the files move into the trial folder only once the chief confirms the lease (`autonas.distribute.fence`)
+            if not tuner.fence.commit(trial.trial_id, tuner.get_trial_dir(trial.trial_id)):
                 logger.warning("Worker %s: the result of trial %s is dropped (lease lost).",
                                tuner.tuner_id, trial.trial_id)
             else:
@@ -218,7 +274,11 @@ def work(tuner, fit_kwargs):
                 tuner.on_trial_end(trial)
                 reported += 1
             session.end()
+            if session.cut_off:
+                raise WorkerCutOff(f"Worker {tuner.tuner_id} heard nothing from the chief at {address} for "
+                                   f"{session.lease_timeout:g}s (lease_timeout) while running a trial; it stopped.")
     finally:
+        tuner.fence = None
         session.close()
     tuner.on_search_end()
     logger.info("Worker %s: the chief has no more trials; %d run here.", tuner.tuner_id, reported)
