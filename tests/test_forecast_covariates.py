@@ -171,3 +171,37 @@ def test_the_penalty_grid_follows_the_scale_of_the_windows():
     xtx = np.diag([4.0, 4.0, 1.0])
     assert linear_fit.penalties(xtx) == pytest.approx([4.0 * f for f in linear_fit.PENALTY_FACTORS])
     assert linear_fit.penalties(100 * xtx)[-1] == pytest.approx(100 * linear_fit.penalties(xtx)[-1])
+
+
+# -- the search over families -------------------------------------------------------------------------------
+def test_every_family_names_its_hyperparameters_apart():
+    import keras_tuner
+
+    from autonas.blocks.forecast import FAMILIES
+
+    names = {}
+    for family in FAMILIES:
+        inp = autonas.TimeSeriesInput(window=32)
+        inp.infer_shape(np.random.default_rng(0).normal(size=(100, 2)))
+        block = autonas.ForecastBlock(family=family, lookback=32, normalization="last", channel_independent=True,
+                                      decomposition=False, closed_form="none")
+        head = autonas.ForecastHead(horizon=4)
+        out = head(block(inp))
+        head.target_index = [0, 1]
+        hp = keras_tuner.HyperParameters()
+        autonas.Graph(inp, out).build(hp)
+        names[family] = {n.rsplit("/", 1)[-1] for n in hp.values if n.startswith(block.name + "/")}
+    for a in FAMILIES:
+        for b in FAMILIES:
+            if a < b:  # a promoted trial keeps its family's values only if no other family shares their names
+                assert not names[a] & names[b], (a, b, names[a] & names[b])
+
+
+@pytest.mark.slow
+def test_a_frozen_closed_form_trial_trains_one_epoch(tmp_path):
+    model = autonas.TimeSeriesForecaster(horizon=HORIZON, lookback=14, max_trials=1, seed=0, directory=tmp_path,
+                                         ensemble_size=1)
+    model.fit(_weekly(300), verbose=0)  # epochs left to early stopping
+    board = model.leaderboard()
+    trial = board[board["trial_id"] == "0"].iloc[0]
+    assert trial["forecast_block/closed_form"] == "frozen" and trial["epochs"] == 1

@@ -142,3 +142,23 @@ serve = tf.saved_model.load(str(path)).signatures["serving_default"]
 history = test.drop(columns=["date"]).to_numpy("float32")[-window:][None]
 served = serve(time_series_input=tf.constant(history))["forecast"].numpy()[0, :, 0]
 print(f"served forecast matches predict: {np.allclose(served, forecast['OT'].to_numpy(), atol=1e-3)}")
+
+# %% [markdown]
+# ## 6. Calendar covariates
+#
+# The hour of day, the day of week and the day of year of the rows to forecast are
+# known in advance. `TimeSeriesForecaster(..., covariates="calendar")` computes them
+# from the dates (those that vary at the series' step; or name them:
+# `covariates=["hour_of_day", "day_of_week"]`), and the search chooses whether its
+# models use them (a forecast correction learnt from the calendar position of the
+# window's last row). The exported model then takes two inputs: the raw history
+# window as above, and `time`, the int64 seconds since 1970-01-01 of the window's
+# last row (`dates.as_unit("s").asi8`): the calendar features are computed inside
+# the model.
+#
+# ```python
+# model = autonas.TimeSeriesForecaster(horizon=24, targets="OT", covariates="calendar")
+# model.fit(train)
+# time = test["date"].iloc[-1:].dt.as_unit("s").astype("int64").to_numpy()
+# serve(time_series_input=tf.constant(history), time=tf.constant(time))
+# ```

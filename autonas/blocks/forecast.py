@@ -177,10 +177,12 @@ class ForecastBlock(Block):
             out = keras.layers.Add()([out, keras.layers.Reshape((horizon, len(targets)))(y)])
         return WindowDenormalization(mode, targets)([out, context])
 
+    # every family's hyperparameters have names of their own: KerasTuner keys values by name, so two
+    # families sharing a name (say ``layers``) would lose or swap each other's value when a trial is promoted
     def _mlp(self, hp, x, horizon, targets, independent):
-        units = hp.Choice("units", [64, 128, 256, 512], default=256)
-        layers = hp.Choice("layers", [1, 2], default=1)
-        dropout = hp.Choice("dropout", [0.0, 0.1, 0.3], default=0.1)
+        units = hp.Choice("mlp_units", [64, 128, 256, 512], default=256)
+        layers = hp.Choice("mlp_layers", [1, 2], default=1)
+        dropout = hp.Choice("mlp_dropout", [0.0, 0.1, 0.3], default=0.1)
         if independent:
             y = keras.layers.Permute((2, 1))(x)  # (batch, channels, steps)
         else:
@@ -208,7 +210,7 @@ class ForecastBlock(Block):
 
     def _rnn(self, hp, x, horizon, targets):
         cell = hp.Choice("cell", ["gru", "lstm"], default="gru")
-        units = hp.Choice("units", [32, 64, 128], default=64)
+        units = hp.Choice("rnn_units", [32, 64, 128], default=64)
         layer = keras.layers.GRU if cell == "gru" else keras.layers.LSTM
         y = layer(units)(x)
         y = keras.layers.Dense(horizon * len(targets), kernel_initializer="zeros")(y)
@@ -220,8 +222,8 @@ class ForecastBlock(Block):
             patch = next((p for p in (16, 12, 8, 6, 4, 3, 2, 1) if lookback % p == 0))
         dim = hp.Choice("model_dim", [32, 64, 128], default=64)
         heads = hp.Choice("num_heads", [2, 4], default=4)
-        layers = hp.Choice("layers", [1, 2, 3], default=2)
-        dropout = hp.Choice("dropout", [0.0, 0.1, 0.2], default=0.1)
+        layers = hp.Choice("transformer_layers", [1, 2, 3], default=2)
+        dropout = hp.Choice("transformer_dropout", [0.0, 0.1, 0.2], default=0.1)
         from autonas.layers.position_embedding import PositionEmbedding
 
         y = keras.layers.Dense(dim)(Patches(patch)(x))  # (batch * channels, patches, dim)

@@ -223,6 +223,8 @@ class TrialRunner:
         if "tuner/patience" in hp.values:
             patience = int(hp.values["tuner/patience"])
         max_epochs = DEFAULT_MAX_EPOCHS if epochs is None else int(epochs)
+        if not model.trainable_weights:  # nothing trains (a frozen closed-form model): one epoch scores it
+            max_epochs = min(max_epochs, initial_epoch + 1)
         x, y = train
         examples = hp.values.get("tuner/examples")
         if examples is not None and int(examples) < self.num_train_examples:
