@@ -14,8 +14,9 @@ Resident set size (RSS) is read at two points of every trial:
   size of the sampled network (the space holds networks from 3 thousand to 3
   million parameters).
 
-Prints both curves and their growth after the third trial; the target (under
-10%) applies to memory kept between trials. Linux only (reads /proc/self/statm).
+Prints both curves, their growth after the third trial and from the first, and
+the creep (the least-squares slope after trial 5); the target (under 10% from
+the first trial) applies to memory kept between trials. Linux only (reads /proc/self/statm).
 """
 
 import argparse
@@ -38,6 +39,21 @@ def resident_bytes():
 def growth(values):
     """Growth of the maximum after the third value, relative to the third."""
     return (max(values[3:]) - values[2]) / values[2] if len(values) > 3 else float("nan")
+
+
+def growth_from_first(values):
+    """Growth of the maximum over the first value (TensorFlow's one-time set-up on the first training included)."""
+    return (max(values) - values[0]) / values[0] if values else float("nan")
+
+
+def creep(values, skip=5):
+    """Least-squares slope, in bytes per trial, of the values after the first `skip`."""
+    values = values[skip:]
+    n = len(values)
+    if n < 2:
+        return float("nan")
+    mean_x, mean_y = (n - 1) / 2, sum(values) / n
+    return sum((i - mean_x) * (v - mean_y) for i, v in enumerate(values)) / sum((i - mean_x) ** 2 for i in range(n))
 
 
 def measure(trials, directory):
@@ -150,6 +166,8 @@ def main(argv=None):
           f"(max {max(result['between']) / mib:.1f} MiB)")
     print(f"growth after trial 3, at trial end:   {growth(result['end']):.1%} "
           f"(max {max(result['end']) / mib:.1f} MiB)")
+    print(f"growth from trial 1, between trials:  {growth_from_first(result['between']):.1%}; creep after trial 5: "
+          f"{creep(result['between']) / mib:.2f} MiB per trial")
     return 0
 
 
