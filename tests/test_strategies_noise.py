@@ -78,15 +78,16 @@ def test_settings_are_checked_and_saved():
     assert (restored.repeats, restored.repeat_share) == (4, 0.1)
 
 
-@pytest.mark.slow
-def test_re_measuring_returns_better_configurations_on_a_noisy_table():
-    """Noise larger than the gaps between good configurations: the luckiest single measurement is a
-    poor pick, and measuring the leader again returns configurations with a better true mean."""
-    bench = synthetic_table(Landscape("5x4 noisy", (4,) * 5, rho=0.4, noise=0.6, alpha=0.5, spread=2.0, seed=21))
+def test_re_measuring_the_leaders_removes_most_of_the_winners_curse():
+    """The configuration returned is the one with the best mean measurement; measured once among many,
+    it is mostly the luckiest, and its score overstates its true mean (the table's report). The
+    re-measurements at the end of the budget remove most of that optimism."""
+    bench = synthetic_table(Landscape("5x4", (4,) * 5, rho=0.4, noise=0.3, alpha=0.5, spread=2.0, seed=21))
 
-    def returned(repeats):
-        return [bench.run(tuner="bayesian", max_trials=40, seed=s, repeats=repeats, candidates=500).best_report
+    def optimism(repeats):
+        runs = [bench.run(tuner="bayesian", max_trials=30, seed=s, repeats=repeats, candidates=500)
                 for s in range(6)]
+        return np.mean([r.best_observed - r.best_report for r in runs])
 
-    with_repeats, without = returned(3), returned(1)
-    assert np.mean(with_repeats) > np.mean(without)
+    with_repeats, without = optimism(3), optimism(1)
+    assert without > 0.15 and with_repeats < 0.5 * without
