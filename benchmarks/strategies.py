@@ -6,7 +6,8 @@ the ``mean_acc`` of the architecture the strategy returns (the best observed,
 averaged over its measurements). Every strategy x budget runs over many seeds.
 ``--table synthetic:K`` runs the same protocol on the K-th synthetic landscape
 of `autonas.benchmarks.landscapes.LANDSCAPES` (other numbers of decisions and
-choices, other noise), ``--table synthetic`` on all of them.
+choices, other noise), ``--table synthetic`` on all of them; ``--table heldout``
+on the held-out landscapes `HELD_OUT`, kept for confirmation only.
 
 Usage (from the repository root):
 
@@ -71,9 +72,10 @@ def _init(data):
         if table == "macro":
             _BENCH[table] = TableBenchmark.nas_bench_macro(_init.data)
         else:
-            from autonas.benchmarks.landscapes import LANDSCAPES, synthetic_table
+            from autonas.benchmarks.landscapes import HELD_OUT, LANDSCAPES, synthetic_table
 
-            _BENCH[table] = synthetic_table(LANDSCAPES[int(table.split(":")[1])])
+            kind, _, k = table.partition(":")
+            _BENCH[table] = synthetic_table((HELD_OUT if kind == "heldout" else LANDSCAPES)[int(k)])
 
 
 def _init_worker(data, tables):
@@ -138,17 +140,21 @@ def main(argv=None):
     parser.add_argument("--plot", default=str(ROOT / "benchmarks" / "strategies.png"))
     parser.add_argument("--json", default=None, help="also write the raw results here")
     parser.add_argument("--table", nargs="+", default=["macro"],
-                        help="macro (NAS-Bench-Macro), synthetic:K (one landscape) or synthetic (all of them)")
+                        help="macro (NAS-Bench-Macro), synthetic:K (one development landscape), synthetic "
+                             "(all of them), heldout:K or heldout (the held-out landscapes)")
     parser.add_argument("--prefix", action="store_true",
                         help="run only the largest budget and read the smaller ones off its first evaluations "
                              "(exact for strategies that do not depend on the budget, e.g. KerasTuner's)")
     args = parser.parse_args(argv)
 
-    from autonas.benchmarks.landscapes import LANDSCAPES
+    from autonas.benchmarks.landscapes import HELD_OUT, LANDSCAPES
 
     tables = []
     for table in args.table:
-        tables += [f"synthetic:{k}" for k in range(len(LANDSCAPES))] if table == "synthetic" else [table]
+        if table in ("synthetic", "heldout"):
+            tables += [f"{table}:{k}" for k in range(len(LANDSCAPES if table == "synthetic" else HELD_OUT))]
+        else:
+            tables.append(table)
     if "macro" in tables and not Path(args.data).exists():
         print(f"SKIPPED: NAS-Bench-Macro not found at {args.data} (pass --data PATH).")
         return 0

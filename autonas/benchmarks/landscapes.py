@@ -57,7 +57,7 @@ class Landscape:
         return int(np.prod(self.choices))
 
 
-#: the landscapes the default strategy is validated on (none is NAS-Bench-Macro's 8 decisions x 3 choices)
+#: the development landscapes the default strategy was designed on (none is NAS-Bench-Macro's 8 x 3)
 LANDSCAPES = (
     Landscape("6x5 interacting", (5,) * 6, rho=0.6, noise=0.15, alpha=0.5, spread=3.0, seed=1),
     Landscape("10 mixed, noisy", (2, 3, 4, 2, 3, 4, 2, 3, 4, 3), rho=0.3, noise=0.3, alpha=0.6, spread=4.0,
@@ -65,6 +65,17 @@ LANDSCAPES = (
     Landscape("7x4 rugged", (4,) * 7, rho=1.2, noise=0.1, edges=0.5, alpha=0.4, spread=2.0, seed=3),
     Landscape("5x8 wide", (8,) * 5, rho=0.4, noise=0.2, alpha=0.7, spread=4.0, seed=4),
     Landscape("12x2 binary", (2,) * 12, rho=0.8, noise=0.15, alpha=0.5, spread=2.5, seed=5),
+)
+
+#: held-out landscapes: other shapes and table seeds, fixed before they were ever run and used only to
+#: confirm what was designed on `LANDSCAPES` (one is too large to enumerate for the candidate grid)
+HELD_OUT = (
+    Landscape("9x3 noisy", (3,) * 9, rho=0.5, noise=0.25, alpha=0.5, spread=3.0, seed=11),
+    Landscape("4x10 wide, quiet", (10,) * 4, rho=0.7, noise=0.08, alpha=0.6, spread=3.5, seed=12),
+    Landscape("8x4 very noisy", (4,) * 8, rho=0.5, noise=0.5, alpha=0.5, spread=3.0, seed=13),
+    Landscape("11 mixed 2/3", (2, 3) * 5 + (2,), rho=0.9, noise=0.2, edges=0.4, alpha=0.45, spread=2.5,
+              seed=14),
+    Landscape("6x6 near-additive", (6,) * 6, rho=0.15, noise=0.1, alpha=0.55, spread=3.0, seed=15),
 )
 
 

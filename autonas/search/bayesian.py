@@ -4,7 +4,7 @@ import json
 
 import numpy as np
 
-from autonas.search.history import config_hash
+from autonas.search.history import REPEAT_KEY, config_hash
 from autonas.search.strategy import Strategy, register, run, stop
 from autonas.search.surrogate import (GaussianProcess, distances, expected_improvement, one_hot,
                                       single_threaded_blas)
@@ -56,7 +56,17 @@ class BayesianStrategy(Strategy):
     a larger space, ``candidates / 4`` random configurations, ``candidates / 8``
     two mutations away from the best ones and up to 64 neighbours of each of the
     best (fewer of each when the space has more than 16 hyperparameters).
-    Never proposes a configuration twice; stops when the space is exhausted.
+    Noise: every measurement is a point of the model (a configuration measured
+    k times weighs k times), and expected improvement is taken over the best
+    posterior mean of a measured configuration, not over the luckiest single
+    measurement. A search returns the configuration with the best mean
+    measurement, and the luckiest of many single measurements is often a
+    mediocre configuration; so the last `repeat_share` of a known trial budget
+    re-measures, up to `repeats` times each, the configuration that leads on
+    measurements, then the `favourites` the model rates best, then the next two leaders,
+    before exploring again (with no budget, re-measurements happen as the
+    search goes, up to `repeat_share` of the trials). A configuration is never
+    proposed twice otherwise; the search stops when the space is exhausted.
 
     Cost is bounded: the model is fitted on at most `max_points` configurations
     (the best half and the most recent ones), so a proposal takes a few
@@ -71,21 +81,32 @@ class BayesianStrategy(Strategy):
             neighbours to the candidate set.
         xi: exploration margin of expected improvement (in objective units).
         max_points: most configurations the model is fitted on.
+        repeats: most measurements of one configuration (1: never re-measure).
+        repeat_share: the share of the trial budget, at its end, kept for
+            re-measurements.
+        favourites: how many of the configurations with the best posterior
+            mean are re-measured.
 
     Example:
         >>> strategy = BayesianStrategy(candidates=1000)
     """
 
-    def __init__(self, num_initial_points=None, candidates=2000, neighbors_of=5, xi=0.0, max_points=200):
+    def __init__(self, num_initial_points=None, candidates=2000, neighbors_of=5, xi=0.0, max_points=200,
+                 repeats=3, repeat_share=0.2, favourites=3):
         for name, value in (("candidates", candidates), ("neighbors_of", neighbors_of),
-                            ("max_points", max_points)):
+                            ("max_points", max_points), ("repeats", repeats),
+                            ("favourites", favourites)):
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise ValueError(f"`{name}` must be a positive integer; received {value!r}.")
         if num_initial_points is not None and (not isinstance(num_initial_points, int)
                                                or num_initial_points < 1):
             raise ValueError(f"`num_initial_points` must be a positive integer or None; "
                              f"received {num_initial_points!r}.")
+        self._probabilities(repeat_share=repeat_share)
         self.num_initial_points = num_initial_points
+        self.repeats = repeats
+        self.repeat_share = repeat_share
+        self.favourites = favourites
         self.candidates = candidates
         self.neighbors_of = neighbors_of
         self.xi = xi
@@ -95,25 +116,55 @@ class BayesianStrategy(Strategy):
 
     # -- proposal -----------------------------------------------------------
     def propose(self, history, rng):
-        observed = history.observed()
+        stats = [s for s in history.config_stats().values() if s["fitness"]]
         n_init = self.num_initial_points or min(10, 2 + len(history.space.names))
-        if len(observed) < n_init:
+        if len(stats) < n_init:
             values = history.sample_new(rng)
         else:
-            values = self._acquire(history, observed, rng)
+            values = self._acquire(history, stats, rng)
         return stop() if values is None else run(values)
 
-    def _model_points(self, observed):
-        if len(observed) <= self.max_points:
-            return observed
-        half = self.max_points // 2
-        order = sorted(range(len(observed)), key=lambda i: -observed[i][1])
-        keep = set(order[:half])
-        for i in range(len(observed) - 1, -1, -1):
+    def _model_points(self, stats):
+        """The configurations the model is fitted on: all of them, or the best half and the most recent."""
+        if len(stats) <= self.max_points:
+            return stats
+        means = [sum(s["fitness"]) / len(s["fitness"]) for s in stats]
+        order = sorted(range(len(stats)), key=lambda i: -means[i])
+        keep = set(order[: self.max_points // 2])
+        for i in range(len(stats) - 1, -1, -1):
             if len(keep) >= self.max_points:
                 break
             keep.add(i)
-        return [observed[i] for i in sorted(keep)]
+        return [stats[i] for i in sorted(keep)]
+
+    def _repeat(self, history, stats, fitted_mean):
+        """A configuration to measure again, or None to explore (see the class docstring).
+
+        Args:
+            history: the `SearchHistory`.
+            stats: ``config_stats`` entries with results, first-seen order.
+            fitted_mean: the model's posterior mean at each of them.
+
+        Returns:
+            The values of a re-measurement or None.
+        """
+        if self.repeats < 2 or self.repeat_share <= 0.0:
+            return None
+        remaining, trials = history.remaining_trials(), len(history.trials())
+        if remaining is None:  # no known budget: re-measure as the search goes, up to the share
+            if sum(s["attempts"] - 1 for s in stats) >= self.repeat_share * trials:
+                return None
+        elif remaining > max(1, round(self.repeat_share * history.max_trials)):
+            return None  # not the end of the budget yet: explore
+        means = [sum(s["fitness"]) / len(s["fitness"]) for s in stats]
+        ranked = sorted(range(len(stats)), key=lambda i: (-means[i], i))  # [0]: what the search returns
+        favourites = [int(i) for i in np.argsort(-np.asarray(fitted_mean), kind="stable")[: self.favourites]]
+        for i in [ranked[0]] + favourites + ranked[1:3]:
+            if stats[i]["attempts"] < self.repeats:
+                values = dict(stats[i]["config"])
+                values[REPEAT_KEY] = stats[i]["attempts"]
+                return values
+        return None
 
     @staticmethod
     def _encode(space, configs):
@@ -204,17 +255,26 @@ class BayesianStrategy(Strategy):
             return gp
         return GaussianProcess(lengthscales=(last["value"],)).fit(dist, y)
 
-    def _acquire(self, history, observed, rng):
-        candidates, encoded = self._candidates(history, observed, rng)
-        if not candidates:
-            return None
-        points = self._model_points(observed)
-        x = self._encode(history.space, [c for c, _ in points])
-        y = clip_outliers(np.array([f for _, f in points]))
+    def _acquire(self, history, stats, rng):
+        points = self._model_points(stats)
+        configs = [s["config"] for s in points]
+        # every measurement is a point of its own: a configuration measured k times weighs k times
+        rows = np.repeat(np.arange(len(points)), [len(s["fitness"]) for s in points])
+        y = clip_outliers(np.array([f for s in points for f in s["fitness"]]))
+        unique = self._encode(history.space, configs)
+        x = (unique[0][rows], unique[1][rows])
         with single_threaded_blas():
             gp = self._fit(distances(x, x), y, len(history.trials()))
+            fitted, _ = gp.predict(distances(unique, x))
+            repeat = self._repeat(history, points, fitted)
+            if repeat is not None:
+                return repeat
+            candidates, encoded = self._candidates(history, [(c, m) for c, m in zip(configs, fitted)], rng)
+            if not candidates:
+                return None
             mean, std = gp.predict(distances(encoded, x))
-        ei = expected_improvement(mean, std, float(y.max()), self.xi)
+        # the incumbent is the best posterior mean, not the luckiest measurement (noisy EI)
+        ei = expected_improvement(mean, std, float(fitted.max()), self.xi)
         for i in np.argsort(-ei, kind="stable"):
             if history.is_new(candidates[int(i)]):
                 return candidates[int(i)]
@@ -224,9 +284,11 @@ class BayesianStrategy(Strategy):
     def get_state(self):
         return dict(num_initial_points=self.num_initial_points, candidates=self.candidates,
                     neighbors_of=self.neighbors_of, xi=self.xi, max_points=self.max_points,
+                    repeats=self.repeats, repeat_share=self.repeat_share, favourites=self.favourites,
                     lengthscale=self._lengthscale)
 
     def set_state(self, state):
-        for name in ("num_initial_points", "candidates", "neighbors_of", "xi", "max_points"):
+        for name in ("num_initial_points", "candidates", "neighbors_of", "xi", "max_points", "repeats",
+                     "repeat_share", "favourites"):
             setattr(self, name, state.get(name, getattr(self, name)))
         self._lengthscale = state.get("lengthscale")
