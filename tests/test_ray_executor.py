@@ -134,13 +134,15 @@ def _completed(project):
     return done
 
 
-@pytest.mark.timeout(1800)  # two drivers, two Ray starts: minutes on a loaded 2-core machine
-def test_a_driver_killed_mid_search_resumes_without_running_a_completed_trial_again(tmp_path):
+@pytest.mark.timeout(1800)  # two drivers: minutes on a loaded 2-core machine
+def test_a_driver_killed_mid_search_resumes_without_running_a_completed_trial_again(tmp_path, local_ray):
     script = tmp_path / "search.py"
     script.write_text(DRIVER)
     project = tmp_path / "runs" / "p"
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "RAY_worker_niceness": "0"}
-    env.pop("RAY_ADDRESS", None)
+    # both drivers join the tests' Ray (RAY_ADDRESS) rather than start one each; Ray ends the
+    # processes of a driver that dies, as a local Ray ends with its driver
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "RAY_worker_niceness": "0",
+           "RAY_ADDRESS": ray.get_runtime_context().gcs_address}
     proc = subprocess.Popen([sys.executable, str(script), str(tmp_path / "runs")], env=env, start_new_session=True,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
@@ -148,7 +150,7 @@ def test_a_driver_killed_mid_search_resumes_without_running_a_completed_trial_ag
         while not _completed(project) and proc.poll() is None and time.time() < deadline:
             time.sleep(1.0)
         assert proc.poll() is None, proc.communicate()[0].decode()[-3000:]
-        os.kill(proc.pid, signal.SIGKILL)  # the driver only: Ray's local processes follow it down
+        os.kill(proc.pid, signal.SIGKILL)  # the driver only: Ray ends its trials' processes
         proc.wait()
     finally:
         with contextlib.suppress(ProcessLookupError):
