@@ -229,8 +229,34 @@ class TimeSeriesForecaster(AutoModel):
                  len(series.columns), self._splits.num_train, self._splits.num_val, self._splits.num_rows_val)
         self.series_, self._frame_input = series, _has_columns(x)
         self._export_model = None
-        return super().fit(x, None, epochs=epochs, batch_size=batch_size, validation_split=validation_split,
-                           callbacks=callbacks, verbose=verbose)
+        history = super().fit(x, None, epochs=epochs, batch_size=batch_size, validation_split=validation_split,
+                              callbacks=callbacks, verbose=verbose)
+        self._refit_frozen_maps()
+        return history
+
+    def _refit_frozen_maps(self):
+        """Frozen closed-form maps of a final model loaded from a search checkpoint (no time was left to refit)
+        get their solution on training + validation windows: it costs no training."""
+        import keras
+
+        if not self._solutions or self.model_ is None:
+            return
+        search, refit = self._solutions
+        stack, swapped = [self.model_], 0
+        while stack:
+            layer = stack.pop()
+            stack.extend(getattr(layer, "layers", []))
+            if not isinstance(layer, keras.layers.Dense) or layer.trainable or not layer.weights:
+                continue
+            kernel, bias = layer.get_weights()
+            found = search.get(kernel.shape[0])
+            if found is not None and found["kernel"].shape == kernel.shape and np.allclose(kernel, found["kernel"]) \
+                    and np.allclose(bias, found["bias"]):
+                layer.set_weights([refit[kernel.shape[0]]["kernel"], refit[kernel.shape[0]]["bias"]])
+                swapped += 1
+        if swapped:
+            decision("%d frozen closed-form map(s) of the final model came from a search checkpoint: refitted on "
+                     "training and validation windows (closed form, no training).", swapped)
 
     def _fit_splits(self, x, y, validation_split, validation_data, sample_weight):
         # inside `fit`'s time budget: the closed-form maps and the baselines
