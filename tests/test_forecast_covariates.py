@@ -205,3 +205,17 @@ def test_a_frozen_closed_form_trial_trains_one_epoch(tmp_path):
     board = model.leaderboard()
     trial = board[board["trial_id"] == "0"].iloc[0]
     assert trial["forecast_block/closed_form"] == "frozen" and trial["epochs"] == 1
+
+
+@pytest.mark.slow
+def test_a_frozen_map_from_a_search_checkpoint_gets_the_refitted_solution(tmp_path):
+    model = autonas.TimeSeriesForecaster(horizon=HORIZON, lookback=14, max_trials=1, seed=0, directory=tmp_path,
+                                         ensemble_size=1)
+    model.fit(_weekly(300), epochs=1, verbose=0)
+    model.model_ = model.tuner_.load_trial_model(model.best_trial_)  # as when no time is left to refit
+    model._refit_frozen_maps()
+    search, refit = model._solutions
+    kernels = [w for w in model.model_.non_trainable_weights if tuple(w.shape) == (14, HORIZON)]
+    assert len(kernels) == 1
+    np.testing.assert_allclose(np.asarray(kernels[0]), refit[14]["kernel"], atol=1e-6)
+    assert not np.allclose(refit[14]["kernel"], search[14]["kernel"])
