@@ -64,3 +64,68 @@ def small_digits(digits):
     """A 400-image slice of digits, for fast searches."""
     x_train, y_train, x_test, y_test = digits
     return x_train[:400], y_train[:400], x_test[:100], y_test[:100]
+
+
+# -- how pytest-xdist shares the tests out (``make test``: ``-n auto``) ------------------------------------------
+#
+# xdist's default (``--dist load``) hands tests out in chunks in collection order: a module's tests land on both
+# workers, so a module-scoped fixture that fits and exports models runs once per worker, and the longest tests
+# (kill-and-resume, notebooks) can start last and run alone at the end. Under that default this conftest changes
+# how tests are handed out, never what a test runs:
+# - the tests of `SHARED_FIXTURES` run in one worker, so their module-scoped fixture is built once (xdist's own
+#   ``--dist loadgroup`` marks do not take effect with pytest 9, whose node ids they cannot rewrite);
+# - modules are collected heaviest first (by their number of `slow` tests, each module kept whole) and handed
+#   out one test at a time, so the last minutes are spent on short tests with both workers busy.
+# Outside xdist (``-p no:xdist``, ``-n 0``) nothing changes.
+
+#: node-id prefix -> group: tests sharing a module-scoped fixture that fits models (seconds to a minute)
+SHARED_FIXTURES = {
+    "tests/test_export.py::": "export",
+    "tests/test_image_classifier.py::": "image_classifier",
+    "tests/test_reporting.py::": "reporting",
+    "tests/test_tasks.py::test_structured_classifier_predicts_labels": "tasks-table",
+    "tests/test_tasks.py::test_structured_classifier_leaderboard": "tasks-table",
+    "tests/test_faults.py::test_a_damaged_state_file": "faults-searched",
+    "tests/test_bad_inputs.py::test_bad_input_after_fit": "bad-inputs-fitted",
+}
+
+
+def _group(nodeid):
+    """The scheduling unit of a test: its `SHARED_FIXTURES` group, or the test itself."""
+    return next((group for prefix, group in SHARED_FIXTURES.items() if nodeid.startswith(prefix)), nodeid)
+
+
+def _grouped_scheduler(config, log):
+    from xdist.scheduler import LoadScopeScheduling
+
+    class GroupedScheduling(LoadScopeScheduling):
+        """One test per unit (handed out as workers free up), but a fixture's group is one unit."""
+
+        def _split_scope(self, nodeid):
+            return _group(nodeid)
+
+    return GroupedScheduling(config, log)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node):
+    if node.config.getvalue("dist") == "load":
+        node.workerinput["autonas_heaviest_first"] = True
+
+
+@pytest.hookimpl(optionalhook=True, tryfirst=True)
+def pytest_xdist_make_scheduler(config, log):
+    return _grouped_scheduler(config, log) if config.getvalue("dist") == "load" else None
+
+
+def pytest_collection_modifyitems(config, items):
+    if not getattr(config, "workerinput", {}).get("autonas_heaviest_first"):
+        return
+
+    def module(item):
+        return item.nodeid.split("::", 1)[0]
+
+    weight = {}
+    for item in items:
+        weight[module(item)] = weight.get(module(item), 0) + bool(item.get_closest_marker("slow"))
+    items.sort(key=lambda item: -weight[module(item)])  # stable: each module keeps its order

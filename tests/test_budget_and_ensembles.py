@@ -41,14 +41,16 @@ def test_a_short_max_time_bounds_the_whole_fit(tmp_path, small_digits):
         if cpu >= MIN_FIT_CPU_SECONDS:
             break
     accuracy = np.mean(clf.predict(x_test) == y_test)  # held-out rows
-    assert accuracy > majority + 0.3, (accuracy, majority, f"max_time={max_time}: {cpu:.1f} CPU seconds in {elapsed:.0f} s")
+    assert accuracy > majority + 0.3, (accuracy, majority, f"max_time={max_time}: {cpu:.1f} CPU s in {elapsed:.0f} s")
 
 
 @pytest.mark.slow
 def test_a_proxy_trial_never_becomes_the_final_model(tmp_path, digits):
     x, y, _, _ = digits
     x, y = np.concatenate([x, x[:1200]]), np.concatenate([y, y[:1200]])  # 2,600 rows: proxies use a subset
-    clf = autonas.ImageClassifier(max_trials=12, max_time=90, seed=1, directory=tmp_path, overwrite=True)
+    # the first trial is always screened on the proxy rung and one full trial always ends the search, so 45 s
+    # (90 s before) give both kinds of trial
+    clf = autonas.ImageClassifier(max_trials=12, max_time=45, seed=1, directory=tmp_path, overwrite=True)
     clf.fit(x, y, verbose=0)
     board = clf.leaderboard()
     assert "proxy" in set(board["fidelity"]), board[["trial_id", "fidelity", "examples", "epochs"]]

@@ -1,9 +1,10 @@
 """The `autonas` command line: end to end in subprocesses, and its argument errors in-process.
 
 A subprocess pays several seconds of TensorFlow import, so the commands that
-are quick (errors, help, leaderboard, benchmark tables) call `autonas.cli.main`
-in this process, as the console script does; one error case also runs as a
-real subprocess to check the exit code and the single stderr line end to end.
+are quick (errors, help, leaderboard, benchmark tables, and `predict` after a `fit`
+that ran as a subprocess) call `autonas.cli.main` in this process, as the console
+script does; one error case also runs as a real subprocess to check the exit code
+and the single stderr line end to end.
 """
 
 import io
@@ -61,8 +62,9 @@ def test_fit_on_an_image_folder_then_leaderboard(tmp_path, image_folder, capsys)
     assert (tmp_path / "export" / "saved_model.pb").exists()
     labels = (tmp_path / "export" / "assets" / "labels.txt").read_text().split()
     assert labels == ["digit_0", "digit_1", "digit_2"]
-    predicted = _autonas("predict", tmp_path / "export", image_folder, "--output", tmp_path / "predictions.csv")
-    assert predicted.returncode == 0, predicted.stderr[-3000:]
+    # `predict` in this process: the subprocess above already ran the console entry point end to end
+    code, _, err = _main(capsys, "predict", tmp_path / "export", image_folder, "--output", tmp_path / "predictions.csv")
+    assert code == 0, err[-3000:]
     table = pd.read_csv(tmp_path / "predictions.csv")
     assert list(table.columns) == ["file", "label", "probability_digit_0", "probability_digit_1",
                                    "probability_digit_2"]
@@ -77,16 +79,16 @@ def test_fit_on_an_image_folder_then_leaderboard(tmp_path, image_folder, capsys)
 
 
 @pytest.mark.slow
-def test_fit_on_titanic_csv(tmp_path):
+def test_fit_on_titanic_csv(tmp_path, capsys):
     csv = shared_data("titanic", "train.csv")
     result = _autonas("fit", csv, "--target", "Survived", "--max-trials", 1, "--epochs", 2, "--seed", 0,
                       "--directory", tmp_path, "--export", tmp_path / "export", "--verbose", 0)
     assert result.returncode == 0, result.stderr[-3000:]
     assert "StructuredDataClassifier" in result.stdout
     assert (tmp_path / "export" / "saved_model.pb").exists()
-    predicted = _autonas("predict", tmp_path / "export", csv)
-    assert predicted.returncode == 0, predicted.stderr[-3000:]
-    table = pd.read_csv(io.StringIO(predicted.stdout))
+    code, out, err = _main(capsys, "predict", tmp_path / "export", csv)  # in this process, as above
+    assert code == 0, err[-3000:]
+    table = pd.read_csv(io.StringIO(out))
     assert list(table.columns) == ["label", "probability_0", "probability_1"]
     survived = pd.read_csv(csv)["Survived"].to_numpy()
     assert len(table) == len(survived)

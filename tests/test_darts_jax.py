@@ -22,7 +22,6 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 SCRIPT = textwrap.dedent("""
     import os
-    import sys
     os.environ["KERAS_BACKEND"] = "jax"
     import jax
     import keras
@@ -65,10 +64,6 @@ SCRIPT = textwrap.dedent("""
         return ops.mean(out)
     jax.grad(fixed_loss)([v.value for v in fixed.trainable_variables])
 
-    if sys.argv[1] == "layers":
-        print("JAX-OK")
-        sys.exit(0)
-
     # DartsSearch steps, jax.jit-compiled: each step moves only its own parameters
     images = rng.normal(size=(32, 8, 8, 1)).astype("float32")
     labels = rng.integers(0, 3, size=32)
@@ -99,29 +94,24 @@ def _jax_python():
     return None
 
 
-def _run(mode):
+def _run():
     python = _jax_python()
     if python is None:
         pytest.skip("jax is not importable here and AUTONAS_JAX_PYTHON is not set (point it at a Python with "
                     "jax, keras and numpy, e.g. a separate virtual environment).")
     env = dict(os.environ, KERAS_BACKEND="jax", JAX_PLATFORMS="cpu",
                PYTHONPATH=os.pathsep.join([ROOT] + [p for p in [os.environ.get("PYTHONPATH")] if p]))
-    result = subprocess.run([python, "-c", SCRIPT, mode], env=env, capture_output=True, text=True, timeout=900)
+    result = subprocess.run([python, "-c", SCRIPT], env=env, capture_output=True, text=True, timeout=900)
     assert result.returncode == 0 and "JAX-OK" in result.stdout, result.stdout[-3000:] + result.stderr[-3000:]
 
 
 @pytest.mark.slow
-def test_darts_layers_forward_and_backward_under_jax():
-    """MixedOp, DartsCell and FixedCell: forward, and gradients through every weight.
+def test_darts_layers_and_search_steps_under_jax():
+    """MixedOp, DartsCell and FixedCell: forward, and gradients through every weight; then first- and
+    second-order search steps, `jax.value_and_grad` under `jax.jit`, each moving only its own parameters.
 
-    Skipped without jax. JAX compiles every primitive on first use, so this
-    takes tens of seconds on a small CPU; it is the portability check, kept in
-    the default run where jax is installed.
+    Skipped without jax. JAX compiles every primitive on first use, so this takes tens of seconds on a
+    small CPU; it is the portability check, kept in the default run where jax is installed. One process
+    runs both parts (the layers' checks used to run twice: alone, and again before the search steps).
     """
-    _run("layers")
-
-
-@pytest.mark.slow
-def test_darts_search_steps_under_jax():
-    """First- and second-order steps, `jax.value_and_grad` under `jax.jit`."""
-    _run("search")
+    _run()

@@ -24,7 +24,6 @@ from autonas.export import export
 
 from conftest import SHARED_DATA
 
-ROOT = Path(__file__).resolve().parents[1]
 TASKS = ["image_classifier", "image_regressor", "text_classifier", "text_regressor",
          "structured_classifier", "structured_regressor"]
 ATOL = 1e-5
@@ -387,23 +386,26 @@ def test_keras_file_round_trip_in_safe_mode_and_without_autonas_when_core_only(e
 
 
 # -- autonas predict ------------------------------------------------------------------------------------------
-def _cli(*args, output=None):
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "3"}
-    command = [sys.executable, "-m", "autonas.cli", "predict", *map(str, args)]
+def _cli(capsys, *args, output=None):
+    """`autonas predict ARGS` in this process (tests/test_cli.py runs the console entry point as a subprocess):
+    (exit code, stdout, stderr)."""
+    command = ["predict", *map(str, args)]
     if output is not None:
         command += ["--output", str(output)]
-    return subprocess.run(command, capture_output=True, text=True, timeout=600, cwd=str(ROOT), env=env)
+    code = cli.main(command)
+    out, err = capsys.readouterr()
+    return code, out, err
 
 
 @pytest.mark.slow
-def test_cli_predict_on_the_titanic_csv(exported):
+def test_cli_predict_on_the_titanic_csv(exported, capsys):
     result = exported["structured_classifier"]
     if not result["titanic"]:
         pytest.skip(f"shared data not available: {SHARED_DATA / 'titanic' / 'train.csv'} is absent")
     path, frame, _ = _titanic()
     out = exported["tmp"] / "titanic_predictions.csv"
-    run = _cli(result["saved_model"], path, output=out)
-    assert run.returncode == 0, run.stderr[-2000:]
+    code, _, err = _cli(capsys, result["saved_model"], path, output=out)
+    assert code == 0, err[-2000:]
     table = pd.read_csv(out)
     clf = result["model"]
     assert list(table.columns) == ["label", "probability_0", "probability_1"]
@@ -413,7 +415,7 @@ def test_cli_predict_on_the_titanic_csv(exported):
 
 
 @pytest.mark.slow
-def test_cli_predict_on_an_image_folder_written_from_digits(exported, digits):
+def test_cli_predict_on_an_image_folder_written_from_digits(exported, digits, capsys):
     import tensorflow as tf
 
     clf = exported["image_classifier"]["model"]
@@ -426,9 +428,9 @@ def test_cli_predict_on_an_image_folder_written_from_digits(exported, digits):
         png = tf.io.encode_png(image.astype("uint8")[..., None]).numpy()
         (sub / f"{i:03d}.png").write_bytes(png)
         names.append((f"class_{label}/{i:03d}.png", i))
-    run = _cli(exported["image_classifier"]["saved_model"], folder)
-    assert run.returncode == 0, run.stderr[-2000:]
-    table = pd.read_csv(io.StringIO(run.stdout))
+    code, out, err = _cli(capsys, exported["image_classifier"]["saved_model"], folder)
+    assert code == 0, err[-2000:]
+    table = pd.read_csv(io.StringIO(out))
     assert list(table.columns) == ["file", "label"] + [f"probability_{c}" for c in range(10)]
     order = [i for _, i in sorted(names)]
     assert table["file"].tolist() == sorted(n for n, _ in names)
