@@ -87,6 +87,7 @@ SHARED_FIXTURES = {
     "tests/test_tasks.py::test_structured_classifier_leaderboard": "tasks-table",
     "tests/test_faults.py::test_a_damaged_state_file": "faults-searched",
     "tests/test_bad_inputs.py::test_bad_input_after_fit": "bad-inputs-fitted",
+    "tests/test_memory.py::": "memory",  # a 30-trial search in a subprocess (95-112 s)
 }
 
 

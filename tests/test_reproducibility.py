@@ -4,7 +4,6 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
@@ -52,23 +51,7 @@ def test_same_seed_same_leaderboard_in_two_fresh_processes(tmp_path):
     assert abs(first["refit_loss"] - second["refit_loss"]) <= 1e-5
 
 
-MEMORY = Path(__file__).resolve().parents[1] / "benchmarks" / "memory.py"
-
-
-@pytest.mark.slow
-def test_memory_stays_flat_over_thirty_trials():
-    if not os.path.exists("/proc/self/statm"):
-        pytest.skip("resident memory is read from /proc/self/statm (Linux)")
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
-    result = subprocess.run([sys.executable, str(MEMORY), "--trials", "30", "--json"], capture_output=True,
-                            text=True, env=env, timeout=1800)
-    assert result.returncode == 0, result.stderr[-3000:]
-    rss = json.loads(result.stdout.strip().splitlines()[-1])
-    assert len(rss["between"]) == len(rss["end"]) == len(rss["params"]) == 30
-    # What a long search keeps: memory between trials, after each trial's model was released.
-    between = rss["between"]
-    growth = (max(between[3:]) - between[2]) / between[2]
-    assert growth < 0.10, f"resident memory kept between trials grew {growth:.1%} after the third: {between}"
+# Memory over a 30-trial search (benchmarks/memory.py): tests/test_memory.py, which runs it once for all its checks.
 
 
 ALLOCATOR_SCRIPT = r"""
@@ -111,6 +94,7 @@ def test_freed_tensors_go_back_to_the_system():
     assert state["trimmed"] is True
 
 
+@pytest.mark.slow
 def test_trials_leave_no_traced_graphs_behind(tmp_path):
     """Each trained trial used to leave its train-step graph registered in TensorFlow (see `_compat`).
 
