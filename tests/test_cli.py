@@ -171,3 +171,16 @@ def test_benchmark_table_needs_columns_for_a_csv(tmp_path, capsys):
     code, _, err = _main(capsys, "benchmark-table", csv)
     assert code == 2
     assert "`--hyperparameters` is required" in err
+
+
+@pytest.mark.slow
+def test_python_dash_m_autonas_is_the_console_script():
+    """``python -m autonas`` runs the same command line (for environments without the script on PATH)."""
+    import subprocess
+    import sys
+
+    import autonas
+
+    run = subprocess.run([sys.executable, "-m", "autonas", "--version"], capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert run.stdout.strip() == f"autonas {autonas.__version__}"
