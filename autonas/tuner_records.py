@@ -10,6 +10,7 @@ import os
 
 from keras_tuner.engine import trial as trial_module
 
+from autonas.search.history import config_hash
 from autonas.trials import checkpoints
 from autonas.trials.checkpoints import TRIAL_INFO
 from autonas.trials.runner import read_record
@@ -92,9 +93,20 @@ class RecordsMixin:
             proxies = [t for t in self.oracle.trials.values() if t.status == trial_module.TrialStatus.COMPLETED]
             what = "no full-fidelity trial (only proxy trials)" if proxies else "no trial"
             raise RuntimeError(f"The search completed {what}, so there is no model to refit.{detail}")
-        full = {t.trial_id for t in completed}
-        ranked = [t for t in self.oracle.get_best_trials(len(self.oracle.trials)) if t.trial_id in full]
-        return ranked[0] if ranked else completed[0]
+        # the oracle ranks configurations and represents each by its best-scoring trial, which may be a proxy
+        # (a model without trainable weights scores alike at every fidelity, and the earlier trial wins the tie):
+        # such a configuration is represented by its own best full-fidelity trial, not skipped
+        full = {}
+        for t in completed:
+            full.setdefault(config_hash(t.hyperparameters.values), []).append(t)
+        sign = -1.0 if getattr(self.oracle.objective, "direction", "min") == "max" else 1.0
+        for t in self.oracle.get_best_trials(len(self.oracle.trials)):
+            same = full.get(config_hash(t.hyperparameters.values), [])
+            if any(s.trial_id == t.trial_id for s in same):
+                return t
+            if same:
+                return min(same, key=lambda s: sign * s.score)
+        return completed[0]
 
     def completed_full_trials(self):
         """COMPLETED trials with a finite score, trained at full fidelity (proxy trials never compete).
