@@ -147,9 +147,9 @@ def run_trial(config, setup=None):
             outcome.update(status="FAILED", message=traceback.format_exc())
             tune.report({RESULT_KEY: json.dumps(outcome)})
             return
-    # where it ran: the GPUs Ray gave it, its process and its Ray trial
+    # where it ran: the GPUs Ray gave it, its process, its Ray node and its Ray trial
     write_record(trial_dir, {**read_record(trial_dir), "devices": outcome["devices"], "pid": outcome["pid"],
-                             "ray_trial_id": context.get_trial_id()})
+                             "node_id": _node_id(), "ray_trial_id": context.get_trial_id()})
     values = history.history[setup.objective.name]
     best = checkpoints.best_epoch_index(values, setup.objective)
     metrics = {name: float(series[best]) for name, series in history.history.items() if len(series) > best}
@@ -159,6 +159,13 @@ def run_trial(config, setup=None):
         json.dump(hp.get_config(), f)
     tune.report({RESULT_KEY: json.dumps(outcome), SCORE_KEY: metrics[setup.objective.name]},
                 checkpoint=tune.Checkpoint.from_directory(trial_dir))
+
+
+def _node_id():
+    """The Ray node this process runs on (hex), or None outside Ray."""
+    import ray
+
+    return ray.get_runtime_context().get_node_id() if ray.is_initialized() else None
 
 
 def refit_remote(setup, hp_config, fit, deadline, member):
