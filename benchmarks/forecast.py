@@ -27,6 +27,7 @@ the same run, on the same test windows:
 
 import argparse
 import json
+import os
 import time
 
 import numpy as np
@@ -154,16 +155,17 @@ def closed_form_scores(z, horizon, window=720):
     return out
 
 
-def run_forecaster(frame, horizon, seed, max_time, max_trials, directory, tuner):
+def run_forecaster(frame, horizon, seed, max_time, max_trials, directory, tuner, covariates=None):
     import autonas
 
     targets = [c for c in frame.columns if c != "date"]
     model = autonas.TimeSeriesForecaster(horizon=horizon, targets=targets, max_trials=max_trials, max_time=max_time,
-                                         seed=seed, tuner=tuner, directory=directory,
-                                         project_name=f"etth1_{len(targets)}_{horizon}_{seed}", overwrite=True)
-    start = time.time()
+                                         seed=seed, tuner=tuner, directory=directory, covariates=covariates,
+                                         project_name=f"etth1_{len(targets)}_{horizon}_{seed}_{covariates}",
+                                         overwrite=True)
+    start, cpu = time.time(), time.process_time()
     model.fit(frame.iloc[: TRAIN + VAL], validation_split=VAL / (TRAIN + VAL), verbose=0)
-    seconds = time.time() - start
+    seconds, cpu = time.time() - start, time.process_time() - cpu
     window = model.inputs[0].window
     test = model.evaluate(frame.iloc[TRAIN + VAL - window: TRAIN + VAL + TEST])
     board = model.leaderboard()
@@ -172,7 +174,9 @@ def run_forecaster(frame, horizon, seed, max_time, max_trials, directory, tuner)
     best_val = model.best_trial_.score
     return {"mse": test["mse"], "mae": test["mae"], "windows": test["windows"], "fit_seconds": seconds,
             "best_val_mse": best_val, "ensemble_val": model.ensemble_.get("validation"),
-            "window": window, "final": model.ensemble_.get("reason"),
+            "window": window, "final": model.ensemble_.get("reason"), "fit_cpu_seconds": cpu,
+            "load_average": os.getloadavg()[1],
+            "members": [{k: m.get(k) for k in ("trial_id", "weight", "source")} for m in model.ensemble_["members"]],
             "leaderboard": json.loads(board[keep + hp_cols].to_json(orient="records"))}
 
 
@@ -187,6 +191,8 @@ def main():
     parser.add_argument("--baselines-only", action="store_true")
     parser.add_argument("--closed-form", action="store_true",
                         help="also score the closed-form maps alone (validation and test MSE per look-back)")
+    parser.add_argument("--covariates", default=None, choices=["calendar"],
+                        help="calendar covariates from the dates (`TimeSeriesForecaster(covariates=...)`)")
     parser.add_argument("--directory", default="forecast_runs")
     parser.add_argument("--json", default=None)
     args = parser.parse_args()
@@ -210,13 +216,14 @@ def main():
                 continue
             for seed in args.seeds:
                 run = run_forecaster(frame, horizon, seed, args.max_time, args.max_trials, args.directory,
-                                     args.tuner)
-                run["seed"] = seed
+                                     args.tuner, args.covariates)
+                run["seed"], run["covariates"] = seed, args.covariates
                 record["runs"].append(run)
-                print(f"ETTh1 {variant} h{horizon} seed {seed}: test MSE {run['mse']:.4f} MAE {run['mae']:.4f} "
+                print(f"ETTh1 {variant} h{horizon} seed {seed} (covariates {args.covariates}): test MSE {run['mse']:.4f} MAE {run['mae']:.4f} "
                       f"(best trial's validation MSE {run['best_val_mse']:.4f}, ridge's "
                       f"{baselines['ridge']['val_mse']:.4f}), "
-                      f"fit {run['fit_seconds']:.0f}s, {len(run['leaderboard'])} trials, {run['final']}", flush=True)
+                      f"fit {run['fit_seconds']:.0f}s ({run['fit_cpu_seconds']:.0f} CPU s, load {run['load_average']:.1f}), "
+                      f"{len(run['leaderboard'])} trials, {run['final']}", flush=True)
                 if args.json:
                     with open(args.json, "w") as f:
                         json.dump(records, f, indent=1)

@@ -1,10 +1,7 @@
 """Calendar covariates of `TimeSeriesForecaster` (known in the future, searched by `ForecastBlock`), and the
 averaged closed-form maps of `autonas.data.linear_fit`."""
 
-import json
 import os
-import subprocess
-import sys
 
 import numpy as np
 import pandas as pd
@@ -14,6 +11,7 @@ import autonas
 from autonas.data import covariates, linear_fit
 from autonas.data import series as series_module
 from autonas.layers import calendar
+from forecast_helpers import serve_in_fresh_process
 
 HORIZON = 7
 
@@ -111,31 +109,13 @@ def test_the_calendar_correction_is_searched_and_beats_the_map_without_it(weekly
     assert forecast["a"].iloc[5:].min() > forecast["a"].iloc[:5].max() + 1.5
 
 
-CHILD = r"""
-import json, sys
-import numpy as np
-import tensorflow as tf
-serve = tf.saved_model.load(sys.argv[1]).signatures["serving_default"]
-data = np.load(sys.argv[2])
-out = serve(time_series_input=tf.constant(data["x"]), time=tf.constant(data["time"]))["forecast"].numpy()
-print(json.dumps({"forecast": out.tolist(), "autonas": "autonas" in sys.modules,
-                  "inputs": sorted(serve.structured_input_signature[1])}))
-"""
-
-
 @pytest.mark.slow
 def test_the_exported_model_takes_raw_values_and_the_last_rows_time(weekly_fit, tmp_path):
     model, frame = weekly_fit
     path = model.export(tmp_path / "forecaster" / "1")
     x = frame["a"].to_numpy("float32")[357 - 3: 357].reshape(1, 3, 1)
     time = calendar.wall_seconds(pd.DatetimeIndex(frame["date"].iloc[356:357]))
-    np.savez(tmp_path / "x.npz", x=x, time=time)
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    env["TF_CPP_MIN_LOG_LEVEL"] = "3"
-    result = subprocess.run([sys.executable, "-c", CHILD, str(path), str(tmp_path / "x.npz")], capture_output=True,
-                            text=True, timeout=300, cwd=str(tmp_path), env=env)
-    assert result.returncode == 0, result.stderr[-3000:]
-    served = json.loads(result.stdout.strip().splitlines()[-1])
+    served = serve_in_fresh_process(path, tmp_path, time_series_input=x, time=time)
     assert not served["autonas"] and served["inputs"] == ["time", "time_series_input"]
     np.testing.assert_allclose(np.asarray(served["forecast"])[0, :, 0], model.predict(frame.iloc[:357])["a"],
                                rtol=1e-4, atol=1e-4)

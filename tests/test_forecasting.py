@@ -2,9 +2,6 @@
 evaluate, and a SavedModel that forecasts the same values in a fresh process without autonas."""
 
 import json
-import os
-import subprocess
-import sys
 
 import numpy as np
 import pandas as pd
@@ -14,6 +11,7 @@ import autonas
 from autonas.blocks.forecast import lookback_options
 from autonas.data import series as series_module
 from autonas.tasks.forecasting import default_window, seasonal_period
+from forecast_helpers import serve_in_fresh_process
 
 HORIZON = 12
 
@@ -251,31 +249,13 @@ def test_array_in_array_out(tmp_path):
         model.predict(values[-10:])
 
 
-CHILD = r"""
-import json, sys
-import numpy as np
-import tensorflow as tf
-serve = tf.saved_model.load(sys.argv[1]).signatures["serving_default"]
-data = np.load(sys.argv[2])
-out = serve(time_series_input=tf.constant(data["x"]))["forecast"].numpy()
-print(json.dumps({"forecast": out.tolist(), "autonas": "autonas" in sys.modules,
-                  "inputs": sorted(serve.structured_input_signature[1])}))
-"""
-
-
 @pytest.mark.slow
 def test_saved_model_reloads_without_autonas_and_forecasts_the_same(fitted, tmp_path):
     model, frame = fitted
     path = model.export(tmp_path / "forecaster" / "1")
     window = model.inputs[0].window
     x = np.stack([frame[["a", "b"]].to_numpy()[end - window: end] for end in (600, 650)]).astype("float32")
-    np.savez(tmp_path / "x.npz", x=x)
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    env["TF_CPP_MIN_LOG_LEVEL"] = "3"
-    result = subprocess.run([sys.executable, "-c", CHILD, str(path), str(tmp_path / "x.npz")], capture_output=True,
-                            text=True, timeout=300, cwd=str(tmp_path), env=env)
-    assert result.returncode == 0, result.stderr[-3000:]
-    served = json.loads(result.stdout.strip().splitlines()[-1])
+    served = serve_in_fresh_process(path, tmp_path, time_series_input=x)
     assert not served["autonas"] and served["inputs"] == ["time_series_input"]
     in_process = model.predict(frame.iloc[:650])["a"].to_numpy()
     np.testing.assert_allclose(np.asarray(served["forecast"])[1, :, 0], in_process, rtol=1e-4, atol=1e-4)
