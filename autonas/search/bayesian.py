@@ -4,6 +4,7 @@ import json
 
 import numpy as np
 
+from autonas.search.bayes_kernel import ArdGaussianProcess
 from autonas.search.history import REPEAT_KEY, config_hash
 from autonas.search.strategy import Strategy, register, run, stop
 from autonas.search.surrogate import (GaussianProcess, distances, expected_improvement, one_hot,
@@ -45,9 +46,14 @@ class BayesianStrategy(Strategy):
     order between, say, ``"relu"`` and ``"gelu"``. Here unordered choices are
     compared by equality (an exponentiated Hamming kernel), ordered and numeric
     hyperparameters by their distance on their own scale, and a hyperparameter
-    inactive under a conditional scope is a value of its own. The lengthscale
-    and noise are chosen by marginal likelihood on a small grid (the lengthscale
-    again each time the data has grown by a fifth), after very poor
+    inactive under a conditional scope is a value of its own. With
+    ``kernel="ard"`` (the default) each hyperparameter has its own weight in the
+    kernel, fitted with the noise level by marginal likelihood
+    (`autonas.search.bayes_kernel`; again each time the data has grown by a
+    tenth or 5 proposals later), so a decision that barely matters stops
+    separating configurations. With ``kernel="hamming"`` one lengthscale serves
+    all of them; it and the noise are chosen by marginal likelihood on a small
+    grid (the lengthscale again each time the data has grown by a fifth). In both, after very poor
     results are clipped (`clip_outliers`) so that a diverged run does not
     flatten the model among the good configurations; the next
     configuration maximizes expected improvement over a candidate set: every
@@ -86,13 +92,18 @@ class BayesianStrategy(Strategy):
             re-measurements.
         favourites: how many of the configurations with the best posterior
             mean are re-measured.
+        kernel: ``"ard"`` (one fitted weight per hyperparameter) or
+            ``"hamming"`` (one lengthscale for all).
 
     Example:
         >>> strategy = BayesianStrategy(candidates=1000)
     """
 
     def __init__(self, num_initial_points=None, candidates=2000, neighbors_of=5, xi=0.0, max_points=200,
-                 repeats=3, repeat_share=0.2, favourites=3):
+                 repeats=3, repeat_share=0.2, favourites=3, kernel="ard"):
+        if kernel not in ("hamming", "ard"):
+            raise ValueError(f"`kernel` must be 'hamming' or 'ard'; received {kernel!r}.")
+        self.kernel = kernel
         for name, value in (("candidates", candidates), ("neighbors_of", neighbors_of),
                             ("max_points", max_points), ("repeats", repeats),
                             ("favourites", favourites)):
@@ -113,6 +124,7 @@ class BayesianStrategy(Strategy):
         self.max_points = max_points
         self._grid_cache = (None, None)
         self._lengthscale = None  # the GP lengthscale last selected, and when: saved state
+        self._ard = None  # the ARD weights and noise last fitted, and when: saved state
 
     # -- proposal -----------------------------------------------------------
     def propose(self, history, rng):
@@ -255,9 +267,28 @@ class BayesianStrategy(Strategy):
             return gp
         return GaussianProcess(lengthscales=(last["value"],)).fit(dist, y)
 
+    def _fit_ard(self, space, unique, points, step):
+        """Fit the ARD model (`bayes_kernel`); its weights are re-optimized as the data grows
+        (10% more points, or 5 proposals later), warm-started from the last fit."""
+        flat = clip_outliers(np.array([f for s in points for f in s["fitness"]]))
+        ys, start = [], 0
+        for s in points:
+            ys.append(flat[start:start + len(s["fitness"])])
+            start += len(s["fitness"])
+        widths = [len(space.entries[s].values) + 1 for s in space._cat_slots]
+        n, last = len(points), self._ard
+        refit = last is None or n >= 1.1 * last["n"] or n < last["n"] or step - last["draw"] >= 5
+        gp = ArdGaussianProcess(widths, start=None if last is None else last["params"], refit=refit)
+        gp.fit(unique, ys)
+        if refit:
+            self._ard = {"n": n, "draw": step, "params": [float(p) for p in gp.params_]}
+        return gp
+
     def _acquire(self, history, stats, rng):
         points = self._model_points(stats)
         configs = [s["config"] for s in points]
+        if self.kernel == "ard":
+            return self._acquire_ard(history, points, configs, rng)
         # every measurement is a point of its own: a configuration measured k times weighs k times
         rows = np.repeat(np.arange(len(points)), [len(s["fitness"]) for s in points])
         y = clip_outliers(np.array([f for s in points for f in s["fitness"]]))
@@ -280,15 +311,34 @@ class BayesianStrategy(Strategy):
                 return candidates[int(i)]
         return history.sample_new(rng)
 
+    def _acquire_ard(self, history, points, configs, rng):
+        unique = self._encode(history.space, configs)
+        with single_threaded_blas():
+            gp = self._fit_ard(history.space, unique, points, len(history.trials()))
+            fitted, _ = gp.predict(unique)
+            repeat = self._repeat(history, points, fitted)
+            if repeat is not None:
+                return repeat
+            candidates, encoded = self._candidates(history, [(c, m) for c, m in zip(configs, fitted)], rng)
+            if not candidates:
+                return None
+            mean, std = gp.predict(encoded)
+        ei = expected_improvement(mean, std, float(fitted.max()), self.xi)
+        for i in np.argsort(-ei, kind="stable"):
+            if history.is_new(candidates[int(i)]):
+                return candidates[int(i)]
+        return history.sample_new(rng)
+
     # -- state --------------------------------------------------------------
     def get_state(self):
         return dict(num_initial_points=self.num_initial_points, candidates=self.candidates,
                     neighbors_of=self.neighbors_of, xi=self.xi, max_points=self.max_points,
                     repeats=self.repeats, repeat_share=self.repeat_share, favourites=self.favourites,
-                    lengthscale=self._lengthscale)
+                    lengthscale=self._lengthscale, kernel=self.kernel, ard=self._ard)
 
     def set_state(self, state):
         for name in ("num_initial_points", "candidates", "neighbors_of", "xi", "max_points", "repeats",
-                     "repeat_share", "favourites"):
+                     "repeat_share", "favourites", "kernel"):
             setattr(self, name, state.get(name, getattr(self, name)))
         self._lengthscale = state.get("lengthscale")
+        self._ard = state.get("ard")
