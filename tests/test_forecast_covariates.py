@@ -192,8 +192,9 @@ def test_a_frozen_map_from_a_search_checkpoint_gets_the_refitted_solution(tmp_pa
     model = autonas.TimeSeriesForecaster(horizon=HORIZON, lookback=14, max_trials=1, seed=0, directory=tmp_path,
                                          ensemble_size=1)
     model.fit(_weekly(300), epochs=1, verbose=0)
-    model.model_ = model.tuner_.load_trial_model(model.best_trial_)  # as when no time is left to refit
-    model._refit_frozen_maps()
+    # as when no time is left to refit: the fallback builds the trial after the refit solutions were set and
+    # loads its search checkpoint (which holds the training windows' solution)
+    model.model_ = model.tuner_.load_trial_model(model.best_trial_)
     search, refit = model._solutions
     kernels = [w for w in model.model_.non_trainable_weights if tuple(w.shape) == (14, HORIZON)]
     assert len(kernels) == 1

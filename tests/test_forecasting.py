@@ -286,3 +286,32 @@ def test_cli_fits_a_forecaster_and_exports_it(tmp_path, capsys):
     assert code == 0, out
     assert "Forecast of the next 6 rows" in out and "2021-03-17 16:00:00" in out  # the row after the last date
     assert (tmp_path / "out" / "saved_model.pb").exists()
+
+
+def test_a_given_map_keeps_its_solution_when_a_checkpoint_is_loaded_and_trains_nothing(tmp_path):
+    import keras
+
+    from autonas.layers import GivenMap
+    from autonas.trials.checkpoints import load_checkpoint, save_checkpoint
+
+    def build(kernel, bias):
+        inp = keras.Input((4,))
+        given = GivenMap(2)
+        out = keras.layers.Add()([given(inp), keras.layers.Dense(2)(inp)])
+        given.give(kernel, bias)
+        return keras.Model(inp, out)
+
+    rng = np.random.default_rng(0)
+    old, new = rng.normal(size=(4, 2)), rng.normal(size=(4, 2))
+    searched = build(old, np.zeros(2))
+    assert len(searched.trainable_weights) == 2  # the Dense only
+    learnt = [w * 0 + 3.0 for w in searched.get_weights()]
+    searched.set_weights(learnt)
+    save_checkpoint(searched.get_weights(), str(tmp_path / "c.npz"))
+    final = build(new, np.ones(2))  # built after newer solutions were set
+    load_checkpoint(final, str(tmp_path / "c.npz"))
+    given = next(layer for layer in final.layers if isinstance(layer, GivenMap))
+    np.testing.assert_allclose(given.get_weights()[0], new, rtol=1e-6)
+    np.testing.assert_allclose(given.get_weights()[1], np.ones(2))
+    dense = next(layer for layer in final.layers if type(layer) is keras.layers.Dense)
+    np.testing.assert_allclose(dense.get_weights()[0], 3.0)  # learnt weights come from the checkpoint

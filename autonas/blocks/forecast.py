@@ -33,7 +33,7 @@ import warnings
 import keras
 
 from autonas.blocks.base import Block, boolean, choice, conditional
-from autonas.layers.forecasting import (MovingAverage, Patches, SelectChannels, UnfoldChannels,
+from autonas.layers.forecasting import (GivenMap, MovingAverage, Patches, SelectChannels, UnfoldChannels,
                                         WindowDenormalization, WindowNormalization)
 from autonas.blocks.heads import Head
 from autonas.layers.calendar import SplitCovariates
@@ -277,9 +277,12 @@ def linear_map(x, horizon, targets, independent, decomposition=False, solution=N
     outs = []
     for part in parts:
         if independent:
-            dense = keras.layers.Dense(horizon, trainable=trainable or solution is None)
+            frozen = solution is not None and not trainable
+            dense = GivenMap(horizon) if frozen else keras.layers.Dense(horizon)
             y = dense(keras.layers.Permute((2, 1))(part))
-            if solution is not None:
+            if frozen:  # kept when a checkpoint of the search's solution is loaded into it (see GivenMap)
+                dense.give(solution["kernel"], solution["bias"])
+            elif solution is not None:
                 dense.set_weights([solution["kernel"], solution["bias"]])
             outs.append(SelectChannels(targets)(keras.layers.Permute((2, 1))(y)))
         else:

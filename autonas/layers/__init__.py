@@ -8,12 +8,13 @@ JAX backends).
 """
 
 from autonas.layers.average import WeightedAverage
-from autonas.layers.forecasting import (MovingAverage, Patches, SelectChannels, UnfoldChannels,
+from autonas.layers.forecasting import (GivenMap, MovingAverage, Patches, SelectChannels, UnfoldChannels,
                                         WindowDenormalization, WindowNormalization)
 from autonas.layers.feature_scale import FeatureScale
 from autonas.layers.missing import FillMissing, MissingIndicator
 from autonas.layers.numeric import PeriodicEncoding, PiecewiseLinearEncoding
 from autonas.layers.position_embedding import PositionEmbedding
 
-__all__ = ["MovingAverage", "Patches", "SelectChannels", "UnfoldChannels", "WindowDenormalization", "WindowNormalization",
-           "FeatureScale", "FillMissing", "MissingIndicator", "PeriodicEncoding", "PiecewiseLinearEncoding", "PositionEmbedding", "WeightedAverage"]
+__all__ = ["MovingAverage", "Patches", "SelectChannels", "UnfoldChannels", "WindowDenormalization",
+           "WindowNormalization", "GivenMap", "FeatureScale", "FillMissing", "MissingIndicator", "PeriodicEncoding",
+           "PiecewiseLinearEncoding", "PositionEmbedding", "WeightedAverage"]

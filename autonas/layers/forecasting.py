@@ -236,3 +236,42 @@ class UnfoldChannels(keras.layers.Layer):
         config = super().get_config()
         config.update(channels=self.channels)
         return config
+
+
+@keras.saving.register_keras_serializable(package="autonas")
+class GivenMap(keras.layers.Dense):
+    """A dense map whose weights are given, never learnt: a closed-form solution (`autonas.data.linear_fit`).
+
+    It does not train. A model built for a trial and then loaded from another
+    trial's checkpoint (`autonas.trials.checkpoints.load_checkpoint`: a final
+    model taken from its search checkpoint when no time was left to refit)
+    takes back the weights it was given at build (`restore_given_weights`),
+    i.e. the solution refitted on training and validation windows rather than
+    the search's solution on the training windows.
+
+    Args:
+        units: output size.
+        **kwargs: `keras.layers.Dense` arguments (``trainable`` is always False).
+
+    Returns:
+        (when called) a `Dense` output.
+
+    Example:
+        >>> layer = GivenMap(4)  # doctest: +SKIP
+        >>> y = layer(x); layer.give(kernel, bias)  # doctest: +SKIP
+    """
+
+    def __init__(self, units, **kwargs):
+        kwargs["trainable"] = False
+        super().__init__(units, **kwargs)
+        self.given_weights = None
+
+    def give(self, kernel, bias):
+        """Set (and remember) the map's kernel ``(inputs, units)`` and bias ``(units,)``."""
+        self.given_weights = {"kernel": kernel, "bias": bias}
+        self.restore_given_weights()
+
+    def restore_given_weights(self):
+        """Set the weights given at build again (after a checkpoint overwrote them); nothing when none were given."""
+        if self.given_weights is not None:
+            self.set_weights([self.given_weights["kernel"], self.given_weights["bias"]])

@@ -1,12 +1,11 @@
 """Helpers of `TimeSeriesForecaster`: the default window, the seasonal period, the search's first
-configurations, the baselines on the validation windows, and the closed-form maps of a final model."""
+configurations and the baselines on the validation windows."""
 
 import numpy as np
 
 from autonas.blocks.forecast import LOOKBACKS, lookback_options
-from autonas.reporting.decisions import decision
 
-__all__ = ["seasonal_period", "default_window", "forecast_warm_start", "baseline_scores", "refit_frozen_maps"]
+__all__ = ["seasonal_period", "default_window", "forecast_warm_start", "baseline_scores"]
 
 #: the longest default look-back leaves at least this share of the training rows as window ends.
 MIN_WINDOW_SHARE = 0.5
@@ -123,38 +122,3 @@ def baseline_scores(splits, series, horizon, period):
             count += truth.size
         results[name] = {"mse": sq / max(count, 1), "mae": ab / max(count, 1), "season": season}
     return results
-
-
-def refit_frozen_maps(model, search, refit):
-    """Give the frozen closed-form maps of `model` still holding their training-windows solution the refitted one.
-
-    A final model loaded from a search checkpoint (no time was left to
-    refit) holds the solution fitted on the training windows; the solution
-    on training + validation windows costs no training.
-
-    Args:
-        model: the final Keras model (an ensemble's members are searched too).
-        search: ``{lookback: solution}`` fitted on the training windows (`autonas.data.linear_fit`).
-        refit: ``{lookback: solution}`` refitted on training + validation windows.
-
-    Returns:
-        The number of maps replaced.
-    """
-    import keras
-
-    stack, swapped = [model], 0
-    while stack:
-        layer = stack.pop()
-        stack.extend(getattr(layer, "layers", []))
-        if not isinstance(layer, keras.layers.Dense) or layer.trainable or not layer.weights:
-            continue
-        kernel, bias = layer.get_weights()
-        found = search.get(kernel.shape[0])
-        if found is not None and found["kernel"].shape == kernel.shape and np.allclose(kernel, found["kernel"]) \
-                and np.allclose(bias, found["bias"]):
-            layer.set_weights([refit[kernel.shape[0]]["kernel"], refit[kernel.shape[0]]["bias"]])
-            swapped += 1
-    if swapped:
-        decision("%d frozen closed-form map(s) of the final model came from a search checkpoint: refitted on "
-                 "training and validation windows (closed form, no training).", swapped)
-    return swapped

@@ -14,7 +14,7 @@ from autonas.graph.nodes import TimeSeriesInput
 from autonas.layers import calendar as calendar_module
 from autonas.reporting.decisions import decision
 from autonas.tasks.forecast_support import (baseline_scores, default_window, forecast_warm_start,  # noqa: F401
-                                            refit_frozen_maps, seasonal_period)
+                                            seasonal_period)
 
 logger = logging.getLogger("autonas")
 
@@ -145,13 +145,7 @@ class TimeSeriesForecaster(AutoModel):
         self._export_model = None
         history = super().fit(x, None, epochs=epochs, batch_size=batch_size, validation_split=validation_split,
                               callbacks=callbacks, verbose=verbose)
-        self._refit_frozen_maps()
         return history
-
-    def _refit_frozen_maps(self):
-        """Frozen closed-form maps of a final model loaded from a search checkpoint get their refitted solution."""
-        if self._solutions and self.model_ is not None:
-            refit_frozen_maps(self.model_, *self._solutions)
 
     def _fit_splits(self, x, y, validation_split, validation_data, sample_weight):
         # inside `fit`'s time budget: the closed-form maps and the baselines

@@ -89,6 +89,22 @@ def load_checkpoint(model, path):
             f"{len(expected)} weights; was it written for another configuration?"
         )
     model.set_weights(weights)
+    _restore_given_weights(model)
+
+
+def _restore_given_weights(model):
+    """Layers whose weights were given at build rather than learnt (``restore_given_weights``) take them back.
+
+    A closed-form map (`autonas.layers.forecasting.GivenMap`) built from newer
+    solutions than the checkpoint's keeps them: the checkpoint holds learnt weights.
+    """
+    stack = [model]
+    while stack:
+        layer = stack.pop()
+        stack.extend(getattr(layer, "layers", None) or [])
+        restore = getattr(layer, "restore_given_weights", None)
+        if callable(restore):
+            restore()
 
 
 def best_epoch_index(values, objective):
