@@ -96,7 +96,9 @@ class AutoModel(FitDataMixin, PredictionMixin, SearchDefaultsMixin, EstimatorMix
             (Caruana et al., 2004) over the full-fidelity trials' validation
             predictions, kept when it beats the best trial on validation; an
             integer caps the number of distinct members (0 or 1: no ensemble).
-            The members are refitted and joined into ONE Keras model.
+            The members are refitted and joined into ONE Keras model, beside
+            the greedy ensemble of their search checkpoints (half the weight;
+            see `autonas.final_model`), unless ensembles are off.
         executor: ``"local"`` (default): trials run one after another in this
             process; ``"ray"``: trials run as Ray Tune trials and the refit as a
             Ray task, on the cluster ``ray.init`` connected to (or

@@ -1,0 +1,125 @@
+"""What the final model could be, scored on a dev split: the evidence behind its composition.
+
+    python benchmarks/final_variants.py diabetes digits image_regression --seeds 0,1,2
+
+For each task and seed, one default search of `benchmarks/tasks.py` runs on
+the first 80% of the benchmark's TRAINING rows (its validation split drawn by
+the seed from them), then several final models built from the same search are
+scored on the last 20% of the training rows (the dev rows; the test rows are
+never read):
+
+- ``final``: the model `fit` returned (refits of the chosen members);
+- ``checkpoints``: the same members' search checkpoints (trained on the
+  training split only), with the same weights;
+- ``final+checkpoints``: the average of the two (each refit beside its own
+  checkpoint: an ensemble of two trainings of every member, no extra training);
+- ``greedy checkpoints``: greedy ensemble selection over the best full trials'
+  checkpoints on the validation predictions, no weight or gain thresholds;
+- ``final+greedy``: the average of ``final`` and ``greedy checkpoints``;
+- ``best checkpoint``: the best trial's checkpoint alone.
+
+Each row prints the dev score of every variant (accuracy or RMSE) for one seed.
+"""
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from tasks import TASKS, _dev_split  # noqa: E402
+
+#: checkpoints of the best full trials considered by the greedy variant
+TOP = 8
+_CAPTURED = {}
+
+
+def _capture_validation_targets():
+    """Keep the encoded validation targets `fit` hands to the member choice."""
+    import autonas.auto_model as auto_model
+
+    choose = auto_model.choose_members
+
+    def wrapped(tuner, best, y_val, head, ensemble_size):
+        _CAPTURED["y_val"] = np.asarray(y_val)
+        return choose(tuner, best, y_val, head, ensemble_size)
+
+    auto_model.choose_members = wrapped
+
+
+def _raw(model, keras_model, x):
+    saved = model.model_
+    model.model_ = keras_model
+    try:
+        return np.asarray(model.predict_raw(x)[0], dtype="float64")
+    finally:
+        model.model_ = saved
+
+
+def variants(model, x_dev):
+    """``{variant: raw dev predictions}`` for one fitted task model."""
+    from autonas import ensemble
+    from autonas.final_model import MIN_WEIGHT, _candidates, head_kind
+
+    tuner, head = model.tuner_, model.heads[0]
+    final = _raw(model, model.model_, x_dev)
+    candidates = _candidates(tuner, model.best_trial_)[:TOP]
+    ckpt = {t.trial_id: _raw(model, tuner.load_trial_model(t), x_dev) for t, _ in candidates}
+    members = model.ensemble_["members"]
+    member_ckpt = sum(m["weight"] * ckpt.get(m["trial_id"], final) for m in members)
+    out = {"final": final, "checkpoints": member_ckpt, "final+checkpoints": 0.5 * (final + member_ckpt),
+           "best checkpoint": ckpt[model.best_trial_.trial_id]}
+    if len(candidates) >= 2:
+        y_val = _CAPTURED.get("y_val")
+        if y_val is not None:
+            loss = ensemble.mean_squared_error if head_kind(head) == "regression" else ensemble.cross_entropy
+            sel = ensemble.greedy_selection([p for _, p in candidates], y_val, loss=loss, size=25)
+            greedy = ensemble.weighted_average([ckpt[t.trial_id] for t, _ in candidates], sel.weights)
+            out["greedy checkpoints"] = greedy
+            out["final+greedy"] = 0.5 * (final + greedy)
+            kept = {i: w for i, w in sel.weights.items() if w >= MIN_WEIGHT} or {sel.best_single: 1.0}
+            greedy_kept = ensemble.weighted_average([ckpt[t.trial_id] for t, _ in candidates], kept)
+            out["final+greedy>=0.08"] = 0.5 * (final + greedy_kept)
+            out["members"] = len(sel.weights), len(kept)
+    return out
+
+
+def score(task, model, raw, y):
+    decoded = model.heads[0].decode(raw)
+    if task.metric == "RMSE":
+        return float(np.sqrt(np.mean((np.asarray(decoded, dtype="float64").reshape(-1) - y) ** 2)))
+    return float(np.mean(np.asarray(decoded).reshape(-1) == np.asarray(y).reshape(-1)))
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("tasks", nargs="+")
+    parser.add_argument("--seeds", default="0,1,2")
+    parser.add_argument("--json", help="append the records to this JSON-lines file")
+    args = parser.parse_args(argv)
+    _capture_validation_targets()
+    for key in args.tasks:
+        task = TASKS[key]
+        x_train, y_train, x_dev, y_dev = _dev_split(task.load())
+        for seed in (int(s) for s in args.seeds.split(",")):
+            with tempfile.TemporaryDirectory() as folder:
+                model = task.fit(seed, x_train, y_train, folder)
+                found = variants(model, x_dev)
+                sizes = found.pop("members", None)
+                scores = {name: score(task, model, raw, np.asarray(y_dev)) for name, raw in found.items()}
+            members = ", ".join(f"{m['trial_id']}x{m['weight']:.2f}/{m['source']}" for m in model.ensemble_["members"])
+            record = {"task": key, "seed": seed, "fit_s": model.fit_time_, "trials": len(model.tuner_.oracle.trials),
+                      "members": members, "greedy_sizes": sizes, "scores": scores}
+            print(json.dumps(record), flush=True)
+            if args.json:
+                with open(args.json, "a") as f:
+                    f.write(json.dumps(record) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    sys.exit(main())
