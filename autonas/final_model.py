@@ -27,7 +27,7 @@ import dataclasses
 import numpy as np
 
 from autonas import ensemble as ensemble_module
-from autonas.budget import MIN_REFIT_SHARE
+from autonas.budget import MIN_REFIT_SHARE, load_seconds
 from autonas.reporting.decisions import decision
 
 #: the best full-fidelity trials considered for the ensemble.
@@ -40,8 +40,6 @@ MIN_WEIGHT = 0.08
 MIN_GAIN = 0.002
 #: the share of the final model given to the greedy ensemble of the search checkpoints (0 turns it off).
 CHECKPOINT_SHARE = 0.5
-#: seconds assumed to load a checkpoint whose trial recorded no build time.
-LOAD_SECONDS = 1.0
 
 
 @dataclasses.dataclass
@@ -182,6 +180,8 @@ def fit_final_model(tuner, members, data_ratio, budget, refit_kwargs, output_nam
         "checkpoint", and the refit record), and the Keras `History` of the
         heaviest member's refit (None when no member was refitted).
     """
+    # the checkpoints first: they cost seconds, and a member whose refit does not fit falls back on its own
+    loaded = _load_checkpoints(tuner, members.checkpoints if CHECKPOINT_SHARE > 0 else None, budget)
     models, records, history = [], [], None
     for index, (trial, weight) in enumerate(zip(members.trials, members.weights)):
         planned = tuner.refit_seconds(trial, data_ratio)
@@ -202,25 +202,37 @@ def fit_final_model(tuner, members, data_ratio, budget, refit_kwargs, output_nam
             decision("No time left to refit trial %s (planned %.0fs); its search checkpoint is used.",
                      trial.trial_id, planned or 0.0)
         if model is None:
-            model = tuner.load_trial_model(trial)
+            model = loaded[trial.trial_id] if trial.trial_id in loaded else tuner.load_trial_model(trial)
             record["source"] = "checkpoint"
         models.append(model)
         records.append(record)
     weights = list(members.weights)
-    if members.checkpoints and CHECKPOINT_SHARE > 0:
-        models, weights, records = _with_checkpoints(tuner, members, models, weights, records, budget)
+    if loaded:
+        models, weights, records = _with_checkpoints(members, loaded, models, weights, records)
     if len(models) == 1:
         return models[0], records, history
     final = ensemble_module.build_ensemble_model(models, weights, output_names=output_names)
     return final, records, history
 
 
-def _with_checkpoints(tuner, members, models, weights, records, budget):
-    """Add the search checkpoints' ensemble to the members, weighing `CHECKPOINT_SHARE` of the whole.
+def _load_checkpoints(tuner, checkpoints, budget):
+    """``{trial_id: keras.Model}``: the search checkpoints of `checkpoints` whose loading fits in the time left."""
+    loaded = {}
+    for trial, _ in checkpoints or []:
+        if not budget.fits(load_seconds(tuner, trial)):
+            decision("No time left to load the checkpoint of trial %s; the final model goes without it.",
+                     trial.trial_id)
+            continue
+        loaded[trial.trial_id] = tuner.load_trial_model(trial)
+    return loaded
+
+
+def _with_checkpoints(members, loaded, models, weights, records):
+    """Add the loaded search checkpoints to the members, weighing `CHECKPOINT_SHARE` of the whole.
 
     A checkpoint already among the members (a refit that did not fit) gains
-    the weight instead of being loaded twice; a checkpoint whose loading no
-    longer fits in the time left is left out (and its share goes to the rest).
+    the weight instead of entering twice; a checkpoint that could not be
+    loaded in time is left out (and its share goes to the rest).
 
     Returns:
         ``(models, weights, records)``.
@@ -228,24 +240,17 @@ def _with_checkpoints(tuner, members, models, weights, records, budget):
     share = CHECKPOINT_SHARE
     models, records = list(models), [dict(r) for r in records]
     weights = [w * (1 - share) for w in weights]
-    for record, w in zip(records, weights):
-        record["weight"] = w
     added = []
     for trial, w in members.checkpoints:
-        same = [i for i, r in enumerate(records) if r["trial_id"] == trial.trial_id and r["source"] == "checkpoint"]
+        if trial.trial_id not in loaded:
+            continue
+        same = [i for i, m in enumerate(models) if m is loaded[trial.trial_id]]
         if same:
             weights[same[0]] += share * w
-            records[same[0]]["weight"] = weights[same[0]]
             continue
-        seconds = tuner.trial_info(trial.trial_id).get("build_seconds") or LOAD_SECONDS
-        if not budget.fits(seconds + LOAD_SECONDS):
-            decision("No time left to load the checkpoint of trial %s; the final model goes without it.",
-                     trial.trial_id)
-            continue
-        models.append(tuner.load_trial_model(trial))
+        models.append(loaded[trial.trial_id])
         weights.append(share * w)
-        records.append({"trial_id": trial.trial_id, "weight": share * w, "source": "checkpoint",
-                        "part": "search checkpoints"})
+        records.append({"trial_id": trial.trial_id, "source": "checkpoint", "part": "search checkpoints"})
         added.append(trial.trial_id)
     total = sum(weights)
     weights = [w / total for w in weights]

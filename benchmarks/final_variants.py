@@ -84,6 +84,38 @@ def variants(model, x_dev):
             greedy_kept = ensemble.weighted_average([ckpt[t.trial_id] for t, _ in candidates], kept)
             out["final+greedy>=0.08"] = 0.5 * (final + greedy_kept)
             out["members"] = len(sel.weights), len(kept)
+    if _CAPTURED.get("bags"):
+        out.update(_bagged(model, x_dev, _CAPTURED["bags"]))
+    return out
+
+
+def _bagged(model, x_dev, bags):
+    """The final model with each refitted member refitted ``bags`` times (other seeds), averaged."""
+    from autonas import data as data_module
+
+    tuner, records, keras_model = model.tuner_, model.ensemble_["members"], model.model_
+    x_all, y_all = _CAPTURED["train"]
+    xs = model._keras_x(data_module.adapt_inputs(x_all, model.inputs, "x"))
+    ys = model.heads[0].encode(data_module.adapt_targets(y_all, model.heads, "y")[0], "y")
+    parts = [(r, _raw(model, keras_model.get_layer(f"member_{i}") if len(records) > 1 else keras_model, x_dev))
+             for i, r in enumerate(records)]
+    refits = [(r, p) for r, p in parts if r["source"] == "refit"]
+    if not refits:
+        return {}
+    rest = sum(r["weight"] * p for r, p in parts if r["source"] != "refit")
+    share = sum(r["weight"] for r, _ in refits)
+    runs = [sum(r["weight"] * p for r, p in refits)]
+    out = {"refits only": runs[0] / share}
+    for bag in range(1, bags):
+        run = 0.0
+        for r, _ in refits:
+            trial = tuner.oracle.get_trial(r["trial_id"])
+            refit, _ = tuner.refit(trial, xs, ys, epochs=r["refit"]["epochs"], batch_size=32, verbose=0,
+                                   member=50 + 10 * bag + len(runs))
+            run = run + r["weight"] * _raw(model, refit, x_dev)
+        runs.append(run)
+        out[f"final, {bag + 1} refits per member"] = rest + sum(runs) / len(runs)
+        out[f"refits only, {bag + 1} per member"] = sum(runs) / len(runs) / share
     return out
 
 
@@ -99,12 +131,14 @@ def main(argv=None):
     parser.add_argument("tasks", nargs="+")
     parser.add_argument("--seeds", default="0,1,2")
     parser.add_argument("--json", help="append the records to this JSON-lines file")
+    parser.add_argument("--bags", type=int, default=0, help="also refit every refitted member this many times")
     args = parser.parse_args(argv)
     _capture_validation_targets()
     for key in args.tasks:
         task = TASKS[key]
         x_train, y_train, x_dev, y_dev = _dev_split(task.load())
         for seed in (int(s) for s in args.seeds.split(",")):
+            _CAPTURED["bags"], _CAPTURED["train"] = args.bags, (x_train, y_train)
             with tempfile.TemporaryDirectory() as folder:
                 model = task.fit(seed, x_train, y_train, folder)
                 found = variants(model, x_dev)
