@@ -19,6 +19,12 @@ never read):
 - ``best checkpoint``: the best trial's checkpoint alone.
 
 Each row prints the dev score of every variant (accuracy or RMSE) for one seed.
+`--bags 1` adds ``refits only`` (the refitted members without the checkpoints);
+`--bags N` also refits every refitted member N - 1 more times with other seeds.
+Besides the tasks of `benchmarks/tasks.py`, kinds of data held out from every
+decision: ``breast_cancer`` (sklearn, a table classifier), ``ett_table`` (ETTh1's
+oil temperature from its six load columns, 2,000 rows, a table regressor) and
+``mnist_small`` (the first 2,000 MNIST-t10k digits, an image classifier).
 """
 
 import argparse
@@ -30,7 +36,48 @@ import tempfile
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from tasks import TASKS, _dev_split  # noqa: E402
+from common import SHARED, load_mnist, shuffled  # noqa: E402
+from tasks import TASKS, Task, _accuracy, _dev_split, _rmse_of, _searched  # noqa: E402
+
+
+# -- held-out kinds of data: never used for a decision before this check -------------------------------
+def _breast_cancer_split():
+    from sklearn.datasets import load_breast_cancer
+
+    data = load_breast_cancer(as_frame=True)
+    order = shuffled(len(data.frame))
+    x, y = data.data.iloc[order].reset_index(drop=True), data.target.to_numpy()[order]
+    n = int(0.8 * len(x))
+    return x[:n], y[:n], x[n:].reset_index(drop=True), y[n:]
+
+
+def _ett_table_split():
+    """ETTh1 as a table: oil temperature from the six load columns, 2,500 rows drawn from the first 12 months."""
+    import pandas as pd
+
+    if not (SHARED / "ett").exists():
+        return None
+    frame = pd.read_csv(next((SHARED / "ett").glob("*.csv")))
+    rows = frame.iloc[:8640].iloc[shuffled(8640)[:2500]].reset_index(drop=True)
+    x, y = rows[["HUFL", "HULL", "MUFL", "MULL", "LUFL", "LULL"]], rows["OT"].to_numpy(dtype="float32")
+    return x[:2000], y[:2000], x[2000:].reset_index(drop=True), y[2000:]
+
+
+def _mnist_small_split():
+    if not (SHARED / "mnist-t10k").exists():
+        return None
+    x, y = load_mnist()
+    return x[:2000], y[:2000], x[8000:8500], y[8000:8500]
+
+
+HELD_OUT = {
+    "breast_cancer": Task("StructuredDataClassifier breast cancer", "accuracy", True, _breast_cancer_split,
+                          _searched("StructuredDataClassifier", "2m"), _accuracy, "", None),
+    "ett_table": Task("StructuredDataRegressor ETTh1 OT from the loads", "RMSE", False, _ett_table_split,
+                      _searched("StructuredDataRegressor", "2m"), _rmse_of, "", None),
+    "mnist_small": Task("ImageClassifier 2,000 MNIST digits", "accuracy", True, _mnist_small_split,
+                        _searched("ImageClassifier", "2m"), _accuracy, "", None),
+}
 
 #: checkpoints of the best full trials considered by the greedy variant
 TOP = 8
@@ -135,7 +182,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     _capture_validation_targets()
     for key in args.tasks:
-        task = TASKS[key]
+        task = TASKS.get(key) or HELD_OUT[key]
         x_train, y_train, x_dev, y_dev = _dev_split(task.load())
         for seed in (int(s) for s in args.seeds.split(",")):
             _CAPTURED["bags"], _CAPTURED["train"] = args.bags, (x_train, y_train)
