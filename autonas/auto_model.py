@@ -43,6 +43,8 @@ logger = logging.getLogger("autonas")
 
 #: the search keeps time for refitting this many of its best trials when ensembles are on.
 RESERVED_MEMBERS = 2
+#: ... and for loading this many search checkpoints (`autonas.final_model`).
+RESERVED_CHECKPOINTS = 3
 #: `fit`'s validation_split when left out (0.2); an explicit value is told apart from it
 DEFAULT_SPLIT = Default(0.2)
 
@@ -96,7 +98,9 @@ class AutoModel(FitDataMixin, PredictionMixin, SearchDefaultsMixin, EstimatorMix
             (Caruana et al., 2004) over the full-fidelity trials' validation
             predictions, kept when it beats the best trial on validation; an
             integer caps the number of distinct members (0 or 1: no ensemble).
-            The members are refitted and joined into ONE Keras model.
+            The members are refitted and joined into ONE Keras model, beside
+            the greedy ensemble of their search checkpoints (half the weight;
+            see `autonas.final_model`), unless ensembles are off.
         executor: ``"local"`` (default): trials run one after another in this
             process; ``"ray"``: trials run as Ray Tune trials and the refit as a
             Ray task, on the cluster ``ray.init`` connected to (or
@@ -260,7 +264,7 @@ class AutoModel(FitDataMixin, PredictionMixin, SearchDefaultsMixin, EstimatorMix
         members = 1 if self.ensemble_size in (0, 1) or len(self.heads) > 1 else RESERVED_MEMBERS
 
         def reserve():
-            return budget.reserve(tuner, data_ratio, members)
+            return budget.reserve(tuner, data_ratio, members, checkpoints=0 if members == 1 else RESERVED_CHECKPOINTS)
 
         # one heap freeze over the search and the refit, so that the refit's `clear_session`
         # does not scan everything the process holds once the search has unfrozen it

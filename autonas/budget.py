@@ -23,6 +23,21 @@ SAFETY = 1.15
 FINISH_SECONDS = 3.0
 #: a refit the deadline cut before this share of its epochs is replaced by the trial's checkpoint.
 MIN_REFIT_SHARE = 0.7
+#: seconds to load a search checkpoint beyond its trial's recorded build time (reading the weights, noise).
+LOAD_SECONDS = 0.5
+
+
+def load_seconds(tuner, trial):
+    """Expected seconds to load a trial's search checkpoint: its recorded build time plus `LOAD_SECONDS`.
+
+    Args:
+        tuner: the `autonas.tuner.Tuner` of the search.
+        trial: a completed trial.
+
+    Returns:
+        A float.
+    """
+    return (tuner.trial_info(trial.trial_id).get("build_seconds") or 0.0) + LOAD_SECONDS
 
 
 class FitBudget:
@@ -56,13 +71,15 @@ class FitBudget:
             return None
         return max(0.0, self.deadline - time.time())
 
-    def reserve(self, tuner, data_ratio, members=1):
+    def reserve(self, tuner, data_ratio, members=1, checkpoints=0):
         """Seconds to keep for refitting the `members` best full-fidelity trials so far.
 
         Args:
             tuner: the `autonas.tuner.Tuner` running the search.
             data_ratio: examples of the refit / examples of a trial (train + validation over train).
             members: how many of the best trials the final model may refit.
+            checkpoints: how many of the best trials' search checkpoints the
+                final model may load (`load_seconds` each).
 
         Returns:
             A float: at most `MAX_RESERVED_SHARE` of `max_time`; 0 without a deadline;
@@ -83,6 +100,8 @@ class FitBudget:
             # will be the final model, so the search keeps the time
             return FINISH_SECONDS
         planned = sum(s for s in seconds if s) * SAFETY + FINISH_SECONDS
+        if checkpoints:
+            planned += SAFETY * sum(load_seconds(tuner, t) for t in trials[:checkpoints])
         return min(cap, planned)
 
     def fits(self, seconds):

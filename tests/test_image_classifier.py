@@ -64,14 +64,19 @@ def test_exported_model_is_the_refit_not_a_checkpoint(fitted):
     clf = fitted[0]
     model = clf.export_model()
     assert model is clf.model_
-    checkpoint = clf.tuner_.load_trial_model(clf.best_trial_)
-    refit_weights = model.get_weights()
+    # the first member is a refit (the search checkpoints may join it in an ensemble, as later members)
+    members = clf.ensemble_["members"]
+    assert members[0]["source"] == "refit"
+    refit = model.get_layer("member_0") if len(members) > 1 else model
+    trial = clf.tuner_.oracle.get_trial(members[0]["trial_id"])
+    checkpoint = clf.tuner_.load_trial_model(trial)
+    refit_weights = refit.get_weights()
     trial_weights = checkpoint.get_weights()
     assert len(refit_weights) == len(trial_weights)
     assert any(not np.allclose(a, b) for a, b in zip(refit_weights, trial_weights))
     info = json.load(open(os.path.join(clf.tuner_.project_dir, "refit.json")))
-    assert info["trial_id"] == clf.best_trial_.trial_id
-    assert info["epochs"] == clf.tuner_.trial_info(clf.best_trial_.trial_id)["best_epoch"]
+    assert info["trial_id"] == trial.trial_id
+    assert info["epochs"] == clf.tuner_.trial_info(trial.trial_id)["best_epoch"]
 
 
 RELOAD = r"""

@@ -26,9 +26,8 @@ class ReportingMixin:
     def leaderboard(self):
         """One row per trial: id, status, score, its weight in the final model, size, fidelity, hyperparameters.
 
-        ``final_weight`` is the trial's weight in the final model (1.0 for the
-        one trial refitted without an ensemble; the ensemble weights
-        otherwise; 0 for trials left out). ``fidelity`` says whether the trial
+        ``final_weight`` is the trial's weight in the final model (its refit's
+        and its search checkpoint's together; 0 for trials left out). ``fidelity`` says whether the trial
         trained at full fidelity or was a proxy (a data subset or fewer
         epochs); see `autonas.reporting.leaderboard.leaderboard`.
 
@@ -40,7 +39,9 @@ class ReportingMixin:
         if self.tuner_ is None:
             raise RuntimeError("Call `fit` before `leaderboard`: no search has run yet.")
         board = leaderboard(self.tuner_)
-        weights = {m["trial_id"]: m["weight"] for m in (self.ensemble_ or {}).get("members", [])}
+        weights = {}
+        for m in (self.ensemble_ or {}).get("members", []):  # a trial may enter twice: refit and checkpoint
+            weights[m["trial_id"]] = weights.get(m["trial_id"], 0.0) + m["weight"]
         board.insert(6, "final_weight", board["trial_id"].map(weights).fillna(0.0).astype(float))
         return board
 
