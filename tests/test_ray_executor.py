@@ -162,9 +162,12 @@ def test_a_driver_killed_mid_search_resumes_without_running_a_completed_trial_ag
     assert "SEARCH DONE 3" in done.stdout, done.stdout[-2000:] + done.stderr[-3000:]
     after = _records(project)
     assert sorted(after) == ["trial_0", "trial_1", "trial_2"]
-    for name in _completed_names(before):  # no completed trial ran again
-        assert after[name]["start_time"] == before[name]["start_time"]
-        assert after[name]["end_time"] == before[name]["end_time"]
+    for name in _completed_names(before):  # no completed trial ran again: same run, same process, same Ray trial
+        for key in ("start_time", "end_time", "pid", "ray_trial_id"):
+            assert after[name][key] == before[name][key], (name, key, before[name], after[name])
+    first_pids = {r["pid"] for r in before.values()}
+    for name in set(after) - set(_completed_names(before)):  # the others ran in the second driver's processes
+        assert after[name]["end_time"] and after[name]["pid"] not in first_pids, (name, before, after)
     assert sorted(os.listdir(project / "ray")) == ["run_0", "run_1"]  # two Ray experiments: before and after the kill
     rerun = os.listdir(project / "ray" / "run_1")
     for name in _completed_names(before):  # the second Ray experiment has no trial folder of a completed trial

@@ -12,6 +12,23 @@ running when the driver died is proposed again (KerasTuner's retry queue).
 
 A Ray trial that Ray retries after its process or node died (``max_failures``)
 keeps its config, so the oracle sees it once: it is created once and ended once.
+
+A driver that died resumes from the oracle's state, not through Ray Tune's
+``Tuner.restore``; each run of the search is a new Ray experiment
+(``run_<n>``). The oracle writes its state (atomically) when each trial ends,
+and it is what the resumed search asks: its finished trials are never proposed
+again, its unfinished ones are proposed once more. ``Tuner.restore`` would
+bring back a second record of the same search: Ray's experiment snapshot,
+written on Ray's own schedule (at most every ``TUNE_GLOBAL_CHECKPOINT_S``,
+10 s or more by default), from which Ray starts again every trial it lists
+as unfinished without asking the searcher, while the oracle may already have
+ended it, or queue it again itself. Restoring would also save no work: a
+trial reports its Ray checkpoint (its folder) only when it ends, so an
+interrupted trial starts over from its first epoch either way.
+
+Ray pickles the searcher into its experiment folder (``tuner.pkl``) when the
+search starts; only this searcher's own state goes there (`__getstate__`),
+never the tuner it answers for (its search space, its oracle, its data).
 """
 
 import json
@@ -46,7 +63,7 @@ class OracleSearcher(Searcher):
         objective = tuner.oracle.objective
         super().__init__(metric=SCORE_KEY, mode="min" if objective.direction == "min" else "max")
         self.tuner = tuner
-        self.fetch_checkpoint = fetch_checkpoint or (lambda ray_trial_id: None)
+        self.fetch_checkpoint = fetch_checkpoint or _no_checkpoint
         self.trial_of = {}  # Ray trial id -> autonas trial id
         self.checkpoints = {}  # autonas trial id -> Ray Checkpoint (promotions continue from them)
         self.finished = False
@@ -140,6 +157,19 @@ class OracleSearcher(Searcher):
         return Searcher.FINISHED
 
     # -- Ray's experiment checkpoints ----------------------------------------------
+    def __getstate__(self):
+        """The searcher's own state: Ray pickles it into its experiment folder, without the live tuner."""
+        state = self.__dict__.copy()
+        state["tuner"] = None
+        state["fetch_checkpoint"] = None
+        state["project_dir"] = self.tuner.project_dir if self.tuner is not None else None
+        return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        if self.fetch_checkpoint is None:
+            self.fetch_checkpoint = _no_checkpoint
+
     def save(self, checkpoint_path):
         """Write what the oracle's own state (in the project directory) does not hold, as JSON."""
         atomic_write_json(checkpoint_path, {"trial_of": self.trial_of, "finished": self.finished,
@@ -150,3 +180,7 @@ class OracleSearcher(Searcher):
         state = read_json(checkpoint_path, "Ray searcher state")
         self.trial_of.update(state.get("trial_of", {}))
         self.finished = bool(state.get("finished"))
+
+
+def _no_checkpoint(ray_trial_id):
+    return None
