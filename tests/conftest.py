@@ -4,6 +4,12 @@ import os
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+# One thread per operation. The suite runs one pytest-xdist worker per core, each training tiny models:
+# TensorFlow's default of one intra-op thread per core would put twice as many busy threads as cores
+# on the machine, and an op split over two threads waits for the slower one. Subprocesses, notebook
+# kernels and Ray workers started by the tests inherit it.
+os.environ.setdefault("TF_NUM_INTRAOP_THREADS", "1")
+os.environ.setdefault("XLA_FLAGS", "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1")
 
 import numpy as np
 import pytest
