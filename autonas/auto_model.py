@@ -34,6 +34,7 @@ from autonas.graph.graph import Graph
 from autonas.reporting import decisions
 from autonas.reporting.mixin import ReportingMixin
 from autonas.sklearn_api import EstimatorMixin, StrategyName
+from autonas.tuner_support import disk_full_stops_the_search
 from autonas.reporting.tensorboard import check_tensorboard_arg
 from autonas.utils import project_lock
 from autonas.utils.timeparse import parse_duration
@@ -288,8 +289,9 @@ class AutoModel(FitDataMixin, PredictionMixin, SearchDefaultsMixin, EstimatorMix
             x_all, y_all, sw_all = data.refit_set(self._keras_x, self._keras_y)
             refit_kwargs = dict(x=x_all, y=y_all, batch_size=batch_size, callbacks=callbacks or [],
                                 verbose=verbose, class_weight=class_weight, sample_weight=sw_all)
-            model, records, history = fit_final_model(tuner, chosen, data_ratio, budget, refit_kwargs,
-                                                      output_names=[h.name for h in self.heads])
+            with disk_full_stops_the_search(tuner.project_dir):  # the refit's records and checkpoints too
+                model, records, history = fit_final_model(tuner, chosen, data_ratio, budget, refit_kwargs,
+                                                          output_names=[h.name for h in self.heads])
             if len(records) > 1:
                 self.graph.compile_model(model, best.hyperparameters.copy())
         info = records[0].get("refit") or {"trial_id": best.trial_id, "epochs": 0, "duration": 0.0}

@@ -27,7 +27,7 @@ DISK_FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EFBIG, errno.EDQUOT})
 
 
 class ProjectDirectoryFull(OSError, keras_tuner.errors.FatalError):
-    """The project directory ran out of room during a search: the search stops, and the same `fit` resumes it.
+    """The project directory ran out of room during a search or its refit: `fit` stops, and the same `fit` resumes it.
 
     An `OSError` with the errno of the failed write (ENOSPC, EFBIG or EDQUOT).
     It is not a trial failure: every following trial would fail the same way,

@@ -4,6 +4,12 @@ import os
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+# One thread per operation. The suite runs one pytest-xdist worker per core, each training tiny models:
+# TensorFlow's default of one intra-op thread per core would put twice as many busy threads as cores
+# on the machine, and an op split over two threads waits for the slower one. Subprocesses, notebook
+# kernels and Ray workers started by the tests inherit it.
+os.environ.setdefault("TF_NUM_INTRAOP_THREADS", "1")
+os.environ.setdefault("XLA_FLAGS", "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1")
 
 import numpy as np
 import pytest
@@ -74,8 +80,8 @@ def small_digits(digits):
 # how tests are handed out, never what a test runs:
 # - the tests of `SHARED_FIXTURES` run in one worker, so their module-scoped fixture is built once (xdist's own
 #   ``--dist loadgroup`` marks do not take effect with pytest 9, whose node ids they cannot rewrite);
-# - modules are collected heaviest first (by their number of `slow` tests, each module kept whole) and handed
-#   out one test at a time, so the last minutes are spent on short tests with both workers busy.
+# - `slow` tests are collected first, from the modules with most of them, and handed out one test at a time, so
+#   the last minutes are spent on short tests with both workers busy.
 # Outside xdist (``-p no:xdist``, ``-n 0``) nothing changes.
 
 #: node-id prefix -> group: tests sharing a module-scoped fixture that fits models (seconds to a minute)
@@ -129,4 +135,6 @@ def pytest_collection_modifyitems(config, items):
     weight = {}
     for item in items:
         weight[module(item)] = weight.get(module(item), 0) + bool(item.get_closest_marker("slow"))
-    items.sort(key=lambda item: -weight[module(item)])  # stable: each module keeps its order
+    # every `slow` test before the fast ones (a module with one long test, as the two-node Ray test, must not start
+    # near the end), heaviest modules first; stable: within that, each module keeps its order
+    items.sort(key=lambda item: (not item.get_closest_marker("slow"), -weight[module(item)]))

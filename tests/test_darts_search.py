@@ -232,7 +232,8 @@ def test_select_validates_its_arguments(digits):
 def test_perturbation_scores_measure_what_removing_each_operation_costs(digits, tmp_path):
     x, y = digits
     ops_ = ["none", "skip_connect", "max_pool_3x3", "sep_conv_3x3"]
-    search = _tiny(candidates=ops_, patience=None, directory=tmp_path, plot=False)
+    # compiled steps: one trace each, then ~40 supernet evaluations at compiled speed
+    search = _tiny(candidates=ops_, patience=None, directory=tmp_path, plot=False, run_eagerly=False)
     with pytest.raises(RuntimeError, match="call `fit` before `perturbation_scores`"):
         search.build((8, 8, 1), num_classes=10)
         search.perturbation_scores(x, y)
@@ -278,7 +279,7 @@ def test_perturbation_scores_measure_what_removing_each_operation_costs(digits, 
 def test_progressive_perturbation_decides_every_edge_and_fine_tunes_only_the_weights(digits, tmp_path):
     x, y = digits
     ops_ = ["none", "skip_connect", "max_pool_3x3", "sep_conv_3x3"]
-    search = _tiny(candidates=ops_, patience=None, directory=tmp_path, plot=False, max_skip=None)
+    search = _tiny(candidates=ops_, patience=None, directory=tmp_path, plot=False, max_skip=None, run_eagerly=False)
     search.fit(x[:256], y[:256], epochs=2, batch_size=64, verbose=0)
     alphas_before = _numpy(search.trainer.state["a"])
     weights_before = _numpy(search.trainer.state["w"])

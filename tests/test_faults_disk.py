@@ -5,7 +5,8 @@ so that every write that grows a file fails with EFBIG, as writes on a full disk
 treats both (and a quota's EDQUOT) alike. Full from the start, `fit` refuses before training; full in the middle
 of a trial, the search stops at once with one error naming the project directory and what to do (not trial
 after failed trial), the state on disk stays whole, and the same `fit` with room again resumes the search
-without re-running the trial that had completed.
+without re-running the trial that had completed. Full when the refit begins, the same error; with room again
+the same `fit` refits.
 """
 
 import json
@@ -83,6 +84,32 @@ report["records_final"] = {
     os.path.basename(os.path.dirname(p)): json.load(open(p))
     for p in sorted(glob.glob(os.path.join(project, "trial_*", "autonas_trial.json")))}
 report["predicts"] = len(again.predict(x[:5])) == 5
+
+
+class FillsTheDiskAtTheRefit(keras.callbacks.Callback):
+    # the disk fills up when training begins with every trial of project "r" completed: the refit
+    def on_train_begin(self, logs=None):
+        paths = glob.glob(os.path.join(directory, "r", "trial_*", "autonas_trial.json"))
+        if len(paths) == 2 and all(json.load(open(p)).get("end_time") for p in paths):
+            full()
+
+
+def small(name):
+    inp = autonas.Input()
+    out = autonas.ClassificationHead(dropout=0.0)(autonas.DenseBlock(num_layers=1, dropout=0.0)(inp))
+    return autonas.AutoModel(inp, out, max_trials=2, seed=0, directory=directory, project_name=name,
+                             tuner="random", ensemble_size=1)
+
+
+try:
+    small("r").fit(x, y, epochs=1, verbose=0, callbacks=[FillsTheDiskAtTheRefit()])
+except Exception as e:
+    report["at_refit"] = error(e)
+room()
+refit_again = small("r")
+refit_again.fit(x, y, epochs=1, verbose=0)
+report["refit_statuses"] = list(refit_again.leaderboard()["status"])
+report["refit_predicts"] = len(refit_again.predict(x[:5])) == 5
 print("REPORT " + json.dumps(report))
 """
 
@@ -129,3 +156,9 @@ def test_a_full_project_directory_stops_the_search_with_a_clear_error_and_the_sa
     assert report["records_final"]["trial_0"] == records["trial_0"], "the completed trial ran again"
     assert report["records_final"]["trial_1"].get("end_time")
     assert report["predicts"] is True
+
+    # full when the refit begins, every trial completed: the same clear error, and the same fit then refits
+    refit = report["at_refit"]
+    assert refit["type"] == "ProjectDirectoryFull" and refit["errno"] == 27, refit
+    assert repr(str(directory / "r")) in refit["message"] and "Free space" in refit["message"], refit
+    assert report["refit_statuses"] == ["COMPLETED"] * 2 and report["refit_predicts"] is True, report
