@@ -26,6 +26,7 @@ import dataclasses
 
 import numpy as np
 
+from autonas import _compat
 from autonas import ensemble as ensemble_module
 from autonas.budget import MIN_REFIT_SHARE, load_seconds
 from autonas.reporting.decisions import decision
@@ -211,7 +212,9 @@ def fit_final_model(tuner, members, data_ratio, budget, refit_kwargs, output_nam
         models, weights, records = _with_checkpoints(members, loaded, models, weights, records)
     if len(models) == 1:
         return models[0], records, history
-    final = ensemble_module.build_ensemble_model(models, weights, output_names=output_names)
+    # built under the search's distribution strategy, as the members were: the final model trains and predicts there
+    with _compat.keras_tuner.maybe_distribute(getattr(tuner, "distribution_strategy", None)):
+        final = ensemble_module.build_ensemble_model(models, weights, output_names=output_names)
     return final, records, history
 
 
