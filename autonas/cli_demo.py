@@ -48,7 +48,8 @@ def _demo(args):
     print("\nLeaderboard:")
     print(board[columns].to_string(index=False))
     accuracy = clf.evaluate(x_test, y_test)["accuracy"]
-    print(f"\nTest accuracy of the refitted best model (trial {clf.best_trial_.trial_id}): {accuracy:.4f}")
+    parts = ", ".join(f"trial {m['trial_id']} ({m['source']})" for m in clf.ensemble_["members"])
+    print(f"\nTest accuracy of the final model ({parts}): {accuracy:.4f}")
     export_dir = os.path.join(out, "export", "digits", "1")
     clf.export(export_dir)
     probs = clf.predict_proba(x_test)
