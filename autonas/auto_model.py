@@ -14,7 +14,7 @@ import logging
 import os
 import time
 
-from autonas import _compat, accelerate, distribute, executors, search
+from autonas import accelerate, distribute, executors, search
 from autonas import tuner as tuner_module
 from autonas.auto_model_data import FitDataMixin
 from autonas.auto_model_defaults import (  # noqa: F401  (re-exported: `from autonas.auto_model import SearchContext`)
@@ -290,11 +290,9 @@ class AutoModel(FitDataMixin, PredictionMixin, SearchDefaultsMixin, EstimatorMix
             refit_kwargs = dict(x=x_all, y=y_all, batch_size=batch_size, callbacks=callbacks or [],
                                 verbose=verbose, class_weight=class_weight, sample_weight=sw_all)
             with disk_full_stops_the_search(tuner.project_dir):  # the refit's records and checkpoints too
-                model, records, history = fit_final_model(tuner, chosen, data_ratio, budget, refit_kwargs,
-                                                          output_names=[h.name for h in self.heads])
-            if len(records) > 1:  # the joined model: its metrics and optimizer under the members' strategy
-                with _compat.keras_tuner.maybe_distribute(getattr(tuner, "distribution_strategy", None)):
-                    self.graph.compile_model(model, best.hyperparameters.copy())
+                model, records, history = fit_final_model(
+                    tuner, chosen, data_ratio, budget, refit_kwargs, output_names=[h.name for h in self.heads],
+                    compile_joined=lambda joined: self.graph.compile_model(joined, best.hyperparameters.copy()))
         info = records[0].get("refit") or {"trial_id": best.trial_id, "epochs": 0, "duration": 0.0}
         info = dict(info, source=records[0]["source"])
         self.tuner_, self.model_, self.best_trial_, self.refit_info_ = tuner, model, best, info

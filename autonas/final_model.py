@@ -164,7 +164,7 @@ def _scores(kind, y_val, predictions, loss):
     return scores
 
 
-def fit_final_model(tuner, members, data_ratio, budget, refit_kwargs, output_names=None):
+def fit_final_model(tuner, members, data_ratio, budget, refit_kwargs, output_names=None, compile_joined=None):
     """Refit each member within the budget and join them into one Keras model.
 
     Args:
@@ -174,6 +174,8 @@ def fit_final_model(tuner, members, data_ratio, budget, refit_kwargs, output_nam
         budget: the fit's `autonas.budget.FitBudget`.
         refit_kwargs: keyword arguments of `Tuner.refit` (x, y, batch_size, ...).
         output_names: names of the ensemble's outputs (the heads' names).
+        compile_joined: called with the joined model (several members) to
+            compile it, under the search's distribution strategy.
 
     Returns:
         ``(model, records, history)``: the final `keras.Model`, the record of
@@ -212,9 +214,11 @@ def fit_final_model(tuner, members, data_ratio, budget, refit_kwargs, output_nam
         models, weights, records = _with_checkpoints(members, loaded, models, weights, records)
     if len(models) == 1:
         return models[0], records, history
-    # built under the search's distribution strategy, as the members were: the final model trains and predicts there
+    # built and compiled under the search's distribution strategy, as the members were: it predicts there
     with _compat.keras_tuner.maybe_distribute(getattr(tuner, "distribution_strategy", None)):
         final = ensemble_module.build_ensemble_model(models, weights, output_names=output_names)
+        if compile_joined is not None:
+            compile_joined(final)
     return final, records, history
 
 

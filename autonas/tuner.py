@@ -392,7 +392,7 @@ class Tuner(FeasibilityMixin, BudgetMixin, RecordsMixin, _compat.keras_tuner.Tun
 
     def load_model(self, trial):
         """The trial's configuration built afresh, with its best epoch's weights."""
-        model = self.try_build(trial.hyperparameters)
-        with _compat.keras_tuner.maybe_distribute(self.distribution_strategy):
+        model = self.try_build(trial.hyperparameters)  # KerasTuner builds it under the distribution strategy
+        with _compat.keras_tuner.maybe_distribute(self.distribution_strategy):  # and the weights load there too
             load_checkpoint(model, self.checkpoint_path(trial.trial_id))
         return model

@@ -18,6 +18,10 @@ never read):
 - ``final+greedy``: the average of ``final`` and ``greedy checkpoints``;
 - ``best checkpoint``: the best trial's checkpoint alone.
 
+Since the final model itself holds the greedy checkpoints (`autonas.final_model.CHECKPOINT_SHARE`),
+``final+checkpoints``, ``final+greedy`` and ``final+greedy>=0.08`` would count the checkpoints twice: they are
+scored only when the final model holds none (``CHECKPOINT_SHARE = 0`` or ``ensemble_size=1``).
+
 Each row prints the dev score of every variant (accuracy or RMSE) for one seed.
 `--bags 1` adds ``refits only`` (the refitted members without the checkpoints);
 `--bags N` also refits every refitted member N - 1 more times with other seeds.
@@ -117,8 +121,10 @@ def variants(model, x_dev):
     ckpt = {t.trial_id: _raw(model, tuner.load_trial_model(t), x_dev) for t, _ in candidates}
     members = model.ensemble_["members"]
     member_ckpt = sum(m["weight"] * ckpt.get(m["trial_id"], final) for m in members)
-    out = {"final": final, "checkpoints": member_ckpt, "final+checkpoints": 0.5 * (final + member_ckpt),
-           "best checkpoint": ckpt[model.best_trial_.trial_id]}
+    holds_checkpoints = any(m.get("part") == "search checkpoints" for m in members)
+    out = {"final": final, "checkpoints": member_ckpt, "best checkpoint": ckpt[model.best_trial_.trial_id]}
+    if not holds_checkpoints:
+        out["final+checkpoints"] = 0.5 * (final + member_ckpt)
     if len(candidates) >= 2:
         y_val = _CAPTURED.get("y_val")
         if y_val is not None:
@@ -126,10 +132,11 @@ def variants(model, x_dev):
             sel = ensemble.greedy_selection([p for _, p in candidates], y_val, loss=loss, size=25)
             greedy = ensemble.weighted_average([ckpt[t.trial_id] for t, _ in candidates], sel.weights)
             out["greedy checkpoints"] = greedy
-            out["final+greedy"] = 0.5 * (final + greedy)
             kept = {i: w for i, w in sel.weights.items() if w >= MIN_WEIGHT} or {sel.best_single: 1.0}
-            greedy_kept = ensemble.weighted_average([ckpt[t.trial_id] for t, _ in candidates], kept)
-            out["final+greedy>=0.08"] = 0.5 * (final + greedy_kept)
+            if not holds_checkpoints:
+                greedy_kept = ensemble.weighted_average([ckpt[t.trial_id] for t, _ in candidates], kept)
+                out["final+greedy"] = 0.5 * (final + greedy)
+                out["final+greedy>=0.08"] = 0.5 * (final + greedy_kept)
             out["members"] = len(sel.weights), len(kept)
     if _CAPTURED.get("bags"):
         out.update(_bagged(model, x_dev, _CAPTURED["bags"]))

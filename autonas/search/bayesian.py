@@ -287,42 +287,28 @@ class BayesianStrategy(Strategy):
     def _acquire(self, history, stats, rng):
         points = self._model_points(stats)
         configs = [s["config"] for s in points]
-        if self.kernel == "ard":
-            return self._acquire_ard(history, points, configs, rng)
-        # every measurement is a point of its own: a configuration measured k times weighs k times
-        rows = np.repeat(np.arange(len(points)), [len(s["fitness"]) for s in points])
-        y = clip_outliers(np.array([f for s in points for f in s["fitness"]]))
         unique = self._encode(history.space, configs)
-        x = (unique[0][rows], unique[1][rows])
         with single_threaded_blas():
-            gp = self._fit(distances(x, x), y, len(history.trials()))
-            fitted, _ = gp.predict(distances(unique, x))
-            repeat = self._repeat(history, points, fitted)
-            if repeat is not None:
-                return repeat
-            candidates, encoded = self._candidates(history, [(c, m) for c, m in zip(configs, fitted)], rng)
-            if not candidates:
-                return None
-            mean, std = gp.predict(distances(encoded, x))
-        # the incumbent is the best posterior mean, not the luckiest measurement (noisy EI)
-        ei = expected_improvement(mean, std, float(fitted.max()), self.xi)
-        for i in np.argsort(-ei, kind="stable"):
-            if history.is_new(candidates[int(i)]):
-                return candidates[int(i)]
-        return history.sample_new(rng)
+            if self.kernel == "ard":
+                predict = self._fit_ard(history.space, unique, points, len(history.trials())).predict
+            else:
+                # every measurement is a point of its own: a configuration measured k times weighs k times
+                rows = np.repeat(np.arange(len(points)), [len(s["fitness"]) for s in points])
+                y = clip_outliers(np.array([f for s in points for f in s["fitness"]]))
+                x = (unique[0][rows], unique[1][rows])
+                gp = self._fit(distances(x, x), y, len(history.trials()))
 
-    def _acquire_ard(self, history, points, configs, rng):
-        unique = self._encode(history.space, configs)
-        with single_threaded_blas():
-            gp = self._fit_ard(history.space, unique, points, len(history.trials()))
-            fitted, _ = gp.predict(unique)
+                def predict(encoded):
+                    return gp.predict(distances(encoded, x))
+            fitted, _ = predict(unique)
             repeat = self._repeat(history, points, fitted)
             if repeat is not None:
                 return repeat
             candidates, encoded = self._candidates(history, [(c, m) for c, m in zip(configs, fitted)], rng)
             if not candidates:
                 return None
-            mean, std = gp.predict(encoded)
+            mean, std = predict(encoded)
+        # the incumbent is the best posterior mean, not the luckiest measurement (noisy EI)
         ei = expected_improvement(mean, std, float(fitted.max()), self.xi)
         for i in np.argsort(-ei, kind="stable"):
             if history.is_new(candidates[int(i)]):
