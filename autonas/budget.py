@@ -25,6 +25,29 @@ FINISH_SECONDS = 3.0
 MIN_REFIT_SHARE = 0.7
 #: seconds to load a search checkpoint beyond its trial's recorded build time (reading the weights, noise).
 LOAD_SECONDS = 0.5
+#: a validation batch costs this share of a training batch (a forward pass, rated high: no timing of its own).
+VALIDATION_BATCH_COST = 0.5
+
+
+def stop_tail_batches(num_validation, batch_size, full_fidelity):
+    """The work after a trial stopped by the deadline, in training batches: its last validation pass, and
+    for a full-fidelity trial the validation predictions it saves (`autonas.trials.callbacks.Deadline`
+    stops it that much earlier, at the pace it measured).
+
+    Args:
+        num_validation: validation examples.
+        batch_size: examples per batch.
+        full_fidelity: whether the trial saves its validation predictions.
+
+    Returns:
+        A float.
+
+    Example:
+        >>> stop_tail_batches(1000, 100, full_fidelity=True)
+        10.0
+    """
+    batches = -(-int(num_validation or 0) // max(1, int(batch_size or 1)))
+    return batches * VALIDATION_BATCH_COST * (2 if full_fidelity else 1)
 
 
 def load_seconds(tuner, trial):

@@ -15,6 +15,7 @@ import keras_tuner
 from keras_tuner.engine import trial as trial_module
 
 from autonas import _compat, accelerate, distribute
+from autonas.budget import stop_tail_batches
 from autonas.reporting.decisions import decision
 from autonas.trials.checkpoints import (  # noqa: F401 (the names autonas.tuner has always offered)
     CHECKPOINT,
@@ -321,10 +322,12 @@ class Tuner(FeasibilityMixin, BudgetMixin, RecordsMixin, _compat.keras_tuner.Tun
                    verbose=verbose, class_weight=class_weight, sample_weight=sample_weight)
         # a distributed worker writes aside until the chief confirms its lease (`autonas.distribute.fence`)
         trial_dir = self.get_trial_dir(trial.trial_id) if self.fence is None else self.fence.trial_dir(trial.trial_id)
+        full = self.is_full_fidelity(hp.values)
         with disk_full_stops_the_search(self.project_dir):  # not a trial failure: the search stops
             return self.trial_runner().run(
                 trial.trial_id, hp, trial_dir, fit, deadline=self.deadline,
-                full_fidelity=self.is_full_fidelity(hp.values),
+                tail_batches=stop_tail_batches(self.num_validation_examples, batch_size, full),
+                full_fidelity=full,
                 parent_checkpoint=self.checkpoint_path(parent) if parent else None,
                 model=model, build_seconds=build_seconds,
                 extra_callbacks=self._tensorboard_callbacks(trial) + self._progress_callbacks())

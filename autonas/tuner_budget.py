@@ -85,7 +85,9 @@ class BudgetMixin:
         """Expected seconds to refit `trial` on ``data_ratio`` times its training examples.
 
         From what the trial measured: its time per epoch (duration less the build),
-        scaled to the refit's data, times its best epoch count, plus one build.
+        scaled to the refit's data, times its best epoch count, plus one build. A
+        trial with no trainable weights (a frozen closed-form map) refits by its
+        build alone (`autonas.trials.TrialRunner.refit` does not train it).
 
         Args:
             trial: a completed trial.
@@ -99,6 +101,8 @@ class BudgetMixin:
         if not epochs or not duration:
             return None
         build = info.get("build_seconds") or 0.0
+        if info.get("trainable_params") == 0:
+            return build
         per_epoch = max(1e-3, duration - build) / epochs
         examples = info.get("examples") or self.num_train_examples
         scale = data_ratio * (getattr(self, "num_train_examples", None) or examples) / examples

@@ -148,15 +148,25 @@ def greedy_selection(predictions, y_true, loss=cross_entropy, size=25):
     shapes = {p.shape for p in preds}
     if len(shapes) != 1:
         raise ValueError(f"Every candidate's predictions must have the same shape; received {sorted(shapes)}.")
-    singles = [loss(y_true, p) for p in preds]
+    if loss is mean_squared_error:
+        singles, step_scores = _squared_error_scores(preds, y_true)
+    else:
+        singles = [loss(y_true, p) for p in preds]
+        total = np.zeros_like(preds[0])
+
+        def step_scores(picked, step):
+            return [loss(y_true, (total + picked + p) / (step + 1)) for p in preds]
     best_single = int(np.argmin(singles))
     counts = np.zeros(len(preds), dtype="int64")
-    total = np.zeros_like(preds[0])
+    picked = np.zeros(len(preds))
     picks, trajectory = [], []
     for step in range(size):
-        scores = [loss(y_true, (total + p) / (step + 1)) for p in preds]
+        scores = step_scores(picked if loss is mean_squared_error else 0.0, step)
         pick = int(np.argmin(scores))
-        total += preds[pick]
+        if loss is mean_squared_error:
+            picked[pick] += 1
+        else:
+            total += preds[pick]
         picks.append(pick)
         trajectory.append(float(scores[pick]))
     # the best point of the trajectory (the earliest on ties): later steps may only refine weights
@@ -168,6 +178,27 @@ def greedy_selection(predictions, y_true, loss=cross_entropy, size=25):
     weights = {int(i): float(counts[i]) / steps for i in order}
     return EnsembleSelection(weights=weights, loss=trajectory[best_step], best_single=best_single,
                              best_single_loss=float(singles[best_single]), trajectory=tuple(trajectory))
+
+
+def _squared_error_scores(preds, y_true):
+    """The mean squared error of every candidate, and a function scoring each next greedy step, from the
+    Gram matrix of the candidates' residuals: the error of an average with pick counts ``c`` over ``n``
+    picks is ``c' G c / (n^2 N)``, so a step costs no pass over the rows (K^2 / 2 passes in all instead
+    of K per step: seconds on a large validation set, which the fit's time budget does not plan for)."""
+    y = np.asarray(y_true, dtype="float64").reshape(preds[0].shape).ravel()
+    residuals = [p.ravel() - y for p in preds]
+    k, rows = len(preds), max(1, y.size)
+    gram = np.zeros((k, k))
+    for i in range(k):
+        for j in range(i, k):
+            gram[i, j] = gram[j, i] = float(np.dot(residuals[i], residuals[j]))
+    diagonal = np.diag(gram)
+
+    def step_scores(counts, step):
+        spread = gram @ counts
+        return (float(counts @ spread) + 2 * spread + diagonal) / ((step + 1) ** 2 * rows)
+
+    return list(diagonal / rows), step_scores
 
 
 def weighted_average(predictions, weights):

@@ -9,6 +9,7 @@ import math
 import time
 
 import keras
+import numpy as np
 
 from autonas.trials.checkpoints import save_checkpoint
 
@@ -80,6 +81,10 @@ class TerminateOnNaN(keras.callbacks.TerminateOnNaN):
     async_safe = True
 
 
+#: the last training batches `Deadline` times (their median paces what follows a stop).
+TIMED_BATCHES = 50
+
+
 class EpochTimer(keras.callbacks.Callback):
     """Wall seconds of each epoch (training and validation), for the budget plan and the leaderboard."""
 
@@ -101,18 +106,44 @@ class EpochTimer(keras.callbacks.Callback):
 class Deadline(keras.callbacks.Callback):
     """Stops training as soon as the search's time budget is spent.
 
+    What follows a stop (the epoch's validation pass, the trial's saved
+    validation predictions) runs after it; `tail_batches` says how much work
+    that is, in training batches, and the callback stops that much earlier,
+    at the pace of the batches it timed itself (the first batch, which traces
+    the training function, is not timed), so that a slower machine stops
+    earlier.
+
     Args:
         deadline: a `time.time()` value.
+        tail_batches: training batches' worth of work after a stop (0: none).
+
+    Example:
+        >>> stop = Deadline(time.time() + 60, tail_batches=20)  # doctest: +SKIP
     """
 
     async_safe = True
 
-    def __init__(self, deadline):
+    def __init__(self, deadline, tail_batches=0.0):
         super().__init__()
         self.deadline = deadline
+        self.tail_batches = float(tail_batches or 0.0)
         self.fired = False
+        self.batch_seconds = None  # the median of the timed batches
+        self._times = []
+        self._began = None
+        self._traced = False
+
+    def on_train_begin(self, logs=None):
+        self._traced = False
+
+    def on_train_batch_begin(self, batch, logs=None):
+        self._began = time.perf_counter()
 
     def on_train_batch_end(self, batch, logs=None):
-        if time.time() >= self.deadline:
+        if self._traced and self._began is not None:
+            self._times = (self._times + [time.perf_counter() - self._began])[-TIMED_BATCHES:]
+            self.batch_seconds = float(np.median(self._times))
+        self._traced = True
+        if time.time() + self.tail_batches * (self.batch_seconds or 0.0) >= self.deadline:
             self.fired = True
             self.model.stop_training = True

@@ -115,6 +115,18 @@ def measure(model):
     return {"params": int(model.count_params()), "macs": count_macs(model)}
 
 
+def trainable_count(model):
+    """Trainable parameters of a built model (0: nothing trains, e.g. a frozen closed-form map).
+
+    Args:
+        model: a built `keras.Model`.
+
+    Returns:
+        An int.
+    """
+    return int(sum(int(np.prod(w.shape)) for w in model.trainable_weights))
+
+
 def check_feasible(measured, max_model_size=None, max_cost_ratio=None, reference_macs=None):
     """Whether a measured candidate fits the size limits.
 
@@ -165,7 +177,7 @@ class TrialRunner:
         self.num_train_examples = num_train_examples
 
     def run(self, trial_id, hp, trial_dir, fit, deadline=None, full_fidelity=True, parent_checkpoint=None,
-            model=None, build_seconds=None, extra_callbacks=()):
+            model=None, build_seconds=None, extra_callbacks=(), tail_batches=0.0):
         """Build, train and score one configuration; writes its checkpoint and record into `trial_dir`.
 
         Args:
@@ -186,6 +198,10 @@ class TrialRunner:
                 trial's seed), or None to build it here.
             build_seconds: seconds the given `model`'s build took.
             extra_callbacks: more Keras callbacks (progress, TensorBoard, reporting).
+            tail_batches: the work that follows a stop by the deadline (the
+                last validation pass, the saved predictions), in training
+                batches: training stops that much before `deadline` (see
+                `autonas.trials.callbacks.Deadline`).
 
         Returns:
             The Keras `History` of the trial.
@@ -209,6 +225,7 @@ class TrialRunner:
         if seed is not None:
             keras.utils.set_random_seed(seed)  # training draws the same numbers either way
         params, macs = measure(model).values()
+        trainable = trainable_count(model)
         write_record(trial_dir, {"params": params, "macs": macs, "status": "RUNNING", "seed": seed,
                                  "start_time": start, "pid": os.getpid()})
 
@@ -248,7 +265,7 @@ class TrialRunner:
         if early:
             cbs.append(keras.callbacks.EarlyStopping(monitor=objective.name, mode=objective.direction,
                                                      patience=patience))
-        stop = trial_callbacks.Deadline(deadline) if deadline is not None else None
+        stop = trial_callbacks.Deadline(deadline, tail_batches) if deadline is not None else None
         if stop is not None:
             cbs.append(stop)
         _compat.release_free_memory()  # the build's temporaries (initial values) too
@@ -278,11 +295,13 @@ class TrialRunner:
         write_record(trial_dir, {
             "params": params,
             "macs": macs,
+            "trainable_params": trainable,
             "seed": seed,
             "duration": time.time() - start,
             "epochs_trained": len(losses),
             "best_epoch": initial_epoch + best_rel + 1,
             "stopped_by_deadline": cut,
+            "stop_tail_batches": float(tail_batches or 0.0),
             "build_seconds": build_seconds,
             "epoch_seconds": [round(t, 4) for t in timer.seconds],
             "examples": int(examples) if examples is not None else self.num_train_examples,
@@ -297,7 +316,9 @@ class TrialRunner:
     def refit(self, hp, fit, deadline=None, member=0, extra_callbacks=()):
         """Train configuration `hp` afresh on ``fit["x"]``, ``fit["y"]`` for ``fit["epochs"]`` epochs.
 
-        Each ensemble member refits with its own seed (``seed + 100003 + 7919 * member``).
+        Each ensemble member refits with its own seed (``seed + 100003 + 7919 * member``). A model
+        with no trainable weights (a frozen closed-form map) is not trained: its build is its refit
+        (``epochs_trained`` 0).
 
         Args:
             hp: the configuration's `keras_tuner.HyperParameters`.
@@ -323,16 +344,19 @@ class TrialRunner:
         stop = trial_callbacks.Deadline(deadline) if deadline is not None else None
         if stop is not None:
             cbs.append(stop)
-        history = model.fit(**streaming.fit_data(fit["x"], fit["y"], batch_size, seed), epochs=epochs,
-                            callbacks=cbs + list(extra_callbacks), verbose=2 if verbose >= 2 else 0,
-                            class_weight=fit.get("class_weight"), sample_weight=fit.get("sample_weight"))
+        if model.trainable_weights:
+            history = model.fit(**streaming.fit_data(fit["x"], fit["y"], batch_size, seed), epochs=epochs,
+                                callbacks=cbs + list(extra_callbacks), verbose=2 if verbose >= 2 else 0,
+                                class_weight=fit.get("class_weight"), sample_weight=fit.get("sample_weight"))
+        else:  # nothing trains (a frozen closed-form model): the build is the refit
+            history = keras.callbacks.History()
         losses = history.history.get("loss", [])
         return model, history, {
             "epochs": epochs,
             "epochs_trained": len(losses),
             "cut_off": stop is not None and stop.fired,
             "duration": time.time() - start,
-            "final_loss": float(losses[-1]) if losses else float("nan"),
+            "final_loss": float(losses[-1]) if losses else None,
             "hyperparameters": dict(hp.values),
         }
 
