@@ -19,8 +19,11 @@ MAX_RESERVED_SHARE = 0.45
 UNMEASURED_SHARE = 0.2
 #: planned refit times are inflated by this factor (machines are noisy).
 SAFETY = 1.15
-#: seconds kept for building, checking and joining the final models.
+#: seconds kept for building, checking and joining the final models (at least; see `FINISH_SHARE`).
 FINISH_SECONDS = 3.0
+#: ... or this share of `max_time` when larger: the final model is planned to be ready that long before the
+#: deadline (joining the members, the last batch past a deadline, a machine slower than the search measured).
+FINISH_SHARE = 0.01
 #: a refit the deadline cut before this share of its epochs is replaced by the trial's checkpoint.
 MIN_REFIT_SHARE = 0.7
 #: seconds to load a search checkpoint beyond its trial's recorded build time (reading the weights, noise).
@@ -94,6 +97,20 @@ class FitBudget:
             return None
         return max(0.0, self.deadline - time.time())
 
+    def finish_seconds(self):
+        """Seconds kept after the refits and loads for joining the final model: `FINISH_SECONDS`, or
+        `FINISH_SHARE` of `max_time` when larger (0 without a deadline).
+
+        Returns:
+            A float.
+        """
+        return 0.0 if self.max_time is None else max(FINISH_SECONDS, FINISH_SHARE * self.max_time)
+
+    @property
+    def work_deadline(self):
+        """The deadline less `finish_seconds`: the refits stop there (None without a deadline)."""
+        return None if self.deadline is None else self.deadline - self.finish_seconds()
+
     def reserve(self, tuner, data_ratio, members=1, checkpoints=0):
         """Seconds to keep for refitting the `members` best full-fidelity trials so far.
 
@@ -106,7 +123,7 @@ class FitBudget:
 
         Returns:
             A float: at most `MAX_RESERVED_SHARE` of `max_time`; 0 without a deadline;
-            `FINISH_SECONDS` when even that share could not refit the best trial for
+            `finish_seconds` when even that share could not refit the best trial for
             `MIN_REFIT_SHARE` of its epochs (its checkpoint will be the final model).
         """
         if self.max_time is None:
@@ -121,14 +138,14 @@ class FitBudget:
         if seconds[0] and seconds[0] * MIN_REFIT_SHARE * SAFETY > cap:
             # even the largest reservation could not refit the best trial far enough: its checkpoint
             # will be the final model, so the search keeps the time
-            return FINISH_SECONDS
-        planned = sum(s for s in seconds if s) * SAFETY + FINISH_SECONDS
+            return self.finish_seconds()
+        planned = sum(s for s in seconds if s) * SAFETY + self.finish_seconds()
         if checkpoints:
             planned += SAFETY * sum(load_seconds(tuner, t) for t in trials[:checkpoints])
         return min(cap, planned)
 
     def fits(self, seconds):
-        """Whether `seconds` of work fit in the time left (always True without a deadline).
+        """Whether `seconds` of work fit in the time left before `work_deadline` (always True without a deadline).
 
         Args:
             seconds: the planned duration, or None (unknown: assumed to fit).
@@ -137,4 +154,4 @@ class FitBudget:
             A bool.
         """
         left = self.remaining()
-        return left is None or seconds is None or seconds * SAFETY <= left
+        return left is None or seconds is None or seconds * SAFETY <= left - self.finish_seconds()

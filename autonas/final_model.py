@@ -191,7 +191,7 @@ def fit_final_model(tuner, members, data_ratio, budget, refit_kwargs, output_nam
         record = {"trial_id": trial.trial_id, "weight": weight, "planned_seconds": planned}
         model = None
         if budget.fits(None if planned is None else planned * MIN_REFIT_SHARE):
-            model, info = tuner.refit(trial, member=index, deadline=budget.deadline, **refit_kwargs)
+            model, info = tuner.refit(trial, member=index, deadline=budget.work_deadline, **refit_kwargs)
             record["refit"] = info
             if info.get("cut_off") and info["epochs_trained"] < MIN_REFIT_SHARE * info["epochs"]:
                 decision("The refit of trial %s was stopped by the time budget after %d of %d epochs; "

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import autonas
-from autonas.budget import FINISH_SECONDS, SAFETY, FitBudget
+from autonas.budget import SAFETY, FitBudget
 from autonas.ensemble import greedy_selection
 
 
@@ -147,7 +147,7 @@ class _MeasuredSearch:
 
 def test_the_refit_is_not_reserved_when_even_the_largest_share_could_not_train_it_far_enough():
     budget = FitBudget(600.0)  # at most 45% (270 s) is kept for the refit
-    assert budget.reserve(_MeasuredSearch(200.0), 1.25) == pytest.approx(200.0 * SAFETY + FINISH_SECONDS)
+    assert budget.reserve(_MeasuredSearch(200.0), 1.25) == pytest.approx(200.0 * SAFETY + budget.finish_seconds())
     assert budget.reserve(_MeasuredSearch(300.0), 1.25) == pytest.approx(270.0)  # 70% of it fits: capped
     # 70% of a 400 s refit does not fit 270 s: the checkpoint will be final, the search keeps the time
-    assert budget.reserve(_MeasuredSearch(400.0), 1.25) == FINISH_SECONDS
+    assert budget.reserve(_MeasuredSearch(400.0), 1.25) == budget.finish_seconds() == pytest.approx(6.0)  # 1% of 600 s

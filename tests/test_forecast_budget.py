@@ -19,7 +19,7 @@ import pandas as pd
 import pytest
 
 import autonas
-from autonas.budget import stop_tail_batches
+from autonas.budget import FitBudget, stop_tail_batches
 from autonas.ensemble import greedy_selection, mean_squared_error
 from autonas.trials.callbacks import Deadline
 
@@ -78,3 +78,13 @@ def test_squared_error_selection_chooses_as_scoring_every_average_directly():
     assert len(fast.weights) > 1 and 4 not in fast.weights
     assert fast.weights == direct.weights and fast.best_single == direct.best_single
     assert np.allclose(fast.trajectory, direct.trajectory, rtol=1e-12, atol=0)
+
+
+def test_the_final_model_is_planned_to_be_ready_a_small_share_before_the_deadline():
+    budget = FitBudget(900.0)
+    assert budget.finish_seconds() == pytest.approx(9.0)  # 1% of 15 minutes (3 s at least)
+    assert FitBudget(60.0).finish_seconds() == pytest.approx(3.0)
+    assert budget.work_deadline == pytest.approx(budget.deadline - 9.0)
+    # 780 s of planned refit (x1.15: 897 s) fits 900 s but not the 891 s before the final model is joined
+    assert not budget.fits(780.0) and budget.fits(770.0)
+    assert FitBudget(None).work_deadline is None and FitBudget(None).fits(1e9)
