@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from autonas import _compat
 from autonas import data as data_module
 
 __all__ = ["PredictionMixin"]
@@ -26,7 +27,7 @@ class PredictionMixin:
         self._check_fitted("predict")
         x, _ = self._load(x)
         xs = data_module.adapt_inputs(x, self.inputs, "x")
-        out = self.model_.predict(self._keras_x(xs), batch_size=batch_size, verbose=verbose)
+        out = _compat.keras.predict(self.model_, self._keras_x(xs), batch_size=batch_size, verbose=verbose)
         if len(self.heads) == 1:
             return [np.asarray(out)]
         if isinstance(out, dict):

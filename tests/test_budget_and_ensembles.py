@@ -1,8 +1,6 @@
 """`max_time` bounds the whole fit; proxy trials never become the final model; ensembles export as one model."""
 
-import os
-import subprocess
-import sys
+import re
 import time
 
 import keras_tuner
@@ -14,8 +12,9 @@ from autonas.budget import SAFETY, FitBudget
 from autonas.ensemble import greedy_selection
 
 
-#: CPU seconds a fit must have had before its quality is judged (a quiet 2-core machine gives a 25 s fit 25 or more).
-MIN_FIT_CPU_SECONDS = 12.0
+#: CPU seconds a fit must have had before its quality is judged (a quiet 2-core machine gives a 15 s fit 15 or
+#: more; a 15 s fit that got 5.7 CPU s on a loaded machine scored 0.97 on the held-out rows).
+MIN_FIT_CPU_SECONDS = 6.0
 
 
 @pytest.mark.slow
@@ -25,7 +24,7 @@ def test_a_short_max_time_bounds_the_whole_fit(tmp_path, small_digits):
     # The bound holds however loaded the machine is; what the fit learns within it depends on the CPU it got. A fit
     # that other processes starved of CPU is run again with twice the time, so that the quality check below is made
     # on a fit that did a known minimum of work (a loaded machine once left 25 s fits at 13-29% accuracy).
-    for max_time in (25, 50, 100):
+    for max_time in (15, 30, 60):
         clf = autonas.ImageClassifier(max_trials=100, max_time=max_time, seed=0, directory=tmp_path / str(max_time),
                                       overwrite=True)
         start, cpu = time.time(), time.process_time()
@@ -48,9 +47,9 @@ def test_a_short_max_time_bounds_the_whole_fit(tmp_path, small_digits):
 def test_a_proxy_trial_never_becomes_the_final_model(tmp_path, digits):
     x, y, _, _ = digits
     x, y = np.concatenate([x, x[:1200]]), np.concatenate([y, y[:1200]])  # 2,600 rows: proxies use a subset
-    # the first trial is always screened on the proxy rung and one full trial always ends the search, so 45 s
-    # (90 s before) give both kinds of trial
-    clf = autonas.ImageClassifier(max_trials=12, max_time=45, seed=1, directory=tmp_path, overwrite=True)
+    # the first trial is always screened on the proxy rung and one full trial always ends the search, so 20 s
+    # (90 s, then 45 s before) give both kinds of trial: a fit that got 6.6 CPU s in 51 s on a loaded machine did
+    clf = autonas.ImageClassifier(max_trials=12, max_time=20, seed=1, directory=tmp_path, overwrite=True)
     clf.fit(x, y, verbose=0)
     board = clf.leaderboard()
     assert "proxy" in set(board["fidelity"]), board[["trial_id", "fidelity", "examples", "epochs"]]
@@ -81,12 +80,15 @@ def test_an_ensemble_exports_as_one_model_that_serves_as_in_process(tmp_path):
     from sklearn.datasets import load_breast_cancer
 
     data = load_breast_cancer(as_frame=True)
-    x, y = data.data, data.target.to_numpy()
+    # the ten "worst" columns of thirty and 8 epochs: each column is a few layers of every model to trace and train,
+    # and what the test proves (several members joined into one model that serves as in process) needs neither
+    # (seeds 0-2 gave 2-4 members and 0.97-0.98 accuracy against the majority's 0.77)
+    x, y = data.data.iloc[:, 20:], data.target.to_numpy()
     b = "structured_data_block"
     similar = [{f"{b}/num_units": u, f"{b}/dropout": d} for u, d in ((32, 0.25), (64, 0.25), (32, 0.5), (64, 0.5))]
     clf = autonas.StructuredDataClassifier(max_trials=4, seed=0, directory=tmp_path, overwrite=True,
-                                           ensemble_size=4, initial_hps=similar)
-    clf.fit(x[:400], y[:400], verbose=0)
+                                           ensemble_size=2, initial_hps=similar)
+    clf.fit(x[:400], y[:400], epochs=8, verbose=0)
     members = clf.ensemble_["members"]
     assert len(members) >= 2, clf.ensemble_
     assert sum(m["weight"] for m in members) == pytest.approx(1.0)
@@ -103,18 +105,13 @@ def test_an_ensemble_exports_as_one_model_that_serves_as_in_process(tmp_path):
     clf.export(path)
     keras_path = str(tmp_path / "ensemble.keras")
     clf.export(keras_path, format="keras")
-    x_test.to_csv(tmp_path / "x.csv", index=False)
-    script = (
-        "import re, sys, numpy as np, pandas as pd, tensorflow as tf\n"
-        f"x = pd.read_csv({str(tmp_path / 'x.csv')!r})\n"
-        f"fn = tf.saved_model.load({path!r}).signatures['serving_default']\n"
-        "feed = {re.sub(r'\\W', '_', c): tf.constant(x[c].to_numpy('float32')) for c in x.columns}\n"
-        "np.save(sys.argv[1], fn(**feed)['probabilities'].numpy())\n"
-    )
-    out = tmp_path / "served.npy"
-    subprocess.run([sys.executable, "-c", script, str(out)], check=True, timeout=300,
-                   env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
-    np.testing.assert_allclose(np.load(out), expected, atol=1e-5)
+    # served in this process: a SavedModel's signature runs its saved graph, no autonas code (the fresh-process
+    # check that it loads without autonas is tests/test_export.py::test_the_fresh_process_never_imported_autonas)
+    import tensorflow as tf
+
+    serve = tf.saved_model.load(path).signatures["serving_default"]
+    feed = {re.sub(r"\W", "_", c): tf.constant(x_test[c].to_numpy("float32")) for c in x_test.columns}
+    np.testing.assert_allclose(serve(**feed)["probabilities"].numpy(), expected, atol=1e-5)
     import keras
 
     reloaded = keras.models.load_model(keras_path)

@@ -148,9 +148,11 @@ def save_validation_predictions(trial_dir, model, weights, validation):
     """
     if validation is None or len(model.outputs) != 1 or weights is None:
         return
+    from autonas._compat import keras as keras_compat  # Keras is imported only when a model is at hand
+
     model.set_weights(weights)
     data = validation[0] if isinstance(validation, tuple) else validation
-    predictions = np.asarray(model.predict(data, verbose=0), dtype="float32")
+    predictions = np.asarray(keras_compat.predict(model, data, verbose=0), dtype="float32")
     atomic_write(os.path.join(trial_dir, PREDICTIONS), lambda f: np.save(f, predictions))
 
 
