@@ -112,7 +112,11 @@ def train_network(model, x, y, epochs, batch_size=64, learning_rate=0.05, verbos
     batch_size = min(int(batch_size), len(x))
     steps = max(1, epochs * (len(x) // batch_size))
     schedule = keras.optimizers.schedules.CosineDecay(float(learning_rate), steps)
+    # the metric's and the optimizer's variables are created here, not inside the first traced training step
+    # (Keras then traces that step twice): the metric as an object ("accuracy" resolves to this one for
+    # integer labels), the optimizer built on the model's weights
     model.compile(keras.optimizers.SGD(schedule, momentum=0.9, nesterov=True, weight_decay=3e-4),
-                  "sparse_categorical_crossentropy", metrics=["accuracy"])
+                  "sparse_categorical_crossentropy", metrics=[keras.metrics.SparseCategoricalAccuracy("accuracy")])
+    model.optimizer.build(model.trainable_variables)
     model.fit(x, y, batch_size=batch_size, epochs=epochs, verbose=verbose)
     return model
