@@ -1,15 +1,14 @@
-"""tuner="darts": the DartsBlock cell space, the DartsOracle, and a full AutoModel search with export."""
+"""tuner="darts": the DartsBlock cell space and the DartsOracle (the full AutoModel search with export: see
+tests/test_faults_darts_export.py)."""
 
 import json
-import os
 
 import keras_tuner
-import numpy as np
 import pytest
 from sklearn.datasets import load_digits
 
 import autonas
-from autonas.darts import DARTS_V2, DartsBlock, Genotype, genotype_to_hp_values, random_genotype
+from autonas.darts import DARTS_V2, DartsBlock, genotype_to_hp_values, random_genotype
 from autonas.search import DartsOracle, RandomSearch, get_oracle
 from autonas.tuner import Tuner
 
@@ -76,42 +75,8 @@ def test_darts_oracle_needs_derived_cells_and_validates_settings():
     assert oracle.get_state()["pinned"] == {"b/x": 1}
 
 
-@pytest.mark.slow
-def test_automodel_darts_search_trains_the_derived_network_and_exports_a_savedmodel(tmp_path):
-    import tensorflow as tf
-
-    x, y = load_digits(return_X_y=True)
-    x = x.reshape(-1, 8, 8).astype("float32")
-    inp = autonas.ImageInput()
-    out = autonas.ClassificationHead(dropout=0.0)(
-        DartsBlock(channels=4, layers=3, nodes=2, candidates=TINY_OPS, stem_multiplier=1)(inp))
-    oracle = DartsOracle(epochs=2, channels=4, layers=3)
-    # an oracle instance without an objective takes the head's (val_accuracy)
-    model = autonas.AutoModel(inp, out, tuner=oracle, max_trials=1, seed=0, directory=tmp_path, project_name="darts")
-    # 1280 images: the split (1024 train / 256 validation) and the refit's 1280 are whole batches of 64,
-    # so no step function is traced a second time for a smaller last batch (the network is deep: seconds each)
-    n = 1280
-    model.fit(x[:n], y[:n], epochs=3, batch_size=64, verbose=0)
-
-    # the trial trained exactly the derived cells
-    project = tmp_path / "darts"
-    derived = Genotype.from_dict(json.loads((project / "darts" / "genotype.json").read_text())["genotype"])
-    values = model.best_trial_.hyperparameters.values
-    for name, value in genotype_to_hp_values(derived, "darts_block/").items():
-        assert values[name] == value
-    assert (project / "darts" / "alphas.json").exists()
-    assert derived.count("skip_connect") <= 2
-
-    # the refitted model exports as a SavedModel that reloads and serves the same probabilities
-    path = model.export(os.fspath(tmp_path / "serving" / "1"))
-    loaded = tf.saved_model.load(path)
-    serve = loaded.signatures["serving_default"]
-    batch = x[n:n + 16]
-    served = serve(image_input=tf.constant(batch))
-    np.testing.assert_allclose(served["probabilities"].numpy(), model.export_model().predict(batch, verbose=0),
-                               rtol=1e-4, atol=1e-5)
-    np.testing.assert_array_equal(served["label"].numpy(), model.predict(batch))
-    assert model.evaluate(x[n:], y[n:])["accuracy"] > 0.3
+# The full AutoModel search with tuner="darts", the derived cells pinned in the trial, and its SavedModel
+# export: tests/test_faults_darts_export.py (served from a fresh process without autonas).
 
 
 def test_the_darts_oracle_declares_its_tuner_and_its_block():
