@@ -229,15 +229,24 @@ def test_select_validates_its_arguments(digits):
 
 
 @pytest.mark.slow
-def test_perturbation_scores_measure_what_removing_each_operation_costs(digits, tmp_path):
+def test_perturbation_scores_and_progressive_perturbation_on_one_trained_supernet(digits, tmp_path):
+    """Both perturbation analyses of one compiled search (they were two tests, each fitting the same supernet:
+    the same candidates, data, epochs and seed; `max_skip=None` only leaves the derived cells uncapped)."""
     x, y = digits
     ops_ = ["none", "skip_connect", "max_pool_3x3", "sep_conv_3x3"]
-    # compiled steps: one trace each, then ~40 supernet evaluations at compiled speed
-    search = _tiny(candidates=ops_, patience=None, directory=tmp_path, plot=False, run_eagerly=False)
+    # compiled steps: one trace each, then ~80 supernet evaluations at compiled speed
+    search = _tiny(candidates=ops_, patience=None, directory=tmp_path, plot=False, max_skip=None, run_eagerly=False)
     with pytest.raises(RuntimeError, match="call `fit` before `perturbation_scores`"):
         search.build((8, 8, 1), num_classes=10)
         search.perturbation_scores(x, y)
     search.fit(x[:256], y[:256], epochs=2, batch_size=64, verbose=0)
+    trained = list(search.trainer.state["a"])
+    _check_perturbation_scores(search, x, y, ops_, tmp_path)
+    search.trainer.state["a"] = trained  # the trained alphas back (the check above killed one operation)
+    _check_progressive_perturbation(search, x, y, ops_, tmp_path)
+
+
+def _check_perturbation_scores(search, x, y, ops_, tmp_path):
     # an operation whose alpha is already -1e9 contributes nothing: removing it must cost nothing
     alphas = _numpy(search.trainer.state["a"])
     dead = ops_.index("max_pool_3x3")
@@ -275,12 +284,7 @@ def test_perturbation_scores_measure_what_removing_each_operation_costs(digits, 
         _tiny().perturbation_genotype()
 
 
-@pytest.mark.slow
-def test_progressive_perturbation_decides_every_edge_and_fine_tunes_only_the_weights(digits, tmp_path):
-    x, y = digits
-    ops_ = ["none", "skip_connect", "max_pool_3x3", "sep_conv_3x3"]
-    search = _tiny(candidates=ops_, patience=None, directory=tmp_path, plot=False, max_skip=None, run_eagerly=False)
-    search.fit(x[:256], y[:256], epochs=2, batch_size=64, verbose=0)
+def _check_progressive_perturbation(search, x, y, ops_, tmp_path):
     alphas_before = _numpy(search.trainer.state["a"])
     weights_before = _numpy(search.trainer.state["w"])
     scores = search.progressive_perturbation(x[:256], y[:256], max_images=96, batch_size=96,
