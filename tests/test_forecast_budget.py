@@ -7,6 +7,8 @@
   predictions; `Deadline` stops it that much earlier, at the pace of the batches it timed itself (an
   ETTh1 Transformer trial ran 7 s past the search's deadline on an idle core this way, which the refit
   then lacked).
+- A trial starts only when the median trial so far fits in the search's time left: one started in the last
+  seconds (as long as the cheapest trial so far) is stopped only after its first batch and its validation pass.
 - Greedy ensemble selection with the squared error scores each step from the residuals' Gram matrix
   (no pass over the validation rows per step): the same choices as scoring every average directly.
 """
@@ -22,6 +24,7 @@ import autonas
 from autonas.budget import FitBudget, stop_tail_batches
 from autonas.ensemble import greedy_selection, mean_squared_error
 from autonas.trials.callbacks import Deadline
+from autonas.tuner_budget import BudgetMixin
 
 
 def _frame(n=400, seed=0):
@@ -88,3 +91,21 @@ def test_the_final_model_is_planned_to_be_ready_a_small_share_before_the_deadlin
     # 780 s of planned refit (x1.15: 897 s) fits 900 s but not the 891 s before the final model is joined
     assert not budget.fits(780.0) and budget.fits(770.0)
     assert FitBudget(None).work_deadline is None and FitBudget(None).fits(1e9)
+
+
+class _Search(BudgetMixin):
+    """What `_time_for_another_trial` reads: the search deadline and the trials' recorded durations."""
+
+    def __init__(self, durations, left):
+        self.deadline = time.time() + left
+        self._infos = {str(i): {"duration": d} for i, d in enumerate(durations)}
+
+    def trial_infos(self):
+        return self._infos
+
+
+def test_no_trial_starts_in_the_last_seconds_of_the_search():
+    # 3.5 s left: as long as the cheapest trial so far, far shorter than a typical one (it would overrun)
+    assert not _Search([1.0, 2.1, 29.4, 384.6, 26.2], left=3.5)._time_for_another_trial()
+    assert _Search([1.0, 2.1, 29.4, 384.6, 26.2], left=60.0)._time_for_another_trial()
+    assert _Search([], left=3.5)._time_for_another_trial()
