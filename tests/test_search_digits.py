@@ -32,12 +32,12 @@ def test_each_strategy_runs_a_real_search(tmp_path, small_digits, name):
     assert len({tuple(sorted(c.items())) for c in configs}) == len(configs)
     accuracy = float(np.mean(model.predict(x_test) == y_test))
     assert accuracy > 0.5
+    if name == "hyperband":  # the same search (max_trials=4, epochs=3) as a test of its own paid twice for
+        _check_hyperband_gets_max_epochs_from_fit_and_promotions_continue(model)
 
 
-@pytest.mark.slow
-def test_hyperband_gets_max_epochs_from_fit_and_promotions_continue(tmp_path, small_digits):
+def _check_hyperband_gets_max_epochs_from_fit_and_promotions_continue(model):
     # max_epochs 3, factor 3: three configurations at 1 epoch, then the best goes on to 3 epochs
-    model, _, _ = _search(tmp_path, small_digits, "hyperband", max_trials=4, epochs=3)
     oracle = model.tuner_.oracle
     assert oracle.max_epochs == 3
     trials = [oracle.trials[i] for i in oracle.start_order]
