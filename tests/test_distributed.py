@@ -4,11 +4,11 @@ import json
 import os
 import signal
 import socket
-import subprocess
-import sys
 import time
 
 import pytest
+
+import warm_processes
 
 pytestmark = pytest.mark.slow
 
@@ -57,12 +57,12 @@ class Cluster:
         self.env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
 
     def _start(self, name, command):
-        out = open(self.tmp / f"{name}.log", "w")
-        self.procs[name] = subprocess.Popen([sys.executable, "-m", "autonas.cli", *command], stdout=out,
-                                            stderr=subprocess.STDOUT, env=self.env)
+        # `python -m autonas.cli ...`, in a new process forked from one that imported autonas (the import is not
+        # what is tested)
+        self.procs[name] = warm_processes.WarmProcess(module="autonas.cli", args=command, env=self.env)
 
     def log(self, name):
-        return (self.tmp / f"{name}.log").read_text()
+        return "".join(self.procs[name].output())
 
     def worker(self, name):
         self._start(name, ["worker", "--chief", f"127.0.0.1:{self.port}", "--id", name, "--chief-timeout", "240",

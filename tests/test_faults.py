@@ -21,6 +21,8 @@ import numpy as np
 import pytest
 
 import autonas
+import trial_records
+import warm_processes
 from autonas.tuner import SearchFailed
 from autonas.utils.project_lock import ProjectLocked
 
@@ -220,10 +222,6 @@ print("SEARCH DONE", len(model.leaderboard()), flush=True)
 """
 
 
-def _records(project):
-    return {p.parent.name: json.loads(p.read_text()) for p in sorted(project.glob("trial_*/autonas_trial.json"))}
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "ctrl-c"])
 def test_a_signal_during_a_trial_stops_the_search_cleanly_and_the_same_fit_resumes_it(tmp_path, signum):
@@ -231,10 +229,9 @@ def test_a_signal_during_a_trial_stops_the_search_cleanly_and_the_same_fit_resum
     script.write_text(INTERRUPTED)
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3",
            "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
-    # a pytest-xdist worker ignores SIGINT and a child inherits that; a user's terminal does not ignore it
-    first = subprocess.Popen([sys.executable, str(script), str(directory), str(marker)], stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, text=True, env=env,
-                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    # a new process (forked from one that imported autonas: the import is not what is tested); a pytest-xdist
+    # worker ignores SIGINT, a user's terminal does not: the child takes Ctrl-C as a fresh python does
+    first = warm_processes.start(script, directory, marker, env=env)
     deadline = time.monotonic() + 300
     while not marker.exists() and first.poll() is None and time.monotonic() < deadline:
         time.sleep(0.1)
@@ -244,16 +241,15 @@ def test_a_signal_during_a_trial_stops_the_search_cleanly_and_the_same_fit_resum
     assert first.returncode != 0 and "SEARCH DONE" not in out, (first.returncode, out, err[-3000:])
     assert re.search(r"KeyboardInterrupt: .*the same `fit` .* resumes it", err), err[-3000:]
     project = directory / "p"
-    before = _records(project)
+    before = trial_records.records(project)
     assert before["trial_0"].get("end_time") and before["trial_0"]["pid"] == first.pid
     assert before["trial_1"]["status"] == "RUNNING" and before["trial_1"]["pid"] == first.pid, "not mid-trial"
     json.loads((project / "oracle.json").read_text())  # the state on disk is whole
 
-    final = subprocess.run([sys.executable, str(script), str(directory), str(tmp_path / "marker2")],
-                           capture_output=True, text=True, env=env, timeout=600)
+    final = warm_processes.run(script, directory, tmp_path / "marker2", env=env, timeout=600)
     assert final.returncode == 0, final.stderr[-3000:]
     assert "SEARCH DONE 3" in final.stdout
-    after = _records(project)
+    after = trial_records.records(project)
     assert after["trial_0"] == before["trial_0"], "a trial completed before the signal ran again"
     assert after["trial_1"]["pid"] != first.pid and after["trial_1"].get("end_time"), "the interrupted trial resumed"
     assert sorted(after) == ["trial_0", "trial_1", "trial_2"]

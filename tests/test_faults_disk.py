@@ -11,11 +11,11 @@ the same `fit` refits.
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+import warm_processes
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -124,8 +124,10 @@ def test_a_full_project_directory_stops_the_search_with_a_clear_error_and_the_sa
     project = directory / "p"
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3",
            "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
-    done = subprocess.run([sys.executable, "-c", CHILD, str(directory)], capture_output=True, text=True, env=env,
-                          timeout=600)
+    script = tmp_path / "child.py"
+    script.write_text(CHILD)
+    # a new process (forked from one that imported autonas: the import is not what is tested)
+    done = warm_processes.run(script, directory, env=env, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
     report = json.loads(done.stdout.split("REPORT ", 1)[1])
 

@@ -10,14 +10,14 @@ what the fitted model predicts. Nothing is exported by the killed process, not e
 import json
 import os
 import signal
-import subprocess
-import sys
-import threading
 import time
 from pathlib import Path
 
 import numpy as np
 import pytest
+
+import trial_records
+import warm_processes
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -54,34 +54,13 @@ print("EXPORTED", path, flush=True)
 """
 
 
-def _records(project):
-    return {p.parent.name: json.loads(p.read_text()) for p in sorted(project.glob("trial_*/autonas_trial.json"))}
-
-
 def _statuses(project):
     return {p.parent.name: json.loads(p.read_text())["status"] for p in sorted(project.glob("trial_*/trial.json"))}
 
 
-class _Output:
-    """Everything a child writes to stdout and stderr, read as it comes (the progress display uses both)."""
-
-    def __init__(self, proc):
-        self.text = ""
-        self._lock = threading.Lock()
-        self._threads = [threading.Thread(target=self._read, args=(stream,), daemon=True)
-                         for stream in (proc.stdout, proc.stderr)]
-        for thread in self._threads:
-            thread.start()
-
-    def _read(self, stream):
-        for chunk in iter(lambda: stream.read1(4096) if hasattr(stream, "read1") else stream.read(4096), b""):
-            with self._lock:
-                self.text += chunk.decode("utf-8", "replace")
-
-    def join(self):
-        for thread in self._threads:
-            thread.join(timeout=60)
-        return self.text
+def _text(proc):
+    """Everything the child wrote so far to stdout and stderr (the progress display uses both)."""
+    return "".join(proc.output())
 
 
 @pytest.mark.slow
@@ -92,34 +71,32 @@ def test_a_kill_during_the_refit_is_resumed_without_rerunning_trials_and_exports
     project = directory / "p"
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3",
            "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
-    first = subprocess.Popen([sys.executable, str(script), str(directory), str(export)],
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
-    output = _Output(first)
+    # a new process (forked from one that imported autonas: the import is not what is tested)
+    first = warm_processes.start(script, directory, export, env=env)
     deadline = time.monotonic() + 600
-    while "Refit:" not in output.text and first.poll() is None and time.monotonic() < deadline:
+    while "Refit:" not in _text(first) and first.poll() is None and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert "Refit:" in output.text, "the refit never began:\n" + output.text[-3000:]
+    assert "Refit:" in _text(first), "the refit never began:\n" + _text(first)[-3000:]
     time.sleep(0.5)  # inside the refit: its build, or the one-second pause at the start of its training
     first.send_signal(signal.SIGKILL)
     first.wait()
-    text = output.join()
+    text = _text(first)
     assert first.returncode == -signal.SIGKILL, text[-3000:]
     assert "EXPORTED" not in text
     # the kill landed in the refit: the search was over, the refit had not finished
     assert _statuses(project) == {"trial_0": "COMPLETED", "trial_1": "COMPLETED"}
     assert not (project / "refit.json").exists(), "the refit had already finished: the kill came too late"
-    before = _records(project)
+    before = trial_records.records(project)
     assert all(r["pid"] == first.pid and r.get("end_time") for r in before.values()), before
     # nothing exported, not even part of a folder
     assert not export.exists()
     if export.parent.exists():
         assert not list(export.parent.iterdir()), "the killed process left part of an export"
 
-    final = subprocess.run([sys.executable, str(script), str(directory), str(export)], capture_output=True,
-                           text=True, env=env, timeout=600)
+    final = warm_processes.run(script, directory, export, env=env, timeout=600)
     assert final.returncode == 0, final.stderr[-3000:]
     assert "EXPORTED" in final.stdout
-    after = _records(project)
+    after = trial_records.records(project)
     assert after == before, "a trial that had completed before the kill ran again"
     assert _statuses(project) == {"trial_0": "COMPLETED", "trial_1": "COMPLETED"}
     refit = json.loads((project / "refit.json").read_text())

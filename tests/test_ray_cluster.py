@@ -14,6 +14,8 @@ import keras
 import numpy as np
 import pytest
 
+import trial_records
+
 ray = pytest.importorskip("ray", reason="Ray Tune is not installed (pip install 'autonas[ray]')")
 
 from ray.cluster_utils import Cluster  # noqa: E402
@@ -67,16 +69,6 @@ def _remove_when_marked(cluster, node, marker, removed, timeout=600.0):
         removed.set()
 
 
-def _records(project):
-    out = {}
-    for name in sorted(os.listdir(project)):
-        path = os.path.join(project, name, "autonas_trial.json")
-        if name.startswith("trial_") and os.path.exists(path):
-            with open(path) as f:
-                out[name] = json.load(f)
-    return out
-
-
 @pytest.mark.timeout(1800)  # two Ray nodes and three TensorFlow imports: minutes on a loaded 2-core machine
 def test_a_node_removed_mid_trial_the_trial_runs_again_on_the_other_node_and_counts_once(tmp_path, two_nodes):
     import autonas
@@ -104,7 +96,7 @@ def test_a_node_removed_mid_trial_the_trial_runs_again_on_the_other_node_and_cou
     assert sorted(board["trial_id"]) == ["0", "1"]
     assert (board["status"] == "COMPLETED").all()
     assert len(clf.tuner_.oracle.trials) == 2
-    records = _records(tmp_path / "p")
+    records = trial_records.records(tmp_path / "p")
     assert sorted(records) == ["trial_0", "trial_1"]
     held = json.loads(marker.read_text())
     head = cluster.head_node.node_id

@@ -16,6 +16,8 @@ import keras
 import numpy as np
 import pytest
 
+import trial_records
+
 ray = pytest.importorskip("ray", reason="Ray Tune is not installed (pip install 'autonas[ray]')")
 
 pytestmark = pytest.mark.slow
@@ -40,16 +42,6 @@ def _digits(n=360):
     order = np.random.default_rng(0).permutation(len(d.data))
     x, y = d.data[order].astype("float32"), d.target[order]
     return x[:n], y[:n], x[n:n + 300], y[n:n + 300]
-
-
-def _records(project):
-    out = {}
-    for name in sorted(os.listdir(project)):
-        path = os.path.join(project, name, "autonas_trial.json")
-        if name.startswith("trial_") and os.path.exists(path):
-            with open(path) as f:
-                out[name] = json.load(f)
-    return out
 
 
 class KillOnce(keras.callbacks.Callback):
@@ -83,7 +75,7 @@ def test_concurrent_trials_on_ray_pinned_to_their_gpus_a_killed_trial_retried_on
     board = clf.leaderboard()
     assert sorted(board["trial_id"]) == ["0", "1", "2"]
     assert (board["status"] == "COMPLETED").all()
-    records = _records(tmp_path / "p")
+    records = trial_records.records(tmp_path / "p")
     assert sorted(records) == ["trial_0", "trial_1", "trial_2"]
     for record in records.values():  # the runner's record, copied from Ray's storage
         assert record["epochs_trained"] == 2 and record["seed"] is not None
@@ -155,12 +147,12 @@ def test_a_driver_killed_mid_search_resumes_without_running_a_completed_trial_ag
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)
-    before = _records(project)
+    before = trial_records.records(project)
     assert before, "no trial completed before the kill"
     done = subprocess.run([sys.executable, str(script), str(tmp_path / "runs")], env=env, capture_output=True,
                           text=True, timeout=900)
     assert "SEARCH DONE 3" in done.stdout, done.stdout[-2000:] + done.stderr[-3000:]
-    after = _records(project)
+    after = trial_records.records(project)
     assert sorted(after) == ["trial_0", "trial_1", "trial_2"]
     for name in _completed_names(before):  # no completed trial ran again: same run, same process, same Ray trial
         for key in ("start_time", "end_time", "pid", "ray_trial_id"):

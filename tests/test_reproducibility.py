@@ -4,8 +4,11 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
+
+import warm_processes
 
 SCRIPT = r"""
 import json, sys
@@ -21,11 +24,15 @@ print(json.dumps({"scores": board["score"].tolist(), "hps": board[hps].astype(st
 """
 
 
-def _run_in_parallel(*directories):
-    """Run SCRIPT once per directory, each in a fresh process, all at once; their JSON results."""
+def _run_in_parallel(fresh, forked):
+    """Run SCRIPT in two processes at once: one a fresh interpreter, the other forked from a process that imported
+    autonas (another interpreter, string-hash seed and history); their JSON results."""
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
-    procs = [subprocess.Popen([sys.executable, "-c", SCRIPT, str(d)], stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True, env=env) for d in directories]
+    script = Path(forked).parent / "search.py"
+    script.write_text(SCRIPT)
+    procs = [subprocess.Popen([sys.executable, str(script), str(fresh)], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True, env=env),
+             warm_processes.start(script, forked, env=env)]
     results = []
     try:
         for proc in procs:
@@ -41,8 +48,9 @@ def _run_in_parallel(*directories):
 
 
 @pytest.mark.slow
-def test_same_seed_same_leaderboard_in_two_fresh_processes(tmp_path):
-    # two independent processes (run side by side: nothing is shared but the installation)
+def test_same_seed_same_leaderboard_in_two_processes(tmp_path):
+    # two independent processes (run side by side: nothing is shared but the installation and, for the forked
+    # one, what importing autonas left)
     first, second = _run_in_parallel(tmp_path / "a", tmp_path / "b")
     assert first["hps"] == second["hps"]
     assert len(first["scores"]) == 3

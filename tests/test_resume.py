@@ -9,11 +9,12 @@ import json
 import os
 import random
 import signal
-import subprocess
-import sys
 import time
 
 import pytest
+
+import trial_records
+import warm_processes
 
 SCRIPT = r"""
 import sys
@@ -32,27 +33,13 @@ print("SEARCH DONE", len(clf.leaderboard()))
 """
 
 
-def _read_states(project, filename):
-    states = {}
-    for name in sorted(os.listdir(project)) if os.path.isdir(project) else []:
-        path = os.path.join(project, name, filename)
-        if name.startswith("trial_") and os.path.exists(path):
-            with open(path) as f:
-                states[name] = json.load(f)  # every file must parse: no torn writes
-    return states
-
-
 def _trial_states(project):
-    return _read_states(project, "trial.json")
-
-
-def _records(project):
-    """autonas's trial records: start and end time, and the pid of the process that ran the trial."""
-    return _read_states(project, "autonas_trial.json")
+    return trial_records.trial_files(project, "trial.json")
 
 
 def _running_in(project, pid):
-    return any(r.get("status") == "RUNNING" and r.get("pid") == pid for r in _records(project).values())
+    return any(r.get("status") == "RUNNING" and r.get("pid") == pid
+               for r in trial_records.records(project).values())
 
 
 def _kill_and_resume(tmp_path, kills, max_trials, seed, tuner="random"):
@@ -66,8 +53,8 @@ def _kill_and_resume(tmp_path, kills, max_trials, seed, tuner="random"):
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
     completed_before, mid_trial_kills = {}, 0
     for k in range(kills):
-        proc = subprocess.Popen([sys.executable, str(script), str(directory), str(max_trials), tuner],
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+        # a new process each time (forked from one that imported autonas: the import is not what is tested)
+        proc = warm_processes.start(script, directory, max_trials, tuner, env=env)
         if k % 2 == 0:  # aimed: inside a trial of this process
             deadline = time.monotonic() + 120
             while proc.poll() is None and time.monotonic() < deadline and not (
@@ -76,12 +63,12 @@ def _kill_and_resume(tmp_path, kills, max_trials, seed, tuner="random"):
                 time.sleep(0.05)
             time.sleep(rng.uniform(0.0, 1.0))
         else:
-            time.sleep(rng.uniform(4.0, 14.0))
+            time.sleep(rng.uniform(1.0, 8.0))  # no import to wait for: the new process starts at once
         if proc.poll() is None:
             proc.send_signal(signal.SIGKILL)
         proc.communicate()
         mid_trial_kills += _running_in(project, proc.pid)  # its record says RUNNING: killed inside a trial
-        records = _records(project)
+        records = trial_records.records(project)
         for name, state in _trial_states(project).items():
             if state["status"] == "COMPLETED":
                 if name in completed_before:  # a completed trial is never re-run or lost
@@ -96,8 +83,7 @@ def _kill_and_resume(tmp_path, kills, max_trials, seed, tuner="random"):
             json.loads((project / "oracle.json").read_text())
     assert mid_trial_kills >= 1, "no kill landed inside a trial"
     assert completed_before, "no trial had completed before the final run: the resume was not tested"
-    final = subprocess.Popen([sys.executable, str(script), str(directory), str(max_trials), tuner],
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    final = warm_processes.start(script, directory, max_trials, tuner, env=env)
     out, err = final.communicate(timeout=600)
     assert final.returncode == 0, err[-3000:]
     states = _trial_states(project)
@@ -107,7 +93,7 @@ def _kill_and_resume(tmp_path, kills, max_trials, seed, tuner="random"):
     assert all(s["status"] == "COMPLETED" for s in states.values())
     values = [json.dumps(s["hyperparameters"]["values"], sort_keys=True) for s in states.values()]
     assert len(set(values)) == len(states), "a configuration ran twice"
-    records = _records(project)
+    records = trial_records.records(project)
     for name, (state, record) in completed_before.items():
         assert states[name]["score"] == state["score"]
         # not run again: the same start time and the process that first ran it, not the final one
