@@ -204,6 +204,8 @@ class WarmProcess:
         self._dir = tempfile.mkdtemp(prefix="warm-")
         atexit.register(shutil.rmtree, self._dir, True)
         self._out, self._err = os.path.join(self._dir, "stdout"), os.path.join(self._dir, "stderr")
+        for path in (self._out, self._err):  # there before the child runs: `output` may be read at once
+            open(path, "wb").close()
         self.text = text
         self.args = [str(a) for a in args]
         self.returncode = None
