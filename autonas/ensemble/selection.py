@@ -148,25 +148,15 @@ def greedy_selection(predictions, y_true, loss=cross_entropy, size=25):
     shapes = {p.shape for p in preds}
     if len(shapes) != 1:
         raise ValueError(f"Every candidate's predictions must have the same shape; received {sorted(shapes)}.")
-    if loss is mean_squared_error:
-        singles, step_scores = _squared_error_scores(preds, y_true)
-    else:
-        singles = [loss(y_true, p) for p in preds]
-        total = np.zeros_like(preds[0])
-
-        def step_scores(picked, step):
-            return [loss(y_true, (total + picked + p) / (step + 1)) for p in preds]
+    scorer = _squared_error_scores if loss is mean_squared_error else _loss_scores
+    singles, step_scores, add = scorer(preds, y_true, loss)
     best_single = int(np.argmin(singles))
     counts = np.zeros(len(preds), dtype="int64")
-    picked = np.zeros(len(preds))
     picks, trajectory = [], []
     for step in range(size):
-        scores = step_scores(picked if loss is mean_squared_error else 0.0, step)
+        scores = step_scores(step)
         pick = int(np.argmin(scores))
-        if loss is mean_squared_error:
-            picked[pick] += 1
-        else:
-            total += preds[pick]
+        add(pick)
         picks.append(pick)
         trajectory.append(float(scores[pick]))
     # the best point of the trajectory (the earliest on ties): later steps may only refine weights
@@ -180,11 +170,25 @@ def greedy_selection(predictions, y_true, loss=cross_entropy, size=25):
                              best_single_loss=float(singles[best_single]), trajectory=tuple(trajectory))
 
 
-def _squared_error_scores(preds, y_true):
-    """The mean squared error of every candidate, and a function scoring each next greedy step, from the
-    Gram matrix of the candidates' residuals: the error of an average with pick counts ``c`` over ``n``
-    picks is ``c' G c / (n^2 N)``, so a step costs no pass over the rows (K^2 / 2 passes in all instead
-    of K per step: seconds on a large validation set, which the fit's time budget does not plan for)."""
+def _loss_scores(preds, y_true, loss):
+    """Each candidate's loss, a function scoring each next greedy step (the loss of the running sum of the picks
+    plus each candidate, averaged), and one adding a pick to that sum."""
+    total = np.zeros_like(preds[0])
+
+    def step_scores(step):
+        return [loss(y_true, (total + p) / (step + 1)) for p in preds]
+
+    def add(pick):
+        np.add(total, preds[pick], out=total)
+
+    return [loss(y_true, p) for p in preds], step_scores, add
+
+
+def _squared_error_scores(preds, y_true, loss=None):
+    """`_loss_scores` for the mean squared error, from the Gram matrix of the candidates' residuals: the error
+    of an average with pick counts ``c`` over ``n`` picks is ``c' G c / (n^2 N)``, so a step costs no pass over
+    the rows (K^2 / 2 passes in all instead of K per step: seconds on a large validation set, which the fit's
+    time budget does not plan for)."""
     y = np.asarray(y_true, dtype="float64").reshape(preds[0].shape).ravel()
     residuals = [p.ravel() - y for p in preds]
     k, rows = len(preds), max(1, y.size)
@@ -193,12 +197,16 @@ def _squared_error_scores(preds, y_true):
         for j in range(i, k):
             gram[i, j] = gram[j, i] = float(np.dot(residuals[i], residuals[j]))
     diagonal = np.diag(gram)
+    counts = np.zeros(k)
 
-    def step_scores(counts, step):
+    def step_scores(step):
         spread = gram @ counts
         return (float(counts @ spread) + 2 * spread + diagonal) / ((step + 1) ** 2 * rows)
 
-    return list(diagonal / rows), step_scores
+    def add(pick):
+        counts[pick] += 1
+
+    return list(diagonal / rows), step_scores, add
 
 
 def weighted_average(predictions, weights):
