@@ -145,3 +145,20 @@ def test_every_fit_of_a_search_traces_its_train_step_once(tmp_path, small_digits
     traces = [layer.training_traces for layer in CountsTrainingTraces.made if layer.training_traces]
     assert len(traces) >= 3, f"two trials and a refit, but {len(traces)} models trained"  # each builds its model
     assert traces == [1] * len(traces), f"train steps traced {traces} times"
+
+
+def test_a_model_fed_python_strings_traces_its_train_step_once():
+    """NumPy arrays of Python strings (what text tasks refit on) reach `fit` as string tensors."""
+    from autonas.trials.runner import build_optimizer
+
+    texts = np.array(["free prize now", "lunch at noon", "win cash", "see you soon"] * 4, dtype=object)
+    labels = np.array([1, 0, 1, 0] * 4)
+    vectorize = keras.layers.TextVectorization(max_tokens=20, output_mode="multi_hot")
+    vectorize.adapt(texts)
+    inputs = keras.Input((), dtype="string")
+    counter = CountsTrainingTraces()
+    model = keras.Model(inputs, keras.layers.Dense(2, activation="softmax")(counter(vectorize(inputs))))
+    model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
+    build_optimizer(model, {"x": texts, "y": labels})
+    model.fit(texts, labels, batch_size=8, epochs=2, verbose=0)
+    assert counter.training_traces == 1
