@@ -7,7 +7,6 @@ import contextlib
 import json
 import os
 import signal
-import subprocess
 import sys
 import time
 
@@ -17,6 +16,7 @@ import numpy as np
 import pytest
 
 import trial_records
+import warm_processes
 
 ray = pytest.importorskip("ray", reason="Ray Tune is not installed (pip install 'autonas[ray]')")
 
@@ -135,22 +135,22 @@ def test_a_driver_killed_mid_search_resumes_without_running_a_completed_trial_ag
     # processes of a driver that dies, as a local Ray ends with its driver
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "RAY_worker_niceness": "0",
            "RAY_ADDRESS": ray.get_runtime_context().gcs_address}
-    proc = subprocess.Popen([sys.executable, str(script), str(tmp_path / "runs")], env=env, start_new_session=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    # the drivers are forked from a process that imported autonas once (tests/warm_processes.py): real processes
+    # (their own pid, killed by a real SIGKILL), without a TensorFlow import each
+    proc = warm_processes.start(script, tmp_path / "runs", env=env, new_session=True)
     try:
         deadline = time.time() + 600
         while not _completed(project) and proc.poll() is None and time.time() < deadline:
             time.sleep(1.0)
-        assert proc.poll() is None, proc.communicate()[0].decode()[-3000:]
+        assert proc.poll() is None, "".join(proc.output())[-3000:]
         os.kill(proc.pid, signal.SIGKILL)  # the driver only: Ray ends its trials' processes
-        proc.wait()
+        assert proc.wait() == -signal.SIGKILL
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)
     before = trial_records.records(project)
     assert before, "no trial completed before the kill"
-    done = subprocess.run([sys.executable, str(script), str(tmp_path / "runs")], env=env, capture_output=True,
-                          text=True, timeout=900)
+    done = warm_processes.run(script, tmp_path / "runs", env=env, timeout=900)
     assert "SEARCH DONE 3" in done.stdout, done.stdout[-2000:] + done.stderr[-3000:]
     after = trial_records.records(project)
     assert sorted(after) == ["trial_0", "trial_1", "trial_2"]
