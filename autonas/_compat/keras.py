@@ -22,10 +22,13 @@ The private names, and why:
 
 import atexit
 import contextlib
+import logging
 import threading
 import time
 
 import keras
+
+logger = logging.getLogger("autonas")
 
 SUPPORTED = "Keras 3.3 to 3.x (keras>=3.3,<4)"
 
@@ -178,8 +181,12 @@ def build_compiled_state(model, data):
     batch = _batch_of(data, tf)
     if batch is None:
         return False
-    with model.distribute_strategy.scope():
-        model._symbolic_build(data_batch=batch)
+    try:
+        with model.distribute_strategy.scope():
+            model._symbolic_build(data_batch=batch)
+    except Exception as e:  # a model Keras cannot build symbolically: its first train step builds it, as before
+        logger.debug("the compiled state is built in the first train step: %s: %s", type(e).__name__, e)
+        return False
     return True
 
 
