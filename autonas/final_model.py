@@ -219,6 +219,9 @@ def fit_final_model(tuner, members, data_ratio, budget, refit_kwargs, output_nam
         final = ensemble_module.build_ensemble_model(models, weights, output_names=output_names)
         if compile_joined is not None:
             compile_joined(final)
+            # built now, as a trained model's is: saved unbuilt, it would be skipped with a warning on loading
+            if final.optimizer is not None and not final.optimizer.built:
+                final.optimizer.build(final.trainable_variables)
     return final, records, history
 
 
