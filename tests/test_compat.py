@@ -143,6 +143,7 @@ def test_every_fit_of_a_search_traces_its_train_step_once(tmp_path, small_digits
     model = autonas.AutoModel(inp, out, max_trials=2, seed=0, directory=tmp_path, overwrite=True)
     model.fit(x.reshape(len(x), -1)[:200], y[:200], epochs=1, verbose=0)
     traces = [layer.training_traces for layer in CountsTrainingTraces.made if layer.training_traces]
+    CountsTrainingTraces.made.clear()  # the models stay alive no longer than the test
     assert len(traces) >= 3, f"two trials and a refit, but {len(traces)} models trained"  # each builds its model
     assert traces == [1] * len(traces), f"train steps traced {traces} times"
 
@@ -161,4 +162,5 @@ def test_a_model_fed_python_strings_traces_its_train_step_once():
     model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
     build_optimizer(model, {"x": texts, "y": labels})
     model.fit(texts, labels, batch_size=8, epochs=2, verbose=0)
+    CountsTrainingTraces.made.clear()
     assert counter.training_traces == 1
