@@ -205,7 +205,8 @@ def _batch_of(data, tf):
     if not leaves or not all(_dense(v, tf) for v in leaves):
         return None
     return keras.tree.map_structure(
-        lambda v: None if v is None else keras.KerasTensor((None, *tuple(v.shape)[1:]), _dtype_name(v.dtype, v)), batch)
+        lambda v: None if v is None else keras.KerasTensor((None, *tuple(v.shape)[1:]), _dtype_name(v.dtype, v)),
+        batch)
 
 
 def _dense(value, tf):
@@ -217,7 +218,7 @@ def _dense(value, tf):
         return False
     try:
         _dtype_name(getattr(value, "dtype", None), value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, AttributeError):
         return False
     return True
 
@@ -226,8 +227,12 @@ def _dtype_name(dtype, value=None):
     """The Keras dtype of `value` (NumPy arrays of Python strings, Keras feeds as strings)."""
     if dtype is None:
         raise ValueError("no dtype")
-    if getattr(dtype, "kind", None) == "O" and len(value) and isinstance(value.flat[0], (str, bytes)):
-        return "string"
+    if getattr(dtype, "kind", None) == "O":
+        import numpy as np
+
+        first = np.asarray(value, dtype=object).ravel()[:1]
+        if len(first) and isinstance(first[0], (str, bytes)):
+            return "string"
     return keras.backend.standardize_dtype(dtype.name if hasattr(dtype, "name") else dtype)
 
 
