@@ -61,6 +61,26 @@ class KillOnce(keras.callbacks.Callback):
         os.kill(os.getpid(), signal.SIGKILL)
 
 
+class WaitForAPeer(keras.callbacks.Callback):
+    """At the start of training, waits (up to `timeout` s) until another run has started training too.
+
+    Two trials then run at the same time however fast they train: the second trial's Ray actor imports TensorFlow
+    for seconds, long enough for a small first trial to end before it starts.
+    """
+
+    def __init__(self, folder, timeout=120.0):
+        super().__init__()
+        self.folder, self.timeout = str(folder), timeout
+
+    def on_train_begin(self, logs=None):
+        os.makedirs(self.folder, exist_ok=True)
+        with open(os.path.join(self.folder, f"{os.getpid()}-{time.time()}"), "w"):
+            pass
+        end = time.time() + self.timeout
+        while len(os.listdir(self.folder)) < 2 and time.time() < end:
+            time.sleep(0.1)
+
+
 def test_concurrent_trials_on_ray_pinned_to_their_gpus_a_killed_trial_retried_once(tmp_path, local_ray):
     import autonas
 
@@ -70,7 +90,7 @@ def test_concurrent_trials_on_ray_pinned_to_their_gpus_a_killed_trial_retried_on
     clf = autonas.StructuredDataClassifier(
         max_trials=3, seed=0, directory=tmp_path, project_name="p", executor="ray", max_concurrent_trials=2,
         resources_per_trial={"cpu": 1, "gpu": 1}, max_failures=1)
-    clf.fit(x, y, epochs=2, verbose=0, callbacks=[KillOnce(marker, "2")])
+    clf.fit(x, y, epochs=2, verbose=0, callbacks=[KillOnce(marker, "2"), WaitForAPeer(tmp_path / "started")])
     # every trial once, completed, whatever died on the way
     board = clf.leaderboard()
     assert sorted(board["trial_id"]) == ["0", "1", "2"]
