@@ -53,8 +53,8 @@ def keep_thread_heaps_trimmed():
     32 MiB in the heaps (the most the dynamic rule reaches, so no tensor gets
     a mapping of its own that it would not get anyway) and hand back the free
     top of every heap above glibc's default 128 KiB whenever a block of 64 KiB
-    or more is freed. The cost is page faults while training: about 0.4 s
-    more system time on a 10-second training (RESULTS.md).
+    or more is freed. The cost is page faults while training: 0.3 s more
+    system time per 5 CPU seconds of training, 6% (RESULTS.md).
 
     Nothing is changed when the user set one of glibc's ``MALLOC_*_`` variables
     above or ``GLIBC_TUNABLES`` names a malloc setting, or off glibc.
