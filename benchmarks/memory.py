@@ -3,6 +3,7 @@
     python benchmarks/memory.py --trials 30
     python benchmarks/memory.py --trials 30 --json     # one JSON line (used by the tests)
     python benchmarks/memory.py --allocator-speed      # training time with each CPU allocator
+    python benchmarks/memory.py --allocator-speed --rounds 5 --modes system trimmed   # glibc's thresholds
 
 A vanilla-convnet image search on 200 digits images, one epoch per trial.
 Resident set size (RSS) is read at two points of every trial:
