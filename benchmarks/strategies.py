@@ -100,13 +100,16 @@ def _run(task):
     row = {"strategy": name, "table": table, "budget": budget, "seed": seed, "best_report": result.best_report,
            "regret": bench.optimum - result.best_report,
            "incumbent": result.incumbent_report, "n": result.n_evaluations,
+           # the best configuration evaluated: best_evaluated - best_report is what selection under noise lost
+           "best_evaluated": max((bench.report(c) for c in result.configs), default=float("nan")),
            "cpu_per_proposal": sum(cpu) / max(1, len(cpu)),
            "cpu_at_end": sum(cpu[-5:]) / max(1, len(cpu[-5:])), "wall": time.perf_counter() - start}
     rows = [row]
     for smaller in budgets:  # --prefix: the first evaluations of this run are the smaller budgets' runs
         curve = result.incumbent_report[:smaller]
         rows.append(dict(row, budget=smaller, best_report=curve[-1] if curve else float("nan"),
-                         incumbent=curve))
+                         incumbent=curve, best_evaluated=max((bench.report(c) for c in result.configs[:smaller]),
+                                                             default=float("nan"))))
     return rows
 
 
