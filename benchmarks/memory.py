@@ -3,6 +3,7 @@
     python benchmarks/memory.py --trials 30
     python benchmarks/memory.py --trials 30 --json     # one JSON line (used by the tests)
     python benchmarks/memory.py --allocator-speed      # training time with each CPU allocator
+    python benchmarks/memory.py --allocator-speed --rounds 5 --modes system trimmed   # glibc's thresholds
 
 A vanilla-convnet image search on 200 digits images, one epoch per trial.
 Resident set size (RSS) is read at two points of every trial:
@@ -87,10 +88,17 @@ def measure(trials, directory):
 SPEED_SCRIPT = r"""
 import os, sys, time
 import numpy as np
-if sys.argv[1] == "pool":
+mode = sys.argv[1]
+if mode == "pool":
     os.environ["TF_ONEDNN_USE_SYSTEM_ALLOCATOR"] = "0"
 import autonas  # noqa: F401  (selects the system allocator unless told otherwise)
 import keras
+from autonas._compat import libc
+
+if mode.startswith("trimmed"):  # glibc's thresholds fixed, as a search fixes them before its first trial
+    if ":" in mode:
+        libc.TRIM_THRESHOLD = int(mode.split(":")[1])
+    assert libc.release_free_memory() and libc.keep_thread_heaps_trimmed()
 from sklearn.datasets import load_digits
 
 d = load_digits()
@@ -117,13 +125,14 @@ print(time.perf_counter() - start, end.user - cpu.user, end.system - cpu.system)
 """
 
 
-def allocator_speed(rounds=3):
+def allocator_speed(rounds=3, modes=None):
     """Train the same convnet in fresh processes with each allocator, alternating; print the times."""
     import subprocess
 
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
     env.pop("TF_ONEDNN_USE_SYSTEM_ALLOCATOR", None)
-    modes = {"pool": "TensorFlow's oneDNN pool", "system": "system allocator (autonas's default)"}
+    modes = modes or {"pool": "TensorFlow's oneDNN pool", "system": "system allocator, glibc's dynamic thresholds",
+                      "trimmed": "system allocator, autonas's fixed glibc thresholds (a search's default)"}
     times = {mode: [] for mode in modes}
     for _ in range(rounds):
         for mode in modes:
@@ -134,9 +143,13 @@ def allocator_speed(rounds=3):
     for mode, label in modes.items():
         runs = ", ".join(f"{w:.2f} ({u:.1f}/{s:.1f})" for w, u, s in times[mode])
         print(f"{label} | {runs}")
-    pool = sorted(w for w, _, _ in times["pool"])[rounds // 2]
-    system = sorted(w for w, _, _ in times["system"])[rounds // 2]
-    print(f"median ratio system / pool: {system / pool:.2f}")
+    first, *others = modes
+    base = sorted(w for w, _, _ in times[first])[rounds // 2]
+    base_cpu = sorted(u + s for _, u, s in times[first])[rounds // 2]
+    for mode in others:
+        wall = sorted(w for w, _, _ in times[mode])[rounds // 2]
+        cpu = sorted(u + s for _, u, s in times[mode])[rounds // 2]
+        print(f"median ratio {mode} / {first}: wall {wall / base:.2f}, CPU {cpu / base_cpu:.2f}")
 
 
 def main(argv=None):
@@ -145,9 +158,12 @@ def main(argv=None):
     parser.add_argument("--json", action="store_true", help="print one JSON line instead of the table")
     parser.add_argument("--allocator-speed", action="store_true",
                         help="compare training time with TensorFlow's oneDNN pool and the system allocator")
+    parser.add_argument("--rounds", type=int, default=3, help="fresh processes per allocator (--allocator-speed)")
+    parser.add_argument("--modes", nargs="+", help="allocators to compare (--allocator-speed): pool, system, "
+                                                   "trimmed, trimmed:<trim threshold in bytes>; the first is the base")
     args = parser.parse_args(argv)
     if args.allocator_speed:
-        allocator_speed()
+        allocator_speed(args.rounds, {mode: mode for mode in args.modes} if args.modes else None)
         return 0
     if not os.path.exists("/proc/self/statm"):
         print("SKIPPED: resident memory is read from /proc/self/statm (Linux only).")

@@ -7,7 +7,8 @@ averaged over its measurements). Every strategy x budget runs over many seeds.
 ``--table synthetic:K`` runs the same protocol on the K-th synthetic landscape
 of `autonas.benchmarks.landscapes.LANDSCAPES` (other numbers of decisions and
 choices, other noise), ``--table synthetic`` on all of them; ``--table heldout``
-on the held-out landscapes `HELD_OUT`, kept for confirmation only.
+on the held-out landscapes `HELD_OUT`, kept for confirmation only (``--table
+confirm`` on `CONFIRM`, those confirming the racing endgame of ``bayesian``).
 
 Usage (from the repository root):
 
@@ -72,10 +73,16 @@ def _init(data):
         if table == "macro":
             _BENCH[table] = TableBenchmark.nas_bench_macro(_init.data)
         else:
-            from autonas.benchmarks.landscapes import HELD_OUT, LANDSCAPES, synthetic_table
+            from autonas.benchmarks.landscapes import synthetic_table
 
             kind, _, k = table.partition(":")
-            _BENCH[table] = synthetic_table((HELD_OUT if kind == "heldout" else LANDSCAPES)[int(k)])
+            _BENCH[table] = synthetic_table(_landscape_sets()[kind][int(k)])
+
+
+def _landscape_sets():
+    from autonas.benchmarks.landscapes import CONFIRM, HELD_OUT, LANDSCAPES
+
+    return {"synthetic": LANDSCAPES, "heldout": HELD_OUT, "confirm": CONFIRM}
 
 
 def _init_worker(data, tables):
@@ -93,13 +100,16 @@ def _run(task):
     row = {"strategy": name, "table": table, "budget": budget, "seed": seed, "best_report": result.best_report,
            "regret": bench.optimum - result.best_report,
            "incumbent": result.incumbent_report, "n": result.n_evaluations,
+           # the best configuration evaluated: best_evaluated - best_report is what selection under noise lost
+           "best_evaluated": max((bench.report(c) for c in result.configs), default=float("nan")),
            "cpu_per_proposal": sum(cpu) / max(1, len(cpu)),
            "cpu_at_end": sum(cpu[-5:]) / max(1, len(cpu[-5:])), "wall": time.perf_counter() - start}
     rows = [row]
     for smaller in budgets:  # --prefix: the first evaluations of this run are the smaller budgets' runs
         curve = result.incumbent_report[:smaller]
         rows.append(dict(row, budget=smaller, best_report=curve[-1] if curve else float("nan"),
-                         incumbent=curve))
+                         incumbent=curve, best_evaluated=max((bench.report(c) for c in result.configs[:smaller]),
+                                                             default=float("nan"))))
     return rows
 
 
@@ -141,18 +151,18 @@ def main(argv=None):
     parser.add_argument("--json", default=None, help="also write the raw results here")
     parser.add_argument("--table", nargs="+", default=["macro"],
                         help="macro (NAS-Bench-Macro), synthetic:K (one development landscape), synthetic "
-                             "(all of them), heldout:K or heldout (the held-out landscapes)")
+                             "(all of them), heldout:K or heldout (the held-out landscapes), confirm:K or "
+                             "confirm (the landscapes confirming the racing endgame of bayesian)")
     parser.add_argument("--prefix", action="store_true",
                         help="run only the largest budget and read the smaller ones off its first evaluations "
                              "(exact for strategies that do not depend on the budget, e.g. KerasTuner's)")
     args = parser.parse_args(argv)
 
-    from autonas.benchmarks.landscapes import HELD_OUT, LANDSCAPES
-
+    sets = _landscape_sets()
     tables = []
     for table in args.table:
-        if table in ("synthetic", "heldout"):
-            tables += [f"{table}:{k}" for k in range(len(LANDSCAPES if table == "synthetic" else HELD_OUT))]
+        if table in sets:
+            tables += [f"{table}:{k}" for k in range(len(sets[table]))]
         else:
             tables.append(table)
     if "macro" in tables and not Path(args.data).exists():

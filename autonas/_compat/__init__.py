@@ -4,7 +4,7 @@
   state, the oracle lock, the Tuner's hooks, chief/worker internals);
 - `autonas._compat.keras`: Keras's epoch iterator and ``TextVectorization``'s IDF weights;
 - `autonas._compat.tensorflow`: TensorFlow's gradient registry and variable-handle op;
-- `autonas._compat.libc`: the C library's ``malloc_trim``.
+- `autonas._compat.libc`: the C library's ``malloc_trim`` and ``mallopt``.
 
 Each module lists the private names it uses in its docstring, and its ``check()`` runs
 when it is imported, raising an `ImportError` that names the supported versions when a

@@ -67,12 +67,17 @@ class BayesianStrategy(Strategy):
     posterior mean of a measured configuration, not over the luckiest single
     measurement. A search returns the configuration with the best mean
     measurement, and the luckiest of many single measurements is often a
-    mediocre configuration; so the last `repeat_share` of a known trial budget
-    re-measures, up to `repeats` times each, the configuration that leads on
-    measurements, then the `favourites` the model rates best, then the next two leaders,
-    before exploring again (with no budget, re-measurements happen as the
-    search goes, up to `repeat_share` of the trials). A configuration is never
-    proposed twice otherwise; the search stops when the space is exhausted.
+    mediocre configuration, the more so the more configurations were measured
+    once; so the last `repeat_share` of a known trial budget races the leader
+    (`_race`): it is measured `repeats` times, then it and its strongest
+    challenger under the model (highest upper confidence bound) are measured
+    again, the less measured first and up to `max_repeats` times, until the
+    model's confidence bounds separate them; then it explores again (with no
+    budget, re-measurements happen as the search goes, up to `repeat_share` of
+    the trials). ``race=False`` gives the earlier endgame: the leader, then the
+    `favourites` the model rates best, then the next two leaders, `repeats`
+    times each. A configuration is never proposed twice otherwise; the search
+    stops when the space is exhausted.
 
     Cost is bounded: the model is fitted on at most `max_points` configurations
     (the best half and the most recent ones), so a proposal takes a few
@@ -90,17 +95,23 @@ class BayesianStrategy(Strategy):
         repeats: most measurements of one configuration (1: never re-measure).
         repeat_share: the share of the trial budget, at its end, kept for
             re-measurements.
-        favourites: how many of the configurations with the best posterior
-            mean are re-measured.
+        favourites: with ``race=False``, how many of the configurations with
+            the best posterior mean are re-measured.
         kernel: ``"ard"`` (one fitted weight per hyperparameter) or
             ``"hamming"`` (one lengthscale for all).
+        race: end the budget with the race of the leader against its
+            challengers (the default) or with the fixed list of ``race=False``.
+        max_repeats: most measurements of one configuration in the race.
+        confidence: width of the race's confidence bounds, in posterior
+            standard deviations.
 
     Example:
         >>> strategy = BayesianStrategy(candidates=1000)
     """
 
     def __init__(self, num_initial_points=None, candidates=2000, neighbors_of=5, xi=0.0, max_points=200,
-                 repeats=3, repeat_share=0.2, favourites=3, kernel="ard"):
+                 repeats=3, repeat_share=0.2, favourites=3, kernel="ard", race=True, max_repeats=6,
+                 confidence=1.0):
         if kernel not in ("hamming", "ard"):
             raise ValueError(f"`kernel` must be 'hamming' or 'ard'; received {kernel!r}.")
         self.kernel = kernel
@@ -114,6 +125,12 @@ class BayesianStrategy(Strategy):
             raise ValueError(f"`num_initial_points` must be a positive integer or None; "
                              f"received {num_initial_points!r}.")
         self._probabilities(repeat_share=repeat_share)
+        self._positive_ints(max_repeats=max_repeats)
+        if isinstance(confidence, bool) or not isinstance(confidence, (int, float)) or confidence < 0:
+            raise ValueError(f"`confidence` must be a non-negative number; received {confidence!r}.")
+        self.race = bool(race)
+        self.max_repeats = max(max_repeats, repeats)
+        self.confidence = float(confidence)
         self.num_initial_points = num_initial_points
         self.repeats = repeats
         self.repeat_share = repeat_share
@@ -149,7 +166,7 @@ class BayesianStrategy(Strategy):
             keep.add(i)
         return [stats[i] for i in sorted(keep)]
 
-    def _repeat(self, history, stats, fitted_mean):
+    def _repeat(self, history, stats, fitted_mean, fitted_sd=None):
         """A configuration to measure again, or None to explore (see the class docstring).
 
         Args:
@@ -170,12 +187,51 @@ class BayesianStrategy(Strategy):
             return None  # not the end of the budget yet: explore
         means = [sum(s["fitness"]) / len(s["fitness"]) for s in stats]
         ranked = sorted(range(len(stats)), key=lambda i: (-means[i], i))  # [0]: what the search returns
+        if self.race:
+            return self._race(stats, ranked[0], fitted_mean, fitted_sd)
         favourites = [int(i) for i in np.argsort(-np.asarray(fitted_mean), kind="stable")[: self.favourites]]
         for i in [ranked[0]] + favourites + ranked[1:3]:
             if stats[i]["attempts"] < self.repeats:
                 values = dict(stats[i]["config"])
                 values[REPEAT_KEY] = stats[i]["attempts"]
                 return values
+        return None
+
+    def _race(self, stats, leader, mean, sd):
+        """Re-measure the leader or its strongest challenger until the model separates them (LUCB).
+
+        The search returns the configuration with the best mean measurement (the
+        leader). It is first measured `repeats` times. Then its strongest challenger
+        is the other measured configuration with the highest upper confidence bound
+        ``mean + confidence * sd`` under the model (posterior at measured points); while
+        that bound is above the leader's lower bound, the one of the two measured fewer
+        times is measured again (at most `max_repeats` times): a lucky leader falls back,
+        an unlucky better configuration rises and takes the lead. Once separated, or
+        both at `max_repeats`, it explores again (Kalyanakrishnan et al., 2012, LUCB,
+        with the Gaussian process's posterior as the confidence bounds).
+
+        Returns:
+            The values of a re-measurement or None.
+        """
+        def again(i):
+            values = dict(stats[i]["config"])
+            values[REPEAT_KEY] = stats[i]["attempts"]
+            return values
+
+        attempts = [s["attempts"] for s in stats]
+        if attempts[leader] < self.repeats:
+            return again(leader)
+        if len(stats) < 2:
+            return None
+        mean, sd = np.asarray(mean, dtype=float), np.asarray(sd, dtype=float)
+        upper = mean + self.confidence * sd
+        upper[leader] = -np.inf
+        challenger = int(np.argmax(upper))
+        if upper[challenger] <= mean[leader] - self.confidence * sd[leader]:
+            return None
+        for i in sorted((leader, challenger), key=lambda i: (attempts[i], i != leader)):
+            if attempts[i] < self.max_repeats:
+                return again(i)
         return None
 
     @staticmethod
@@ -300,8 +356,8 @@ class BayesianStrategy(Strategy):
 
                 def predict(encoded):
                     return gp.predict(distances(encoded, x))
-            fitted, _ = predict(unique)
-            repeat = self._repeat(history, points, fitted)
+            fitted, fitted_sd = predict(unique)
+            repeat = self._repeat(history, points, fitted, fitted_sd)
             if repeat is not None:
                 return repeat
             candidates, encoded = self._candidates(history, [(c, m) for c, m in zip(configs, fitted)], rng)
@@ -320,11 +376,12 @@ class BayesianStrategy(Strategy):
         return dict(num_initial_points=self.num_initial_points, candidates=self.candidates,
                     neighbors_of=self.neighbors_of, xi=self.xi, max_points=self.max_points,
                     repeats=self.repeats, repeat_share=self.repeat_share, favourites=self.favourites,
-                    lengthscale=self._lengthscale, kernel=self.kernel, ard=self._ard)
+                    lengthscale=self._lengthscale, kernel=self.kernel, ard=self._ard, race=self.race,
+                    max_repeats=self.max_repeats, confidence=self.confidence)
 
     def set_state(self, state):
         for name in ("num_initial_points", "candidates", "neighbors_of", "xi", "max_points", "repeats",
-                     "repeat_share", "favourites", "kernel"):
+                     "repeat_share", "favourites", "kernel", "race", "max_repeats", "confidence"):
             setattr(self, name, state.get(name, getattr(self, name)))
         self._lengthscale = state.get("lengthscale")
         self._ard = state.get("ard")
