@@ -1,31 +1,32 @@
-"""The `autonas` command line: end to end in subprocesses, and its argument errors in-process.
+"""The `autonas` command line: end to end in processes of their own, and its argument errors in-process.
 
-A subprocess pays several seconds of TensorFlow import, so one `fit` (an image
-folder) runs through the console entry point in a subprocess, and the other
-commands (errors, help, leaderboard, benchmark tables, the titanic `fit`, and
-`predict`) call `autonas.cli.main` in this process, as the console script does;
-one error case also runs as a real ``python -m autonas`` subprocess to check the
-exit code and the single stderr line end to end.
+One `fit` (an image folder) runs ``python -m autonas.cli`` in a process of its own, and the
+other commands (errors, help, leaderboard, benchmark tables, the titanic `fit`, and
+`predict`) call `autonas.cli.main` in this process, as the console script does; one
+error case also runs ``python -m autonas`` in a process of its own to check the exit
+code and the single stderr line end to end. Those processes are forked from a process
+that imported autonas once (tests/warm_processes.py), which runs the module as
+``__main__`` as ``python -m`` does: a fresh interpreter would pay several seconds of
+TensorFlow import each.
 """
 
 import io
 import os
-import subprocess
-import sys
 
 import numpy as np
 import pandas as pd
 import pytest
 
+import warm_processes
 from autonas import cli
 from conftest import shared_data
 
 ENV = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
 
 
-def _autonas(*args, timeout=600):
-    return subprocess.run([sys.executable, "-m", "autonas.cli", *map(str, args)], capture_output=True,
-                          text=True, env=ENV, timeout=timeout)
+def _autonas(*args, module="autonas.cli", timeout=600):
+    """``python -m MODULE ARGS`` in a process of its own: its `subprocess.CompletedProcess` (text output)."""
+    return warm_processes.run(None, *args, module=module, env=ENV, timeout=timeout)
 
 
 def _main(capsys, *args):
@@ -63,7 +64,7 @@ def test_fit_on_an_image_folder_then_leaderboard(tmp_path, image_folder, capsys)
     assert (tmp_path / "export" / "saved_model.pb").exists()
     labels = (tmp_path / "export" / "assets" / "labels.txt").read_text().split()
     assert labels == ["digit_0", "digit_1", "digit_2"]
-    # `predict` in this process: the subprocess above already ran the console entry point end to end
+    # `predict` in this process: the process above already ran the console entry point end to end
     code, _, err = _main(capsys, "predict", tmp_path / "export", image_folder, "--output", tmp_path / "predictions.csv")
     assert code == 0, err[-3000:]
     table = pd.read_csv(tmp_path / "predictions.csv")
@@ -174,6 +175,5 @@ def test_python_dash_m_autonas_is_the_console_script_and_an_error_exits_the_proc
     ends that process with exit code 2 and one stderr line (one fresh process for both; `--version` is checked in
     this process by test_version_is_the_package_version)."""
     args, message = ERRORS[3]
-    run = subprocess.run([sys.executable, "-m", "autonas", *_error_args(tmp_path, args)], capture_output=True,
-                         text=True, env=ENV, timeout=300)
+    run = _autonas(*_error_args(tmp_path, args), module="autonas", timeout=300)
     _check_error(run.returncode, run.stderr, message)

@@ -4,6 +4,7 @@ import keras
 import numpy as np
 import pytest
 
+import autonas
 from autonas import _compat
 from autonas.tuner import _training_data
 
@@ -104,3 +105,62 @@ def test_a_release_still_running_at_exit_finishes_before_the_interpreter_shuts_d
     assert proc.returncode == 0, proc.stderr[-2000:]
     # with the wait the release completes; without it the daemon thread is cut off at exit
     assert marker.exists() == (wait > 0)
+
+
+class CountsTrainingTraces(keras.layers.Layer):
+    """The identity; counts the traces of the train steps it is part of (its `call` with ``training=True``).
+
+    Inside `fit` a layer's Python `call` runs only while TensorFlow traces the step that calls it.
+    """
+
+    made = []
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.training_traces = 0
+        CountsTrainingTraces.made.append(self)
+
+    def call(self, x, training=None):
+        if training:
+            self.training_traces += 1
+        return x
+
+
+def test_every_fit_of_a_search_traces_its_train_step_once(tmp_path, small_digits):
+    """Trials and the refit create the compiled metrics' ("accuracy", named) and the optimizer's variables
+    before `fit`: created inside the first traced train step, they make TensorFlow trace it again."""
+    from autonas.blocks.base import Block, choice
+
+    class Counted(Block):
+        def build(self, hp, inputs):
+            units = self.param(hp, "units", None, choice([16, 8]))
+            return CountsTrainingTraces()(keras.layers.Dense(units, activation="relu")(inputs))
+
+    x, y, _, _ = small_digits
+    CountsTrainingTraces.made.clear()
+    inp = autonas.Input()
+    out = autonas.ClassificationHead(dropout=0.0)(Counted(name="counted")(inp))
+    model = autonas.AutoModel(inp, out, max_trials=2, seed=0, directory=tmp_path, overwrite=True)
+    model.fit(x.reshape(len(x), -1)[:200], y[:200], epochs=1, verbose=0)
+    traces = [layer.training_traces for layer in CountsTrainingTraces.made if layer.training_traces]
+    CountsTrainingTraces.made.clear()  # the models stay alive no longer than the test
+    assert len(traces) >= 3, f"two trials and a refit, but {len(traces)} models trained"  # each builds its model
+    assert traces == [1] * len(traces), f"train steps traced {traces} times"
+
+
+def test_a_model_fed_python_strings_traces_its_train_step_once():
+    """NumPy arrays of Python strings (what text tasks refit on) reach `fit` as string tensors."""
+    from autonas.trials.runner import build_optimizer
+
+    texts = np.array(["free prize now", "lunch at noon", "win cash", "see you soon"] * 4, dtype=object)
+    labels = np.array([1, 0, 1, 0] * 4)
+    vectorize = keras.layers.TextVectorization(max_tokens=20, output_mode="multi_hot")
+    vectorize.adapt(texts)
+    inputs = keras.Input((), dtype="string")
+    counter = CountsTrainingTraces()
+    model = keras.Model(inputs, keras.layers.Dense(2, activation="softmax")(counter(vectorize(inputs))))
+    model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
+    build_optimizer(model, {"x": texts, "y": labels})
+    model.fit(texts, labels, batch_size=8, epochs=2, verbose=0)
+    CountsTrainingTraces.made.clear()
+    assert counter.training_traces == 1

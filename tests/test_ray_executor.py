@@ -7,7 +7,6 @@ import contextlib
 import json
 import os
 import signal
-import subprocess
 import sys
 import time
 
@@ -17,6 +16,7 @@ import numpy as np
 import pytest
 
 import trial_records
+import warm_processes
 
 ray = pytest.importorskip("ray", reason="Ray Tune is not installed (pip install 'autonas[ray]')")
 
@@ -61,6 +61,26 @@ class KillOnce(keras.callbacks.Callback):
         os.kill(os.getpid(), signal.SIGKILL)
 
 
+class WaitForAPeer(keras.callbacks.Callback):
+    """At the start of training, waits (up to `timeout` s) until another run has started training too.
+
+    Two trials then run at the same time however fast they train: the second trial's Ray actor imports TensorFlow
+    for seconds, long enough for a small first trial to end before it starts.
+    """
+
+    def __init__(self, folder, timeout=120.0):
+        super().__init__()
+        self.folder, self.timeout = str(folder), timeout
+
+    def on_train_begin(self, logs=None):
+        os.makedirs(self.folder, exist_ok=True)
+        with open(os.path.join(self.folder, f"{os.getpid()}-{time.time()}"), "w"):
+            pass
+        end = time.time() + self.timeout
+        while len(os.listdir(self.folder)) < 2 and time.time() < end:
+            time.sleep(0.1)
+
+
 def test_concurrent_trials_on_ray_pinned_to_their_gpus_a_killed_trial_retried_once(tmp_path, local_ray):
     import autonas
 
@@ -70,7 +90,7 @@ def test_concurrent_trials_on_ray_pinned_to_their_gpus_a_killed_trial_retried_on
     clf = autonas.StructuredDataClassifier(
         max_trials=3, seed=0, directory=tmp_path, project_name="p", executor="ray", max_concurrent_trials=2,
         resources_per_trial={"cpu": 1, "gpu": 1}, max_failures=1)
-    clf.fit(x, y, epochs=2, verbose=0, callbacks=[KillOnce(marker, "2")])
+    clf.fit(x, y, epochs=2, verbose=0, callbacks=[KillOnce(marker, "2"), WaitForAPeer(tmp_path / "started")])
     # every trial once, completed, whatever died on the way
     board = clf.leaderboard()
     assert sorted(board["trial_id"]) == ["0", "1", "2"]
@@ -135,22 +155,22 @@ def test_a_driver_killed_mid_search_resumes_without_running_a_completed_trial_ag
     # processes of a driver that dies, as a local Ray ends with its driver
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "RAY_worker_niceness": "0",
            "RAY_ADDRESS": ray.get_runtime_context().gcs_address}
-    proc = subprocess.Popen([sys.executable, str(script), str(tmp_path / "runs")], env=env, start_new_session=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    # the drivers are forked from a process that imported autonas once (tests/warm_processes.py): real processes
+    # (their own pid, killed by a real SIGKILL), without a TensorFlow import each
+    proc = warm_processes.start(script, tmp_path / "runs", env=env, new_session=True)
     try:
         deadline = time.time() + 600
         while not _completed(project) and proc.poll() is None and time.time() < deadline:
             time.sleep(1.0)
-        assert proc.poll() is None, proc.communicate()[0].decode()[-3000:]
+        assert proc.poll() is None, "".join(proc.output())[-3000:]
         os.kill(proc.pid, signal.SIGKILL)  # the driver only: Ray ends its trials' processes
-        proc.wait()
+        assert proc.wait() == -signal.SIGKILL
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)
     before = trial_records.records(project)
     assert before, "no trial completed before the kill"
-    done = subprocess.run([sys.executable, str(script), str(tmp_path / "runs")], env=env, capture_output=True,
-                          text=True, timeout=900)
+    done = warm_processes.run(script, tmp_path / "runs", env=env, timeout=900)
     assert "SEARCH DONE 3" in done.stdout, done.stdout[-2000:] + done.stderr[-3000:]
     after = trial_records.records(project)
     assert sorted(after) == ["trial_0", "trial_1", "trial_2"]

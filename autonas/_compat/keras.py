@@ -14,15 +14,21 @@ The private names, and why:
   ``tf_idf`` layer learnt (`tfidf_weights`); Keras has no public accessor;
 - how the TensorFlow trainer's ``predict`` calls ``Model.predict_function`` (with a list of
   one batch per step; the function is a ``tf.function`` with ``reduce_retracing``):
-  `predict` traces it once for every batch size.
+  `predict` traces it once for every batch size;
+- ``Model._symbolic_build(data_batch=...)``, which the TensorFlow trainer's ``fit`` calls
+  only under a distribution strategy: `build_compiled_state` creates the compiled
+  metrics' and losses' variables before ``fit``, so its train step is traced once.
 """
 
 import atexit
 import contextlib
+import logging
 import threading
 import time
 
 import keras
+
+logger = logging.getLogger("autonas")
 
 SUPPORTED = "Keras 3.3 to 3.x (keras>=3.3,<4)"
 
@@ -62,6 +68,8 @@ def check():
             raise _missing("TFEpochIterator.__next__")
     if "_lookup_layer" not in keras.layers.TextVectorization.__init__.__code__.co_names:
         raise _missing("TextVectorization._lookup_layer")
+    if not callable(getattr(keras.Model, "_symbolic_build", None)):
+        raise _missing("Model._symbolic_build")
     return True
 
 
@@ -132,6 +140,100 @@ def _trace_for_any_batch_size(model):
 
     relaxed._autonas_relaxed = True
     model.predict_function = relaxed
+
+
+# -- the compiled state ------------------------------------------------------------------
+def build_compiled_state(model, data):
+    """Create the variables of a compiled `model`'s metrics and losses before its first `fit`.
+
+    Keras's TensorFlow trainer builds the containers of the metrics and losses
+    given to ``compile`` by name (``metrics=["accuracy"]``, several outputs'
+    losses) inside the first traced train step; a ``tf.function`` that creates
+    variables is traced a second time, which costs a small model's first
+    `fit` more CPU than its training. Here they are built from the shapes of
+    `fit`'s data, as Keras does itself under a distribution strategy: the same
+    metrics and variables, one trace. Nothing changes on other backends, under
+    a distribution strategy (Keras builds them there), when they are built
+    already, or for data whose batches' shapes are not known before `fit`
+    (generators, `keras.utils.PyDataset`, ragged or sparse tensors).
+
+    Args:
+        model: a compiled `keras.Model`.
+        data: the keyword arguments its `fit` gets (``x``, and ``y`` and
+            ``sample_weight`` beside arrays).
+
+    Returns:
+        True when the model's compiled state was built here.
+
+    Example:
+        >>> import numpy as np
+        >>> model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(3, activation="softmax")])
+        >>> model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
+        >>> build_compiled_state(model, {"x": np.zeros((8, 2)), "y": np.zeros(8, "int32")})
+        True
+    """
+    if keras.backend.backend() != "tensorflow" or not getattr(model, "compiled", False):
+        return False
+    import tensorflow as tf
+
+    if model.distribute_strategy is not tf.distribute.get_strategy() or tf.distribute.has_strategy():
+        return False
+    batch = _batch_of(data, tf)
+    if batch is None:
+        return False
+    try:
+        with model.distribute_strategy.scope():
+            model._symbolic_build(data_batch=batch)
+    except Exception as e:  # a model Keras cannot build symbolically: its first train step builds it, as before
+        logger.debug("the compiled state is built in the first train step: %s: %s", type(e).__name__, e)
+        return False
+    return True
+
+
+def _batch_of(data, tf):
+    """Symbolic tensors shaped like one batch ``(x, y, sample_weight)`` of `fit`'s data, or None."""
+    x = data.get("x")
+    if isinstance(x, tf.data.Dataset):
+        batch = x.element_spec
+        if not isinstance(batch, tuple) or len(batch) not in (2, 3):
+            return None
+    else:
+        batch = (x, data.get("y"), data.get("sample_weight"))
+        if batch[1] is None:
+            return None
+    leaves = [v for v in keras.tree.flatten(batch) if v is not None]
+    if not leaves or not all(_dense(v, tf) for v in leaves):
+        return None
+    return keras.tree.map_structure(
+        lambda v: None if v is None else keras.KerasTensor((None, *tuple(v.shape)[1:]), _dtype_name(v.dtype, v)),
+        batch)
+
+
+def _dense(value, tf):
+    """Whether `value` is a dense tensor, array or tensor spec of rank >= 1 and a Keras dtype."""
+    if isinstance(value, tf.TypeSpec):
+        if not isinstance(value, tf.TensorSpec) or not value.shape.rank:
+            return False
+    elif isinstance(value, (tf.RaggedTensor, tf.SparseTensor)) or len(getattr(value, "shape", ())) == 0:
+        return False
+    try:
+        _dtype_name(getattr(value, "dtype", None), value)
+    except (TypeError, ValueError, AttributeError):
+        return False
+    return True
+
+
+def _dtype_name(dtype, value=None):
+    """The Keras dtype of `value` (NumPy arrays of Python strings, Keras feeds as strings)."""
+    if dtype is None:
+        raise ValueError("no dtype")
+    if getattr(dtype, "kind", None) == "O":
+        import numpy as np
+
+        first = np.asarray(value, dtype=object).ravel()[:1]
+        if len(first) and isinstance(first[0], (str, bytes)):
+            return "string"
+    return keras.backend.standardize_dtype(dtype.name if hasattr(dtype, "name") else dtype)
 
 
 # -- input iterators -------------------------------------------------------------------

@@ -37,19 +37,27 @@ DEFAULT_MAX_EPOCHS = 100
 DEFAULT_PATIENCE = 10
 
 
-def build_optimizer(model):
-    """Create the optimizer's variables of a compiled `model` before its first `fit`.
+def build_optimizer(model, data=None):
+    """Create the optimizer's variables of a compiled `model` (and its metrics', given `data`) before its first `fit`.
 
     On TensorFlow, Keras otherwise creates them inside the first traced train
     step, and a `tf.function` that creates variables is traced twice: the
     second trace costs a tiny trial about a third of its CPU. The variables,
     their initial values and the training are the same.
+
+    Args:
+        model: a compiled `keras.Model`.
+        data: the keyword arguments of its `fit` that carry the data (see
+            `autonas._compat.keras.build_compiled_state`), or None.
     """
     optimizer = getattr(model, "optimizer", None)
-    if keras.backend.backend() != "tensorflow" or optimizer is None or optimizer.built:
+    if keras.backend.backend() != "tensorflow" or optimizer is None:
         return
-    with model.distribute_strategy.scope():
-        optimizer.build(model.trainable_variables)
+    if data is not None:
+        _compat.keras.build_compiled_state(model, data)
+    if not optimizer.built:
+        with model.distribute_strategy.scope():
+            optimizer.build(model.trainable_variables)
 
 
 class TrialFailed(keras_tuner.errors.FailedTrialError):
@@ -284,10 +292,11 @@ class TrialRunner:
         if stop is not None:
             cbs.append(stop)
         _compat.release_free_memory()  # the build's temporaries (initial values) too
-        build_optimizer(model)
+        data = pipeline.training_data(x, y, sample_weight, batch_size, seed)
+        build_optimizer(model, data)
         with _compat.iterators_released_in_background(), out_of_memory_fails_the_trial():
             history = model.fit(
-                **pipeline.training_data(x, y, sample_weight, batch_size, seed), validation_data=validation,
+                **data, validation_data=validation,
                 epochs=max_epochs, initial_epoch=initial_epoch, callbacks=cbs, verbose=2 if verbose >= 2 else 0,
                 class_weight=fit.get("class_weight"),
             )
@@ -361,8 +370,9 @@ class TrialRunner:
         if stop is not None:
             cbs.append(stop)
         if model.trainable_weights:
-            build_optimizer(model)
-            history = model.fit(**streaming.fit_data(fit["x"], fit["y"], batch_size, seed), epochs=epochs,
+            data = streaming.fit_data(fit["x"], fit["y"], batch_size, seed)
+            build_optimizer(model, {**data, "sample_weight": fit.get("sample_weight")})
+            history = model.fit(**data, epochs=epochs,
                                 callbacks=cbs + list(extra_callbacks), verbose=2 if verbose >= 2 else 0,
                                 class_weight=fit.get("class_weight"), sample_weight=fit.get("sample_weight"))
         else:  # nothing trains (a frozen closed-form model): the build is the refit
