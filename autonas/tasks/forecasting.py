@@ -13,6 +13,7 @@ from autonas.data import series as series_module
 from autonas.graph.nodes import TimeSeriesInput
 from autonas.layers import calendar as calendar_module
 from autonas.reporting.decisions import decision
+from autonas.tasks import forecast_selection
 from autonas.tasks.forecast_support import (baseline_scores, default_window, forecast_warm_start,  # noqa: F401
                                             seasonal_period)
 
@@ -169,6 +170,10 @@ class TimeSeriesForecaster(AutoModel):
                  ", ".join(f"{v}: {s['val_mse']:.4f}" + (f" (average of {s['members']})" if len(s["members"]) > 1
                                                          else "") for v, s in search.items()))
         return search, refit
+
+    def _final_members(self, tuner, chosen, y_val):
+        # the closed-form map stays final unless the search's model beats it significantly on validation
+        return forecast_selection.gated_members(tuner, chosen, y_val, self.horizon, self._forecast_block.name)
 
     def _before_refit(self):
         if self._solutions:
