@@ -100,6 +100,9 @@ def test_an_ensemble_that_does_not_beat_the_map_significantly_gives_way_to_the_m
     final = forecast_selection.gated_members(records, chosen, y, HORIZON, BLOCK)
     assert [t.trial_id for t in final.trials] == ["00"] and final.weights == [1.0]
     assert final.checkpoints is None and "closed-form map" in final.reason
+    test = final.validation["diebold_mariano"]
+    assert test["statistic"] >= test["threshold"] and test["candidates"] == 2
+    assert final.validation["closed_form_map"]["loss"] == ref.score
 
 
 def test_a_model_that_beats_the_map_significantly_stays_final():

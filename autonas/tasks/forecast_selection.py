@@ -47,7 +47,7 @@ def diebold_mariano(losses, reference_losses, lag):
 
     Example:
         >>> round(diebold_mariano(np.array([1.0, 1.0, 2.0]), np.array([2.0, 2.0, 2.0]), 0)[1], 3)
-        -1.414
+        -2.449
     """
     d = np.asarray(losses, dtype="float64") - np.asarray(reference_losses, dtype="float64")
     n = len(d)
@@ -59,7 +59,7 @@ def diebold_mariano(losses, reference_losses, lag):
         variance += 2.0 * (1.0 - k / (lag + 1.0)) * float(c[k:] @ c[:-k]) / n
     if variance <= 1e-24 * max(1.0, mean * mean):
         return mean, 0.0 if mean == 0 else float(np.sign(mean)) * np.inf
-    return mean, mean / np.sqrt(variance / n)
+    return mean, float(mean / np.sqrt(variance / n))
 
 
 def significant_gain(predictions, reference, y_true, horizon, candidates=1, alpha=ALPHA):
@@ -132,6 +132,12 @@ def gated_members(tuner, chosen, y_val, horizon, block_name):
                  for members, weights, share in parts for t, w in zip(members, weights))
     count = max(1, min(len(trials), MAX_CANDIDATES))  # the models `choose_members` chose among
     better, statistic, threshold = significant_gain(served, ref_preds, y_val, horizon, candidates=count)
+    rows = len(y_val)
+    map_loss = float(np.mean((np.asarray(ref_preds, "float64").reshape(rows, -1)
+                              - np.asarray(y_val, "float64").reshape(rows, -1)) ** 2))
+    validation = dict(chosen.validation or {}, closed_form_map={"loss": map_loss, "trial_id": ref_trial.trial_id},
+                      diebold_mariano={"statistic": statistic, "threshold": threshold, "candidates": count})
+    chosen.validation = validation
     if better:
         decision("The search's final model beats the closed-form map (trial %s) on validation: Diebold-Mariano "
                  "statistic %.2f < %.2f (one-sided %.3f over %d models).", ref_trial.trial_id, statistic, threshold,
@@ -140,6 +146,6 @@ def gated_members(tuner, chosen, y_val, horizon, block_name):
     decision("The search's final model (%s) does not beat the closed-form map (trial %s) significantly on "
              "validation (Diebold-Mariano statistic %.2f, needed < %.2f over %d models): the map alone is final.",
              chosen.reason, ref_trial.trial_id, statistic, threshold, count)
-    return Members([ref_trial], [1.0], validation=chosen.validation,
+    return Members([ref_trial], [1.0], validation=validation,
                    reason=f"the closed-form map (the search's model did not beat it significantly on validation: "
                           f"Diebold-Mariano {statistic:.2f}, needed < {threshold:.2f})")

@@ -38,6 +38,9 @@ class TimeSeriesForecaster(AutoModel):
     (NLinear last value, RevIN), linear (NLinear/DLinear), MLP, TCN, LSTM/GRU
     and patch-Transformer families, channel-independent or mixing. The first
     trials are NLinear at several look-backs (see `forecast_warm_start`). The
+    final model is the frozen closed-form NLinear map unless the search's
+    model (the best trial or a greedy ensemble) beats it significantly on the
+    validation windows (`autonas.tasks.forecast_selection`). The
     leaderboard also lists the last-value and seasonal-naive baselines
     scored on the same validation windows.
 
