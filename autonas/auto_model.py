@@ -285,6 +285,7 @@ class AutoModel(FitDataMixin, PredictionMixin, SearchDefaultsMixin, EstimatorMix
             if len(self.heads) == 1:
                 chosen = choose_members(tuner, best, data.encoded_validation_targets()[0], self.heads[0],
                                         self.ensemble_size)
+                chosen = self._final_members(tuner, chosen, data.encoded_validation_targets()[0])
             self._before_refit()
             x_all, y_all, sw_all = data.refit_set(self._keras_x, self._keras_y)
             refit_kwargs = dict(x=x_all, y=y_all, batch_size=batch_size, callbacks=callbacks or [],
@@ -303,6 +304,10 @@ class AutoModel(FitDataMixin, PredictionMixin, SearchDefaultsMixin, EstimatorMix
                            ", ".join(f"trial {r['trial_id']} x{r['weight']:.2f} ({r['source']})" for r in records),
                            self.fit_time_)
         return history
+
+    def _final_members(self, tuner, chosen, y_val):
+        """The final model's `Members` once `choose_members` chose them (task hook; `chosen` by default)."""
+        return chosen
 
     def _before_refit(self):
         """Called once the search is over, before the final model is refitted on all the data (task hook)."""

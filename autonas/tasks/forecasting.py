@@ -13,6 +13,7 @@ from autonas.data import series as series_module
 from autonas.graph.nodes import TimeSeriesInput
 from autonas.layers import calendar as calendar_module
 from autonas.reporting.decisions import decision
+from autonas.tasks import forecast_selection
 from autonas.tasks.forecast_support import (baseline_scores, default_window, forecast_warm_start,  # noqa: F401
                                             seasonal_period)
 
@@ -37,6 +38,9 @@ class TimeSeriesForecaster(AutoModel):
     (NLinear last value, RevIN), linear (NLinear/DLinear), MLP, TCN, LSTM/GRU
     and patch-Transformer families, channel-independent or mixing. The first
     trials are NLinear at several look-backs (see `forecast_warm_start`). The
+    final model is the frozen closed-form NLinear map unless the search's
+    model (the best trial or a greedy ensemble) beats it significantly on the
+    validation windows (`autonas.tasks.forecast_selection`). The
     leaderboard also lists the last-value and seasonal-naive baselines
     scored on the same validation windows.
 
@@ -169,6 +173,10 @@ class TimeSeriesForecaster(AutoModel):
                  ", ".join(f"{v}: {s['val_mse']:.4f}" + (f" (average of {s['members']})" if len(s["members"]) > 1
                                                          else "") for v, s in search.items()))
         return search, refit
+
+    def _final_members(self, tuner, chosen, y_val):
+        # the closed-form map stays final unless the search's model beats it significantly on validation
+        return forecast_selection.gated_members(tuner, chosen, y_val, self.horizon, self._forecast_block.name)
 
     def _before_refit(self):
         if self._solutions:
