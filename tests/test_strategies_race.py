@@ -80,3 +80,15 @@ def test_the_returned_configuration_is_rarely_a_lucky_one():
 
     with_race, without = selection_loss(True), selection_loss(False)
     assert without > 0.05 and with_race < 0.5 * without
+
+
+def test_the_race_settings_are_checked_and_numpy_numbers_accepted():
+    import pytest
+
+    assert BayesianStrategy(confidence=np.float32(1.5)).confidence == 1.5
+    assert type(BayesianStrategy(confidence=np.float64(2.0)).confidence) is float
+    for bad in (-1, True, "wide", float("nan")):
+        with pytest.raises(ValueError, match=r"`confidence` must be a number >= 0.0; received"):
+            BayesianStrategy(confidence=bad)
+    with pytest.raises(ValueError, match=r"`max_repeats` must be a positive integer; received 0"):
+        BayesianStrategy(max_repeats=0)

@@ -9,6 +9,7 @@ from autonas.search.history import REPEAT_KEY, config_hash
 from autonas.search.strategy import Strategy, register, run, stop
 from autonas.search.surrogate import (GaussianProcess, distances, expected_improvement, one_hot,
                                       single_threaded_blas)
+from autonas.utils.validation import check_float
 
 #: Finite spaces up to this size are enumerated once and scored from a cache.
 GRID_LIMIT = 50_000
@@ -126,8 +127,7 @@ class BayesianStrategy(Strategy):
                              f"received {num_initial_points!r}.")
         self._probabilities(repeat_share=repeat_share)
         self._positive_ints(max_repeats=max_repeats)
-        if isinstance(confidence, bool) or not isinstance(confidence, (int, float)) or confidence < 0:
-            raise ValueError(f"`confidence` must be a non-negative number; received {confidence!r}.")
+        confidence = check_float(confidence, "confidence", minimum=0.0)
         self.race = bool(race)
         self.max_repeats = max(max_repeats, repeats)
         self.confidence = float(confidence)
