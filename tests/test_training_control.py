@@ -1,8 +1,9 @@
 """Training control: early stopping, time budget, model-size limit, refits, seeds."""
 
-
 import os
+import time
 
+import keras
 import numpy as np
 import pytest
 
@@ -41,8 +42,17 @@ def test_epochs_none_early_stopping_and_refit_uses_best_epoch(tmp_path, small_di
 @pytest.mark.slow
 def test_max_time_stops_the_search_and_still_refits(tmp_path, small_digits):
     x, y, x_test, _ = small_digits
-    clf = autonas.ImageClassifier(max_trials=50, max_time=4, seed=0, directory=tmp_path, overwrite=True)
-    clf.fit(x, y, epochs=200, verbose=0)
+
+    class SlowEpochs(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            time.sleep(0.5)
+
+    # every epoch takes half a second or more, so a trial of 200 epochs (early stopping ends one after 11 at the
+    # earliest) cannot end on its own inside the 4 seconds: the deadline must stop it. `random` search: the first
+    # trial is full fidelity (the default's first trials are 3-epoch proxies, which may end on their own in time)
+    clf = autonas.ImageClassifier(max_trials=50, max_time=4, seed=0, tuner="random", directory=tmp_path,
+                                  overwrite=True)
+    clf.fit(x, y, epochs=200, verbose=0, callbacks=[SlowEpochs()])
     board = clf.leaderboard()
     assert len(board) < 50
     assert clf.search_time_ < 4 + 60  # 200 epochs were asked for: the running trial was stopped
