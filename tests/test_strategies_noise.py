@@ -6,21 +6,10 @@ import numpy as np
 import pytest
 
 from autonas.benchmarks.landscapes import Landscape, synthetic_table
-from autonas.search import InMemoryHistory
 from autonas.search.bayesian import BayesianStrategy
 from autonas.search.history import REPEAT_KEY
-from autonas.search.space import SearchSpace
 
-
-def _history(results, max_trials):
-    """An in-memory history over a 4 x 4 x 4 space, filled with ``(config, [measurements])``."""
-    bench = synthetic_table(Landscape("4x3", (4, 4, 4), seed=3))
-    history = InMemoryHistory(SearchSpace(bench.hyperparameters), max_trials=max_trials)
-    for config, measurements in results:
-        for k, value in enumerate(measurements):
-            values = dict(config, **({REPEAT_KEY: k} if k else {}))
-            history.end(history.start(values), value)
-    return history
+from noisy_histories import history as _history
 
 
 def _spread_results(n=12, seed=0):

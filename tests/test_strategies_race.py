@@ -3,26 +3,16 @@
 import random
 
 import numpy as np
+import pytest
 
 from autonas.benchmarks.landscapes import Landscape, synthetic_table
-from autonas.search import InMemoryHistory
 from autonas.search.bayesian import BayesianStrategy
 from autonas.search.history import REPEAT_KEY
-from autonas.search.space import SearchSpace
+
+from noisy_histories import history as _history
 
 LEADER = {"d0": 3, "d1": 3, "d2": 1}
 CHALLENGER = {"d0": 3, "d1": 3, "d2": 2}
-
-
-def _history(results, max_trials):
-    """An in-memory history over a 4 x 4 x 4 space, filled with ``(config, [measurements])``."""
-    bench = synthetic_table(Landscape("4x3", (4, 4, 4), seed=3))
-    history = InMemoryHistory(SearchSpace(bench.hyperparameters), max_trials=max_trials)
-    for config, measurements in results:
-        for k, value in enumerate(measurements):
-            values = dict(config, **({REPEAT_KEY: k} if k else {}))
-            history.end(history.start(values), value)
-    return history
 
 
 def _results(leader, challenger, n=12, seed=0):
@@ -83,8 +73,6 @@ def test_the_returned_configuration_is_rarely_a_lucky_one():
 
 
 def test_the_race_settings_are_checked_and_numpy_numbers_accepted():
-    import pytest
-
     assert BayesianStrategy(confidence=np.float32(1.5)).confidence == 1.5
     assert type(BayesianStrategy(confidence=np.float64(2.0)).confidence) is float
     for bad in (-1, True, "wide", float("nan")):
