@@ -19,7 +19,7 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/autonas demo
 
-# Tests run in up to 4 processes (pytest-xdist), one per core: about 15 minutes on 2 cores (benchmarks/RESULTS.md).
+# Tests run in up to 4 processes (pytest-xdist), one per core: about 9 minutes on 2 cores (benchmarks/RESULTS.md).
 PYTEST_WORKERS ?= -n auto --maxprocesses=4
 
 test: $(STAMP)
