@@ -62,6 +62,13 @@ def diebold_mariano(losses, reference_losses, lag):
     return mean, float(mean / np.sqrt(variance / n))
 
 
+def window_losses(predictions, y_true):
+    """Each window's mean squared error (one value per row of `y_true`)."""
+    rows = len(y_true)
+    y = np.asarray(y_true, dtype="float64").reshape(rows, -1)
+    return np.mean((np.asarray(predictions, dtype="float64").reshape(rows, -1) - y) ** 2, axis=1)
+
+
 def significant_gain(predictions, reference, y_true, horizon, candidates=1, alpha=ALPHA):
     """Whether `predictions` beat `reference` on the validation windows by a one-sided Diebold-Mariano test.
 
@@ -76,11 +83,7 @@ def significant_gain(predictions, reference, y_true, horizon, candidates=1, alph
     Returns:
         ``(significant, statistic, threshold)``: the candidate is better when ``statistic < threshold``.
     """
-    rows = len(y_true)
-    y = np.asarray(y_true, dtype="float64").reshape(rows, -1)
-    loss = np.mean((np.asarray(predictions, dtype="float64").reshape(rows, -1) - y) ** 2, axis=1)
-    ref = np.mean((np.asarray(reference, dtype="float64").reshape(rows, -1) - y) ** 2, axis=1)
-    _, statistic = diebold_mariano(loss, ref, horizon)
+    _, statistic = diebold_mariano(window_losses(predictions, y_true), window_losses(reference, y_true), horizon)
     threshold = statistics.NormalDist().inv_cdf(alpha / max(1, int(candidates)))
     return bool(statistic < threshold), float(statistic), float(threshold)
 
