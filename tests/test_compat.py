@@ -164,3 +164,17 @@ def test_a_model_fed_python_strings_traces_its_train_step_once():
     model.fit(texts, labels, batch_size=8, epochs=2, verbose=0)
     CountsTrainingTraces.made.clear()
     assert counter.training_traces == 1
+
+
+def test_the_darts_retraining_recipe_traces_its_train_step_once():
+    """`train_network` (DARTS candidates and retrainings) builds its state before `fit`, as a trial does."""
+    from autonas.darts.network import train_network
+
+    rng = np.random.default_rng(0)
+    x, y = rng.random((32, 6, 6, 1), dtype=np.float32), rng.integers(0, 3, 32)
+    counter = CountsTrainingTraces()
+    inputs = keras.Input((6, 6, 1))
+    model = keras.Model(inputs, keras.layers.Dense(3, activation="softmax")(keras.layers.Flatten()(counter(inputs))))
+    train_network(model, x, y, epochs=2, batch_size=8)
+    CountsTrainingTraces.made.clear()
+    assert counter.training_traces == 1

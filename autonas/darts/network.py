@@ -6,6 +6,7 @@ import numpy as np
 from autonas.darts.fixed_cell import FixedCell
 from autonas.darts.genotype import Genotype
 from autonas.darts.supernet import cell_plan, stem_layers
+from autonas.trials.runner import build_optimizer
 
 
 def stack_cells(x, genotype, channels=16, layers=8, stem_multiplier=3, stem_strides=1, name="darts"):
@@ -112,11 +113,8 @@ def train_network(model, x, y, epochs, batch_size=64, learning_rate=0.05, verbos
     batch_size = min(int(batch_size), len(x))
     steps = max(1, epochs * (len(x) // batch_size))
     schedule = keras.optimizers.schedules.CosineDecay(float(learning_rate), steps)
-    # the metric's and the optimizer's variables are created here, not inside the first traced training step
-    # (Keras then traces that step twice): the metric as an object ("accuracy" resolves to this one for
-    # integer labels), the optimizer built on the model's weights
     model.compile(keras.optimizers.SGD(schedule, momentum=0.9, nesterov=True, weight_decay=3e-4),
-                  "sparse_categorical_crossentropy", metrics=[keras.metrics.SparseCategoricalAccuracy("accuracy")])
-    model.optimizer.build(model.trainable_variables)
+                  "sparse_categorical_crossentropy", metrics=["accuracy"])
+    build_optimizer(model, {"x": x, "y": y})  # as a trial's model: one trace of the train step
     model.fit(x, y, batch_size=batch_size, epochs=epochs, verbose=verbose)
     return model
