@@ -134,3 +134,22 @@ def test_a_strategy_that_waits_and_one_that_stops_end_a_table_search(table, capl
     result = table.run(tuner=Waits(), max_trials=5, seed=0, initial_hps=[])
     assert result.n_evaluations == 0
     assert "waiting for running trials" in caplog.text
+
+
+@pytest.mark.parametrize("name, settings", [
+    ("evolution", {"population_size": "int64", "sample_size": "int32"}),
+    ("hyperband-evolution", {"population_size": "int64", "crossover_rate": "float32", "random_fraction": "float64"}),
+    ("reinforce", {"learning_rate": "float32", "baseline_decay": "float64", "resamples": "int64"}),
+])
+def test_numpy_settings_are_accepted_and_kept_as_python_numbers(name, settings):
+    """Settings read from a NumPy grid (np.int64(10)) are numbers like any other; the state stays JSON."""
+    import numpy as np
+
+    values = {"int64": 4, "int32": 2, "float32": 0.25, "float64": 0.5}
+    kwargs = {key: np.dtype(dtype).type(values[dtype]) for key, dtype in settings.items()}
+    strategy = get_strategy(name, **kwargs)
+    state = json.loads(json.dumps(strategy.get_state()))  # np.int64 would not serialise
+    for key in settings:
+        assert type(getattr(strategy, key)) in (int, float), key
+        if key in state:
+            assert state[key] == pytest.approx(float(kwargs[key]))

@@ -1,6 +1,7 @@
 """Aging (regularized) evolution, Real et al. 2019."""
 
 from autonas.search.strategy import Strategy, register, run, stop
+from autonas.utils.validation import check_float, check_int
 
 
 @register("evolution")
@@ -29,9 +30,8 @@ class AgingEvolutionStrategy(Strategy):
     """
 
     def __init__(self, population_size=10, sample_size=3):
-        self._positive_ints(population_size=population_size, sample_size=sample_size)
-        self.population_size = population_size
-        self.sample_size = sample_size
+        self.population_size = check_int(population_size, "population_size", minimum=1)
+        self.sample_size = check_int(sample_size, "sample_size", minimum=1)
 
     def population(self, history):
         """The current population: ``(config, mean fitness)`` pairs, oldest first (larger is better).

@@ -3,6 +3,7 @@
 from autonas.search.history import CONTINUE_KEY
 from autonas.search.hyperband import HyperbandStrategy
 from autonas.search.strategy import register
+from autonas.utils.validation import check_float, check_int
 
 
 @register("hyperband-evolution")
@@ -42,12 +43,14 @@ class HyperbandEvolutionStrategy(HyperbandStrategy):
     """
 
     def __init__(self, population_size=10, sample_size=3, crossover_rate=0.5, random_fraction=0.2, **kwargs):
-        self._positive_ints(population_size=population_size, sample_size=sample_size)
-        self._probabilities(crossover_rate=crossover_rate, random_fraction=random_fraction)
+        population_size = check_int(population_size, "population_size", minimum=1)
+        sample_size = check_int(sample_size, "sample_size", minimum=1)
+        crossover_rate = check_float(crossover_rate, "crossover_rate", minimum=0, maximum=1)
+        random_fraction = check_float(random_fraction, "random_fraction", minimum=0, maximum=1)
         super().__init__(**kwargs)
         self.population_size = population_size
         self.sample_size = sample_size
-        self.crossover_rate = float(crossover_rate)
+        self.crossover_rate = crossover_rate
         self.random_fraction = float(random_fraction)
 
     def parents(self, history):

@@ -4,6 +4,7 @@ import math
 
 from autonas.search.history import CONTINUE_KEY
 from autonas.search.strategy import Strategy, register, run, stop
+from autonas.utils.validation import check_float, check_int
 
 
 @register("reinforce")
@@ -43,15 +44,11 @@ class ReinforceStrategy(Strategy):
     """
 
     def __init__(self, learning_rate=0.5, baseline_decay=0.9, resamples=30):
-        if isinstance(learning_rate, bool) or not isinstance(learning_rate, (int, float)) or learning_rate <= 0:
-            raise ValueError(f"`learning_rate` must be a positive number; received {learning_rate!r}.")
-        if isinstance(baseline_decay, bool) or not isinstance(baseline_decay, (int, float)) \
-                or not 0 <= baseline_decay < 1:
+        self.learning_rate = check_float(learning_rate, "learning_rate", minimum=0, inclusive=False)
+        self.baseline_decay = check_float(baseline_decay, "baseline_decay", expected="a number in [0, 1)", minimum=0)
+        if self.baseline_decay >= 1:
             raise ValueError(f"`baseline_decay` must be a number in [0, 1); received {baseline_decay!r}.")
-        self._positive_ints(resamples=resamples)
-        self.learning_rate = float(learning_rate)
-        self.baseline_decay = float(baseline_decay)
-        self.resamples = resamples
+        self.resamples = check_int(resamples, "resamples", minimum=1)
         self._cache = None  # (space, trials replayed, policy): rebuilt from the history, not state
 
     # -- the policy ----------------------------------------------------------------
