@@ -87,7 +87,7 @@ def features(weighting, node, texts_list):
     block = TextBlock(block_type="ngram", max_tokens=10000, ngrams=2, char_ngrams=4, ngram_weighting=weighting)
     inputs = keras.Input((), dtype="string")
     with using_profile(node.profile):
-        model = keras.Model(inputs, block._ngram_features(keras_tuner.HyperParameters(), node, inputs, 10000))
+        model = keras.Model(inputs, block._ngram_features(keras_tuner.HyperParameters(), node, inputs, 10000)[0])
     import scipy.sparse
 
     return [scipy.sparse.csr_matrix(model.predict(np.asarray(t, dtype=object), batch_size=256, verbose=0))

@@ -5,6 +5,7 @@ import numpy as np
 
 from autonas.blocks.base import Block, choice
 from autonas.blocks.reduction import reduce_tensor
+from autonas.blocks.text_solver import is_fitted_logits
 from autonas.data.targets import LabelEncoder
 
 
@@ -119,10 +120,6 @@ class ClassificationHead(Head):
         return p
 
     def build(self, hp, inputs):
-        x = self._flatten(inputs)
-        dropout = self.param(hp, "dropout", self.dropout, choice([0.0, 0.25, 0.5], default=0.0))
-        if dropout > 0:
-            x = keras.layers.Dropout(dropout)(x)
         if self.encoder.classes_ is None:
             raise ValueError(f"{type(self).__name__} {self.name!r} has not seen any targets yet.")
         if self.encoder.multi_label:
@@ -131,6 +128,13 @@ class ClassificationHead(Head):
             units, activation = 1, "sigmoid"
         else:
             units, activation = self.encoder.num_classes, "softmax"
+        if is_fitted_logits(inputs) and inputs.shape[-1] == units:
+            # a solved linear model's logits (autonas.blocks.text_solver): nothing to learn on top of them
+            return keras.layers.Activation(activation, dtype="float32", name=self.name)(inputs)
+        x = self._flatten(inputs)
+        dropout = self.param(hp, "dropout", self.dropout, choice([0.0, 0.25, 0.5], default=0.0))
+        if dropout > 0:
+            x = keras.layers.Dropout(dropout)(x)
         x = keras.layers.Dense(units, name=f"{self.name}_logits")(x)
         return keras.layers.Activation(activation, dtype="float32", name=self.name)(x)
 

@@ -8,6 +8,7 @@ from autonas.blocks.dense import DenseBlock
 from autonas.blocks.embedding import embed
 from autonas.blocks.nb_weights import nb_scale
 from autonas.blocks.rnn import RNNBlock
+from autonas.blocks.text_solver import SOLVER_C, SOLVERS, fitted_logits
 from autonas.blocks.text_vectorization import (char_ngram_layer, require_input_node, resolve_max_tokens,
                                                vectorization_layer)
 from autonas.blocks.transformer import TransformerBlock
@@ -52,7 +53,8 @@ class TextBlock(Block):
 
     Hyperparameter names: ``<name>/block_type``, ``<name>/max_tokens``;
     ``<name>/sequence_length`` and ``<name>/embedding_dim`` for the sequence
-    families, ``<name>/ngrams``, ``<name>/ngram_weighting`` and ``<name>/char_ngrams`` for ``"ngram"``;
+    families, ``<name>/ngrams``, ``<name>/ngram_weighting``, ``<name>/char_ngrams``,
+    ``<name>/ngram_solver`` and ``<name>/solver_c`` for ``"ngram"``;
     each family's body under ``<name>/<family>/<argument>`` (conditional on
     ``block_type``).
 
@@ -76,6 +78,16 @@ class TextBlock(Block):
             and saved in the model. Searched over {"tf_idf", "nb"} (default
             ``"tf_idf"``) when the texts come with class labels; ``"tf_idf"``
             otherwise.
+        ngram_solver: for ``"ngram"``, how its linear model is fitted:
+            ``"gradient"`` (trained as any network, with the searched dense
+            layers) or SOLVED once per fit by scikit-learn on the training
+            texts' features, ``"squared_hinge"`` (a linear SVM) or
+            ``"logistic"`` (logistic regression), both L2-regularised with the
+            inverse strength ``<name>/solver_c`` searched over {0.1, 1, 10, 100};
+            the solution is a frozen layer of the model (see
+            `autonas.blocks.text_solver`). Searched over all three (default
+            ``"gradient"``) when the texts come with class labels;
+            ``"gradient"`` otherwise.
         name: block name (default ``"text_block"``).
 
     Returns:
@@ -88,13 +100,15 @@ class TextBlock(Block):
     input_kinds = ("text",)
 
     def __init__(self, block_type=None, max_tokens=None, sequence_length=None, embedding_dim=None, ngrams=None,
-                 char_ngrams=None, ngram_weighting=None, name=None):
+                 char_ngrams=None, ngram_weighting=None, ngram_solver=None, name=None):
         super().__init__(name=name)
         if isinstance(block_type, str) and block_type not in FAMILIES:
             raise ValueError(f"`block_type` must be one of {sorted(FAMILIES)}; received {block_type!r}.")
         if isinstance(ngram_weighting, str) and ngram_weighting not in NGRAM_WEIGHTINGS:
             raise ValueError(f"`ngram_weighting` must be one of {list(NGRAM_WEIGHTINGS)}; "
                              f"received {ngram_weighting!r}.")
+        if isinstance(ngram_solver, str) and ngram_solver not in SOLVERS:
+            raise ValueError(f"`ngram_solver` must be one of {list(SOLVERS)}; received {ngram_solver!r}.")
         self.block_type = block_type
         self.max_tokens = max_tokens
         self.sequence_length = sequence_length
@@ -102,6 +116,7 @@ class TextBlock(Block):
         self.ngrams = ngrams
         self.char_ngrams = char_ngrams
         self.ngram_weighting = ngram_weighting
+        self.ngram_solver = ngram_solver
 
     def __call__(self, inputs):
         out = super().__call__(inputs)
@@ -126,9 +141,14 @@ class TextBlock(Block):
                                            choice([32, 64, 128, 256], default=64))
                 x = embed(layer(inputs), layer.vocabulary_size(), embedding_dim, 0.0)
             else:
-                x = self._ngram_features(hp, node, inputs, max_tokens)
+                x, key = self._ngram_features(hp, node, inputs, max_tokens)
+                solved = self._solved(hp, node, inputs, x, key)
+                if solved is not None:
+                    return solved
         body = body_cls(layer_options=NGRAM_LAYERS) if block_type == "ngram" else body_cls()
-        with conditional(hp, searched, "block_type", [block_type]), hp.name_scope(block_type):
+        gradient = block_type == "ngram" and self._solver_searched(node)
+        with conditional(hp, searched, "block_type", [block_type]), \
+                conditional(hp, gradient, "ngram_solver", ["gradient"]), hp.name_scope(block_type):
             x = body.build(hp, x)
         if reduction is not None and len(x.shape) == 3:
             x = (keras.layers.GlobalMaxPooling1D() if reduction == "global_max"
@@ -150,16 +170,31 @@ class TextBlock(Block):
         # each block is scaled to unit length, as scikit-learn's TfidfVectorizer does
         x = keras.layers.UnitNormalization()(x)
         char_ngrams = self.param(hp, "char_ngrams", self.char_ngrams, choice(list(CHAR_NGRAMS), default=0))
+        key = (weighting, ngrams, char_ngrams, int(max_tokens))
         if not char_ngrams:
-            return x
+            return x, key
         chars = char_ngram_layer(node, char_ngrams, max_tokens, mode)(inputs)
         if weighting != "tf_idf":
             chars = FeatureScale(nb_scale(node, int(char_ngrams), keep, split="character"))(chars)
-        return keras.layers.Concatenate()([x, keras.layers.UnitNormalization()(chars)])
+        return keras.layers.Concatenate()([x, keras.layers.UnitNormalization()(chars)]), key
+
+    def _solver_searched(self, node):
+        return self.ngram_solver is None and has_profile(node) and input_profile(node).targets is not None
+
+    def _solved(self, hp, node, inputs, x, key):
+        """The solved linear model's logits (`autonas.blocks.text_solver`), or None for gradient training."""
+        if self.ngram_solver is None and not self._solver_searched(node):
+            return None  # no class labels: nothing to solve for, and no choice to make
+        solver = self.param(hp, "ngram_solver", self.ngram_solver, choice(list(SOLVERS), default="gradient"))
+        if solver == "gradient":
+            return None
+        with conditional(hp, self.ngram_solver is None, "ngram_solver", [s for s in SOLVERS if s != "gradient"]):
+            c = float(hp.Choice("solver_c", list(SOLVER_C), default=1.0))
+        return fitted_logits(node, inputs, x, solver, c, key)
 
     def get_config(self):
         config = super().get_config()
         config.update(block_type=self.block_type, max_tokens=self.max_tokens, sequence_length=self.sequence_length,
                       embedding_dim=self.embedding_dim, ngrams=self.ngrams, char_ngrams=self.char_ngrams,
-                      ngram_weighting=self.ngram_weighting)
+                      ngram_weighting=self.ngram_weighting, ngram_solver=self.ngram_solver)
         return config
