@@ -129,3 +129,22 @@ def test_a_classifier_searches_the_solvers_and_starts_with_them():
     # a regressor has no class labels: nothing solved
     reg = autonas.TextRegressor(max_trials=1)
     assert all("text_block/ngram_solver" not in c for c in reg.default_initial_hps(context))
+
+
+def test_the_refit_solves_on_all_the_rows_the_search_on_its_training_split(tmp_path):
+    """As a refitted network trains on training and validation rows, the refit's solved model is solved on them."""
+    texts, labels = _corpus(200, seed=3)
+    hps = {"text_block/block_type": "ngram", "text_block/char_ngrams": 0, "text_block/ngram_weighting": "nb",
+           "text_block/ngram_solver": "squared_hinge", "text_block/solver_c": 1.0, "text_block/max_tokens": 5000}
+    clf = autonas.TextClassifier(max_trials=1, seed=0, directory=tmp_path, overwrite=True, initial_hps=[hps],
+                                 ensemble_size=0)
+    clf.fit(texts, labels, validation_split=0.25, verbose=0)
+    profile = clf.profile_[clf._text_block.inputs[0].name]
+    solutions = {key[-2:]: key for key in profile.learnt if key[0] == "linear_solution"}
+    assert ("all rows", 200) in solutions, sorted(profile.learnt, key=str)  # the refit's
+    assert len(solutions) == 2  # and the search's, on its 150 training rows
+    kernel, bias, temperature = profile.learn(solutions[("all rows", 200)], None)
+    frozen = [layer for layer in clf.export_model().layers if isinstance(layer, keras.layers.Dense)
+              and not layer.trainable]
+    assert len(frozen) == 1
+    np.testing.assert_allclose(frozen[0].get_weights()[0], kernel * temperature, rtol=1e-6)

@@ -30,7 +30,7 @@ import numpy as np
 import scipy.sparse
 
 from autonas.blocks.nb_weights import class_indicators
-from autonas.graph.context import input_profile
+from autonas.graph.context import input_profile, refit_rows
 
 logger = logging.getLogger("autonas")
 
@@ -183,18 +183,23 @@ def fitted_logits(node, inputs, features, solver, c, key):
             "`ngram_solver='gradient'`."
         )
 
+    examples, targets, rows = profile.examples, profile.targets, ()
+    refit = refit_rows(node)
+    if refit is not None:  # a refit: solved on all its rows, as a network refits on them
+        (examples, targets), rows = refit, ("all rows", len(refit[1]))
+
     def compute():
         feature_model = keras.Model(inputs, features)
-        texts = np.asarray([str(t) for t in np.asarray(profile.examples).reshape(-1)], dtype=object)
+        texts = np.asarray([str(t) for t in np.asarray(examples).reshape(-1)], dtype=object)
         shape = (-1,) + tuple(int(d) for d in inputs.shape[1:])
-        rows = [scipy.sparse.csr_matrix(np.asarray(keras.ops.convert_to_numpy(
+        matrix = [scipy.sparse.csr_matrix(np.asarray(keras.ops.convert_to_numpy(
             feature_model(texts[i:i + BATCH].reshape(shape))))) for i in range(0, len(texts), BATCH)]
-        solution = solve(scipy.sparse.vstack(rows).tocsr(), profile.targets, solver, c)
+        solution = solve(scipy.sparse.vstack(matrix).tocsr(), targets, solver, c)
         logger.debug("Solved a %s linear model (C=%g) of %d n-gram features on %d texts; temperature %.3g.",
                      solver, c, solution[0].shape[0], len(texts), solution[2])
         return solution
 
-    kernel, bias, temperature = profile.learn(("linear_solution", solver, float(c)) + tuple(key), compute)
+    kernel, bias, temperature = profile.learn(("linear_solution", solver, float(c)) + tuple(key) + rows, compute)
     layer = keras.layers.Dense(kernel.shape[1], trainable=False)
     out = layer(features)
     layer.set_weights([kernel * temperature, bias * temperature])

@@ -13,7 +13,10 @@ Example:
 import contextlib
 import contextvars
 
+import numpy as np
+
 _current = contextvars.ContextVar("autonas_input_profile", default=None)
+_refit = contextvars.ContextVar("autonas_refit_rows", default=None)
 
 
 @contextlib.contextmanager
@@ -67,3 +70,47 @@ def has_profile(node):
     """True when the build in progress has a profile for input `node`."""
     profile = _current.get()
     return profile is not None and getattr(node, "name", node) in profile
+
+
+@contextlib.contextmanager
+def using_refit_rows(x, y):
+    """Builds inside this context are refits on all the rows `x`, `y` (training and validation, Keras forms).
+
+    What a block solves in closed form from labelled examples (a solved linear
+    model: `autonas.blocks.text_solver`) is solved on these rows, as a refitted
+    network trains on them; statistics of the profile (vocabularies,
+    normalization) stay those of the training split, which the search used.
+
+    Args:
+        x: the refit's inputs: an array, or a dict keyed by input name.
+        y: the refit's targets: an array (one head), or a dict keyed by head name.
+
+    Example:
+        >>> with using_refit_rows(None, None):
+        ...     refit_rows("text") is None
+        True
+    """
+    token = _refit.set((x, y))
+    try:
+        yield
+    finally:
+        _refit.reset(token)
+
+
+def refit_rows(node):
+    """``(examples, targets)`` of input `node` in the refit in progress, or None.
+
+    None in a search build, and when the refit's rows are not in memory for
+    this input (a stream) or the targets are not one head's array.
+    """
+    rows = _refit.get()
+    if rows is None:
+        return None
+    x, y = rows
+    if isinstance(x, dict):
+        x = x.get(getattr(node, "name", node))
+    if isinstance(y, dict):
+        y = next(iter(y.values())) if len(y) == 1 else None
+    if not isinstance(x, np.ndarray) or not isinstance(y, np.ndarray) or len(x) != len(y):
+        return None
+    return x, y

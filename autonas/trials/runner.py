@@ -22,6 +22,7 @@ import numpy as np
 
 from autonas import _compat
 from autonas.data import streaming
+from autonas.graph.context import using_refit_rows
 from autonas.reporting import user_callbacks
 from autonas.reporting.decisions import decision
 from autonas.trials import callbacks as trial_callbacks
@@ -363,7 +364,8 @@ class TrialRunner:
             keras.utils.set_random_seed(seed)
         start = time.time()
         epochs, batch_size, verbose = fit["epochs"], fit.get("batch_size", 32), fit.get("verbose", 1)
-        model = self.build(hp)
+        with using_refit_rows(fit["x"], fit["y"]):  # what is solved in closed form is solved on all the rows
+            model = self.build(hp)
         cbs = user_callbacks.for_run(_copy_callbacks(fit.get("callbacks") or []), "refit")
         cbs.append(trial_callbacks.TerminateOnNaN())
         stop = trial_callbacks.Deadline(deadline) if deadline is not None else None
