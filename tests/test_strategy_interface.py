@@ -140,6 +140,7 @@ def test_a_strategy_that_waits_and_one_that_stops_end_a_table_search(table, capl
     ("evolution", {"population_size": "int64", "sample_size": "int32"}),
     ("hyperband-evolution", {"population_size": "int64", "crossover_rate": "float32", "random_fraction": "float64"}),
     ("reinforce", {"learning_rate": "float32", "baseline_decay": "float64", "resamples": "int64"}),
+    ("bayesian", {"candidates": "int64", "max_points": "int32", "repeat_share": "float32", "max_repeats": "int64"}),
 ])
 def test_numpy_settings_are_accepted_and_kept_as_python_numbers(name, settings):
     """Settings read from a NumPy grid (np.int64(10)) are numbers like any other; the state stays JSON."""

@@ -9,7 +9,7 @@ from autonas.search.history import REPEAT_KEY, config_hash
 from autonas.search.strategy import Strategy, register, run, stop
 from autonas.search.surrogate import (GaussianProcess, distances, expected_improvement, one_hot,
                                       single_threaded_blas)
-from autonas.utils.validation import check_float
+from autonas.utils.validation import check_float, check_int
 
 #: Finite spaces up to this size are enumerated once and scored from a cache.
 GRID_LIMIT = 50_000
@@ -116,17 +116,14 @@ class BayesianStrategy(Strategy):
         if kernel not in ("hamming", "ard"):
             raise ValueError(f"`kernel` must be 'hamming' or 'ard'; received {kernel!r}.")
         self.kernel = kernel
-        for name, value in (("candidates", candidates), ("neighbors_of", neighbors_of),
-                            ("max_points", max_points), ("repeats", repeats),
-                            ("favourites", favourites)):
-            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise ValueError(f"`{name}` must be a positive integer; received {value!r}.")
-        if num_initial_points is not None and (not isinstance(num_initial_points, int)
-                                               or num_initial_points < 1):
-            raise ValueError(f"`num_initial_points` must be a positive integer or None; "
-                             f"received {num_initial_points!r}.")
-        self._probabilities(repeat_share=repeat_share)
-        self._positive_ints(max_repeats=max_repeats)
+        candidates, neighbors_of, max_points, repeats, favourites, max_repeats = (
+            check_int(value, name, minimum=1) for name, value in (
+                ("candidates", candidates), ("neighbors_of", neighbors_of), ("max_points", max_points),
+                ("repeats", repeats), ("favourites", favourites), ("max_repeats", max_repeats)))
+        num_initial_points = check_int(num_initial_points, "num_initial_points", minimum=1, allow_none=True)
+        repeat_share = check_float(repeat_share, "repeat_share", minimum=0, maximum=1,
+                                   expected="a probability in [0, 1]")
+        xi = check_float(xi, "xi")
         confidence = check_float(confidence, "confidence", minimum=0.0)
         self.race = bool(race)
         self.max_repeats = max(max_repeats, repeats)

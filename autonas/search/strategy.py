@@ -134,15 +134,3 @@ class Strategy:
             A bool; True unless the strategy screens on proxies.
         """
         return True
-
-    @staticmethod
-    def _positive_ints(**settings):
-        for key, value in settings.items():
-            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise ValueError(f"`{key}` must be a positive integer; received {value!r}.")
-
-    @staticmethod
-    def _probabilities(**settings):
-        for key, value in settings.items():
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 <= value <= 1.0:
-                raise ValueError(f"`{key}` must be a probability in [0, 1]; received {value!r}.")
