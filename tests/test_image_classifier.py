@@ -144,33 +144,3 @@ def test_predict_before_fit_is_a_clear_error():
     clf = autonas.ImageClassifier(max_trials=1)
     with pytest.raises(RuntimeError, match="Call `fit` before `predict`"):
         clf.predict(np.zeros((2, 8, 8)))
-
-
-def test_an_image_search_trains_its_warm_start_in_full_when_two_full_trials_fit():
-    import keras_tuner
-    from search_helpers import conditional_space, in_memory
-
-    from autonas.search import StrategyOracle, SuccessiveHalvingStrategy
-    from autonas.tasks.image import IMAGE_MIN_FULL_TRIALS
-
-    strategy = autonas.ImageClassifier(max_time="10m").strategy_name()
-    assert isinstance(strategy, SuccessiveHalvingStrategy) and strategy.min_full_trials == IMAGE_MIN_FULL_TRIALS
-    assert autonas.ImageRegressor(max_time="2m").strategy_name().min_full_trials == IMAGE_MIN_FULL_TRIALS
-    assert autonas.ImageClassifier(max_time="10m", tuner="random").strategy_name() == "random"
-    assert autonas.ImageClassifier().strategy_name() == "random"  # no budget
-    oracle = in_memory(StrategyOracle(strategy, objective=keras_tuner.Objective("score", "max"), max_trials=60,
-                                      seed=3, hyperparameters=conditional_space()))
-    oracle.set_fidelity(num_examples=6400, max_epochs=100, early_stopping=True)
-    runs, ids = [], []
-    for hint in ({"remaining": 480.0, "epoch_seconds": None},   # nothing measured: the warm start is screened
-                 {"remaining": 470.0, "epoch_seconds": 4.6}):   # a full trial (30 epochs) costs 138 s: 3 fit
-        oracle.budget_hint = hint
-        trial = oracle.create_trial("tester")
-        oracle.update_trial(trial.trial_id, {"score": 0.9}, step=0)
-        trial.status = "COMPLETED"
-        oracle.end_trial(trial)
-        runs.append(trial.hyperparameters.values)
-        ids.append(trial.trial_id)
-    assert runs[0]["tuner/rung"] == 0 and "tuner/examples" in runs[0]
-    # the default min_full_trials (4) would screen another configuration here; an image search promotes
-    assert runs[1]["tuner/full"] == 1 and runs[1]["tuner/parent"] == ids[0]

@@ -5,7 +5,6 @@ from autonas.auto_model import AutoModel
 from autonas.blocks.heads import ClassificationHead, RegressionHead
 from autonas.blocks.image_block import ImageBlock
 from autonas.graph.nodes import ImageInput
-from autonas.search.successive_halving import SuccessiveHalvingStrategy
 from autonas.tasks.base import ClassifierMixin
 
 #: below this many optimizer steps per trial (``epochs`` x steps per epoch), training is short:
@@ -14,11 +13,6 @@ SHORT_TRAINING_STEPS = 500
 #: image searches skip candidates costing more than this many times the first trial's
 #: multiply-adds per example (see `autonas.tuner.Tuner`).
 IMAGE_MAX_COST_RATIO = 10
-#: with ``tuner="auto"`` and a `max_time`, an image search trains its next configuration at full
-#: fidelity when the time left holds this many full trials (`SuccessiveHalvingStrategy`'s
-#: ``min_full_trials``; its default is 4): the first, proven warm start is then trained in full
-#: before any screening, unless a full trial costs more than half the search time.
-IMAGE_MIN_FULL_TRIALS = 2
 
 
 def _image_block(tuner):
@@ -64,25 +58,6 @@ def image_warm_start(block, head, context):
 
 class _ImageTask(AutoModel):
     max_cost_ratio = IMAGE_MAX_COST_RATIO
-
-    def strategy_name(self):
-        """``tuner="auto"`` with a `max_time`: successive halving with ``min_full_trials=IMAGE_MIN_FULL_TRIALS``.
-
-        Screening image configurations on proxies (3 epochs on a third of the
-        rows) favours networks that learn fast over the regularised warm start,
-        which needs tens of epochs: on the MNIST dev split (seed 0, one core)
-        the warm start trained in full first reached 0.9898 validation accuracy
-        and the final model 0.9956 on the dev rows, while a search that
-        screened first promoted a 64-filter convnet (4 times the cost; 29
-        epochs in 387 s, validation 0.9859) and its final model scored 0.9925.
-
-        Returns:
-            A `SuccessiveHalvingStrategy` instance, or what `AutoModel` chooses.
-        """
-        name = super().strategy_name()
-        if name == "successive-halving" and isinstance(self.tuner, str) and self.tuner.lower() == "auto":
-            return SuccessiveHalvingStrategy(min_full_trials=IMAGE_MIN_FULL_TRIALS)
-        return name
 
     def default_initial_hps(self, context):
         if not isinstance(self._image_block, ImageBlock):  # a DartsBlock: its cells come from the DARTS search
