@@ -3,7 +3,7 @@
 import keras
 
 from autonas.blocks.base import Block, choice
-from autonas.blocks.conv import _CONV, spatial_rank
+from autonas.blocks.conv import _CONV, batch_norm, spatial_rank
 
 _DEPTHWISE = {1: keras.layers.DepthwiseConv1D, 2: keras.layers.DepthwiseConv2D}
 _GLOBAL_AVG = {1: keras.layers.GlobalAveragePooling1D, 2: keras.layers.GlobalAveragePooling2D}
@@ -60,7 +60,7 @@ class MBConvBlock(Block):
         dropout = self.param(hp, "dropout", self.dropout, choice([0.0, 0.25, 0.5], default=0.0))
         stem_stride = 2 if min(inputs.shape[1:-1]) >= 64 else 1
         x = _CONV[rank](filters, 3, strides=stem_stride, padding="same", use_bias=False)(inputs)
-        x = keras.layers.BatchNormalization()(x)
+        x = batch_norm()(x)
         x = keras.layers.Activation("swish")(x)
         for stage in range(num_stages):
             width = filters * 2**stage
@@ -103,10 +103,10 @@ def mbconv_unit(x, filters, stride, rank, expand_ratio, kernel_size, se_ratio):
     y = x
     if expand_ratio != 1:
         y = conv(hidden, 1, padding="same", use_bias=False)(y)
-        y = keras.layers.BatchNormalization()(y)
+        y = batch_norm()(y)
         y = keras.layers.Activation("swish")(y)
     y = _DEPTHWISE[rank](kernel_size, strides=stride, padding="same", use_bias=False)(y)
-    y = keras.layers.BatchNormalization()(y)
+    y = batch_norm()(y)
     y = keras.layers.Activation("swish")(y)
     if se_ratio and se_ratio > 0:
         squeezed = max(1, int(channels * se_ratio))
@@ -115,7 +115,7 @@ def mbconv_unit(x, filters, stride, rank, expand_ratio, kernel_size, se_ratio):
         s = conv(hidden, 1, activation="sigmoid")(s)
         y = keras.layers.Multiply()([y, s])
     y = conv(filters, 1, padding="same", use_bias=False)(y)
-    y = keras.layers.BatchNormalization()(y)
+    y = batch_norm()(y)
     if stride == 1 and channels == filters:
         y = keras.layers.Add()([x, y])
     return y

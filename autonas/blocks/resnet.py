@@ -3,7 +3,7 @@
 import keras
 
 from autonas.blocks.base import Block, boolean, choice
-from autonas.blocks.conv import _CONV, spatial_rank
+from autonas.blocks.conv import _CONV, batch_norm, spatial_rank
 
 
 class ResNetBlock(Block):
@@ -54,7 +54,7 @@ class ResNetBlock(Block):
         stem_stride = 2 if min(x.shape[1:-1]) >= 64 else 1
         x = conv(filters, 3, strides=stem_stride, padding="same", use_bias=False)(x)
         if not preact:
-            x = keras.layers.BatchNormalization()(x)
+            x = batch_norm()(x)
             x = keras.layers.ReLU()(x)
         for stage in range(num_stages):
             width = filters * 2**stage
@@ -62,7 +62,7 @@ class ResNetBlock(Block):
                 stride = 2 if stage > 0 and unit == 0 and min(x.shape[1:-1]) >= 2 else 1
                 x = residual_unit(x, width, stride, rank, preact)
         if preact:
-            x = keras.layers.BatchNormalization()(x)
+            x = batch_norm()(x)
             x = keras.layers.ReLU()(x)
         if dropout > 0:
             x = keras.layers.Dropout(dropout)(x)
@@ -94,21 +94,21 @@ def residual_unit(x, filters, stride, rank, preactivation):
     conv = _CONV[rank]
     shortcut = x
     if preactivation:
-        x = keras.layers.BatchNormalization()(x)
+        x = batch_norm()(x)
         x = keras.layers.ReLU()(x)
         if stride != 1 or shortcut.shape[-1] != filters:
             shortcut = x
     if stride != 1 or shortcut.shape[-1] != filters:
         shortcut = conv(filters, 1, strides=stride, padding="same", use_bias=False)(shortcut)
         if not preactivation:
-            shortcut = keras.layers.BatchNormalization()(shortcut)
+            shortcut = batch_norm()(shortcut)
     y = conv(filters, 3, strides=stride, padding="same", use_bias=False)(x)
-    y = keras.layers.BatchNormalization()(y)
+    y = batch_norm()(y)
     y = keras.layers.ReLU()(y)
     if preactivation:
         y = conv(filters, 3, padding="same", use_bias=False)(y)
         return keras.layers.Add()([shortcut, y])
     y = conv(filters, 3, padding="same", use_bias=False)(y)
-    y = keras.layers.BatchNormalization()(y)
+    y = batch_norm()(y)
     y = keras.layers.Add()([shortcut, y])
     return keras.layers.ReLU()(y)

@@ -3,7 +3,7 @@
 import keras
 
 from autonas.blocks.base import Block, choice
-from autonas.blocks.conv import _CONV, _POOL, _SEP, spatial_rank
+from autonas.blocks.conv import _CONV, _POOL, _SEP, batch_norm, spatial_rank
 
 
 class XceptionBlock(Block):
@@ -51,19 +51,19 @@ class XceptionBlock(Block):
         dropout = self.param(hp, "dropout", self.dropout, choice([0.0, 0.25, 0.5], default=0.0))
         sep = _SEP[rank]
         x = _CONV[rank](filters, 3, padding="same", use_bias=False)(inputs)
-        x = keras.layers.BatchNormalization()(x)
+        x = batch_norm()(x)
         x = keras.layers.ReLU()(x)
         width = filters
         for stage in range(num_stages):
             width = filters * 2**stage
             pool = min(x.shape[1:-1]) >= 2
             shortcut = _CONV[rank](width, 1, strides=2 if pool else 1, padding="same", use_bias=False)(x)
-            shortcut = keras.layers.BatchNormalization()(shortcut)
+            shortcut = batch_norm()(shortcut)
             y = x
             for _ in range(2):
                 y = keras.layers.ReLU()(y)
                 y = sep(width, kernel_size, padding="same", use_bias=False)(y)
-                y = keras.layers.BatchNormalization()(y)
+                y = batch_norm()(y)
             if pool:
                 y = _POOL[rank](pool_size=3, strides=2, padding="same")(y)
             x = keras.layers.Add()([shortcut, y])
@@ -72,7 +72,7 @@ class XceptionBlock(Block):
             for _ in range(3):
                 y = keras.layers.ReLU()(y)
                 y = sep(width, kernel_size, padding="same", use_bias=False)(y)
-                y = keras.layers.BatchNormalization()(y)
+                y = batch_norm()(y)
             x = keras.layers.Add()([x, y])
         x = keras.layers.ReLU()(x)
         if dropout > 0:
