@@ -81,6 +81,21 @@ class WaitForAPeer(keras.callbacks.Callback):
             time.sleep(0.1)
 
 
+class HeapAtTraining(keras.callbacks.Callback):
+    """Writes, when each training begins, how many objects its process keeps out of the garbage collector."""
+
+    def __init__(self, folder):
+        super().__init__()
+        self.folder = str(folder)
+
+    def on_train_begin(self, logs=None):
+        import gc
+
+        os.makedirs(self.folder, exist_ok=True)
+        with open(os.path.join(self.folder, f"{os.getpid()}-{time.time()}.json"), "w") as f:
+            json.dump({"pid": os.getpid(), "frozen": gc.get_freeze_count()}, f)
+
+
 def test_concurrent_trials_on_ray_pinned_to_their_gpus_a_killed_trial_retried_once(tmp_path, local_ray):
     import autonas
 
@@ -90,7 +105,8 @@ def test_concurrent_trials_on_ray_pinned_to_their_gpus_a_killed_trial_retried_on
     clf = autonas.StructuredDataClassifier(
         max_trials=3, seed=0, directory=tmp_path, project_name="p", executor="ray", max_concurrent_trials=2,
         resources_per_trial={"cpu": 1, "gpu": 1}, max_failures=1)
-    clf.fit(x, y, epochs=2, verbose=0, callbacks=[KillOnce(marker, "2"), WaitForAPeer(tmp_path / "started")])
+    clf.fit(x, y, epochs=2, verbose=0, callbacks=[KillOnce(marker, "2"), WaitForAPeer(tmp_path / "started"),
+                                                  HeapAtTraining(tmp_path / "heap")])
     # every trial once, completed, whatever died on the way
     board = clf.leaderboard()
     assert sorted(board["trial_id"]) == ["0", "1", "2"]
@@ -109,6 +125,12 @@ def test_concurrent_trials_on_ray_pinned_to_their_gpus_a_killed_trial_retried_on
     assert all(a[2] != b[2] for a, b in overlapping), spans
     assert {r["devices"] for r in records.values()} <= {"0", "1"}
     assert (tmp_path / "p" / "trial_0" / "checkpoint.weights.npz").exists()
+    # every trial trained with its worker's long-lived heap frozen, as a local search's trials do (the builds'
+    # full collections skip TensorFlow's and Keras's objects)
+    heaps = [json.loads(p.read_text()) for p in (tmp_path / "heap").iterdir()]
+    trial_pids = {r["pid"] for r in records.values()}
+    assert trial_pids <= {h["pid"] for h in heaps}, (trial_pids, heaps)
+    assert all(h["frozen"] > 10_000 for h in heaps if h["pid"] in trial_pids), heaps
     # the refit ran as a Ray task, and the model beats the majority class on held-out rows
     assert clf.refit_info_.get("devices") in ("0", "1")
     accuracy = float(np.mean(clf.predict(x_test).ravel() == y_test))
