@@ -30,6 +30,14 @@ def _corpus(n, seed=0, classes=2):
     return np.array(texts, dtype=object), np.array([f"class {k}" for k in labels], dtype=object)
 
 
+def _solved_classifier(directory, solver, c):
+    """A one-trial TextClassifier whose only configuration is a solved linear model of word n-grams."""
+    hps = {"text_block/block_type": "ngram", "text_block/char_ngrams": 0, "text_block/ngram_weighting": "nb",
+           "text_block/ngram_solver": solver, "text_block/solver_c": c, "text_block/max_tokens": 5000}
+    return autonas.TextClassifier(max_trials=1, seed=0, directory=directory, overwrite=True, initial_hps=[hps],
+                                  ensemble_size=0)
+
+
 def test_solve_is_scikit_learns_solution_with_one_temperature():
     from sklearn.linear_model import LogisticRegression
     from sklearn.svm import LinearSVC
@@ -98,10 +106,7 @@ def test_fitted_logits_are_a_frozen_dense_layer_the_head_only_activates():
 
 def test_a_text_classifier_solves_its_linear_model_exports_and_reloads(tmp_path):
     texts, labels = _corpus(240, classes=3)
-    hps = {"text_block/block_type": "ngram", "text_block/char_ngrams": 0, "text_block/ngram_weighting": "nb",
-           "text_block/ngram_solver": "logistic", "text_block/solver_c": 10.0, "text_block/max_tokens": 5000}
-    clf = autonas.TextClassifier(max_trials=1, seed=0, directory=tmp_path, overwrite=True, initial_hps=[hps],
-                                 ensemble_size=0)
+    clf = _solved_classifier(tmp_path, "logistic", 10.0)
     clf.fit(texts[:180], labels[:180], verbose=0)
     board = clf.leaderboard()
     assert int(board["epochs"].iloc[0]) == 1  # nothing trains: one epoch scores it
@@ -134,10 +139,7 @@ def test_a_classifier_searches_the_solvers_and_starts_with_them():
 def test_the_refit_solves_on_all_the_rows_the_search_on_its_training_split(tmp_path):
     """As a refitted network trains on training and validation rows, the refit's solved model is solved on them."""
     texts, labels = _corpus(200, seed=3)
-    hps = {"text_block/block_type": "ngram", "text_block/char_ngrams": 0, "text_block/ngram_weighting": "nb",
-           "text_block/ngram_solver": "squared_hinge", "text_block/solver_c": 1.0, "text_block/max_tokens": 5000}
-    clf = autonas.TextClassifier(max_trials=1, seed=0, directory=tmp_path, overwrite=True, initial_hps=[hps],
-                                 ensemble_size=0)
+    clf = _solved_classifier(tmp_path, "squared_hinge", 1.0)
     clf.fit(texts, labels, validation_split=0.25, verbose=0)
     profile = clf.profile_[clf._text_block.inputs[0].name]
     solutions = {key[-2:]: key for key in profile.learnt if key[0] == "linear_solution"}
