@@ -180,6 +180,9 @@ def test_rnn_on_structured_input_is_rejected_before_any_model_exists(tmp_path):
 def test_invalid_choices_name_the_argument():
     with pytest.raises(ValueError, match="block_type"):
         blocks.TextBlock(block_type="bert")
+    with pytest.raises(ValueError, match=r"`ngram_solver` must be one of \['gradient', 'squared_hinge', 'logistic'\]; "
+                                         r"received 'svm'"):
+        blocks.TextBlock(ngram_solver="svm")
     with pytest.raises(ValueError, match="block_type"):
         blocks.ImageBlock(block_type="vgg")
     with pytest.raises(ValueError, match="layer_type"):
