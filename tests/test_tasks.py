@@ -90,12 +90,14 @@ def test_text_and_table_warm_starts_name_the_task_blocks():
     node = text._text_block.inputs[0]
     profile = DataProfile.from_arrays([node], [np.array(["a", "b"], dtype=object)], [np.array([0.0, 1.0])])
     configs = text.default_initial_hps(dataclasses.replace(_context(shape=()), profile=profile))  # as `fit` does
-    first = configs[0]
+    first = configs[0]  # a linear SVM of NB-SVM's features, solved (tests/test_text_solver.py)
     assert first["text_block/block_type"] == "ngram" and first["text_block/char_ngrams"] > 0
-    assert first["text_block/ngram/num_layers"] == 1 and first["text_block/ngram/dropout"] == 0.5
-    assert configs[1]["text_block/ngram/num_layers"] == 0  # a linear model of the n-grams, NB-SVM's weights
-    assert configs[1]["text_block/ngram_weighting"] == "nb"
-    assert configs[2]["text_block/ngram/dropout"] == 0.5 and configs[2]["text_block/max_tokens"] == 20000
+    assert first["text_block/ngram_solver"] == "squared_hinge" and first["text_block/ngram_weighting"] == "nb"
+    assert configs[1]["text_block/ngram/num_layers"] == 1 and configs[1]["text_block/ngram/dropout"] == 0.5
+    assert configs[2]["text_block/ngram_solver"] == "logistic"
+    assert configs[3]["text_block/ngram/num_layers"] == 0  # a linear model of the n-grams, NB-SVM's weights
+    assert configs[3]["text_block/ngram_weighting"] == "nb"
+    assert configs[4]["text_block/ngram/dropout"] == 0.5 and configs[4]["text_block/max_tokens"] == 20000
     regressor = autonas.TextRegressor(max_trials=1)
     first = regressor.default_initial_hps(_context(shape=()))[0]
     assert first["text_block/char_ngrams"] > 0 and "text_block/ngram/dropout" not in first
