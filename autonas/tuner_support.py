@@ -118,15 +118,33 @@ def frozen_heap():
     in one, so the search's own is then a no-op: nothing is done when objects
     are frozen already (by an outer block or by the caller).
     """
-    if gc.get_freeze_count():
+    if not freeze_heap():
         yield
         return
-    gc.collect()
-    gc.freeze()
     try:
         yield
     finally:
         gc.unfreeze()
+
+
+def freeze_heap():
+    """Collect once and freeze what is alive (`gc.freeze`), unless the heap is frozen already.
+
+    `frozen_heap` unfreezes at the end of its block; a Ray trial process
+    (`autonas.executors.ray_trainable`) freezes for the rest of its life.
+
+    Returns:
+        True when this call froze the heap, False when it was frozen already.
+
+    Example:
+        >>> freeze_heap() in (True, False)
+        True
+    """
+    if gc.get_freeze_count():
+        return False
+    gc.collect()
+    gc.freeze()
+    return True
 
 
 @contextlib.contextmanager

@@ -35,8 +35,6 @@ the look-back must be tuned:
   follow from it), added to what the family forecasts.
 """
 
-import warnings
-
 import keras
 
 from autonas.blocks.base import Block, boolean, choice, conditional
@@ -44,9 +42,6 @@ from autonas.layers.forecasting import (GivenMap, MovingAverage, Patches, Select
                                         WindowDenormalization, WindowNormalization)
 from autonas.blocks.heads import Head
 from autonas.layers.calendar import SplitCovariates
-
-# the closed-form linear model trains nothing (its map is frozen): Keras's warning about it says nothing new
-warnings.filterwarnings("ignore", message="The model does not have any trainable weights")
 
 FAMILIES = ("linear", "mlp", "conv", "rnn", "transformer")
 #: per-window normalisations searched when the block's `normalization` is None ("none" only when set).

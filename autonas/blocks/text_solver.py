@@ -48,8 +48,6 @@ TEMPERATURES = np.exp(np.linspace(np.log(0.05), np.log(50.0), 61))
 
 _FITTED = "_autonas_fitted_logits"
 
-# a solved model trains nothing (its map is frozen): Keras's warning about it says nothing new
-warnings.filterwarnings("ignore", message="The model does not have any trainable weights")
 
 
 def mark_fitted_logits(tensor):

@@ -17,7 +17,6 @@ trained) reports ``FAILED`` instead of raising, so Ray retries only trials
 whose process or node died.
 """
 
-import gc
 import json
 import logging
 import os
@@ -31,6 +30,7 @@ from autonas import _compat, accelerate
 from autonas.trials import checkpoints
 from autonas.trials.pipeline import validation_dataset
 from autonas.trials.runner import TrialFailed, TrialRunner, read_record, write_record
+from autonas.tuner_support import freeze_heap
 
 logger = logging.getLogger("autonas")
 
@@ -125,6 +125,8 @@ def run_trial(config, setup=None):
     """
     from ray import tune
 
+    # as a local search runs in `tuner_support.frozen_heap`: unfrozen, every build's full collection scans
+    # TensorFlow and Keras, and the reused actor's builds got slower with each trial (0.9 -> 3.8 s)
     freeze_heap()
     spec = config[CONFIG_KEY]
     trial_id = spec["trial_id"]
@@ -162,32 +164,6 @@ def run_trial(config, setup=None):
     tune.report({RESULT_KEY: json.dumps(outcome), SCORE_KEY: metrics[setup.objective.name]},
                 checkpoint=tune.Checkpoint.from_directory(trial_dir))
 
-
-def freeze_heap():
-    """Keep what the worker holds before its first trial out of the garbage collector, for the process's life.
-
-    The worker's counterpart of `autonas.tuner_support.frozen_heap`, which a
-    local search runs in: every build frees the previous trial's model with a
-    full collection (`keras.backend.clear_session`), whose cost grows with
-    everything the process keeps alive (TensorFlow, Keras, the search's
-    setup). Unfrozen, that scan cost a Ray trial's build seconds more than the
-    same build in process, and more with every trial Ray ran in the same actor
-    (``reuse_actors=True``). The first trial of a process collects once and
-    freezes (`gc.freeze`); the objects the trials create are collected as
-    usual; the later trials of the same process find the heap frozen already.
-
-    Returns:
-        True when this call froze the heap, False when it was frozen already.
-
-    Example:
-        >>> freeze_heap() in (True, False)
-        True
-    """
-    if gc.get_freeze_count():
-        return False
-    gc.collect()
-    gc.freeze()
-    return True
 
 
 def _node_id():

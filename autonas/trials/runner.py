@@ -15,6 +15,7 @@ import logging
 import math
 import os
 import time
+import warnings
 
 import keras
 import keras_tuner
@@ -31,6 +32,10 @@ from autonas.utils.cost import count_macs
 from autonas.utils.io import atomic_write_json, read_json
 
 logger = logging.getLogger("autonas")
+
+# frozen closed-form models (the forecaster's linear map, a solved text model) train nothing, by design:
+# Keras's warning about it says nothing new
+warnings.filterwarnings("ignore", message="The model does not have any trainable weights")
 
 #: epochs cap when `epochs=None` lets early stopping decide.
 DEFAULT_MAX_EPOCHS = 100
